@@ -1,0 +1,7 @@
+namespace AutoGlm.Cli
+{
+    public static class Program
+    {
+        public static int Main(string[] args) => 0;
+    }
+}

@@ -1,0 +1,1 @@
+namespace AutoGlm { internal static class Placeholder { } }
