@@ -1,7 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AutoGlm.Engine;
+using AutoGlm.Engine.Diagnostics;
+
 namespace AutoGlm.Cli
 {
+    /// <summary>
+    /// `autoglm`: the engine for hosts without PowerShell. Exit codes: 0 nothing failed, 1 a check failed
+    /// (or the command's verdict was negative), 2 the command could not run (bad input).
+    /// </summary>
     public static class Program
     {
-        public static int Main(string[] args) => 0;
+        public const int ExitOk = 0;
+        public const int ExitFailed = 1;
+        public const int ExitUsage = 2;
+
+        private const string MainHelp =
+@"autoglm - provision, verify and repair GPU servers for Open-AutoGLM
+
+Usage:
+  autoglm test [options]             verify this host (Test-AutoGlmEnvironment)
+  autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
+  autoglm --version                  print the version
+  autoglm COMMAND --help             help for a command
+
+Exit codes: 0 nothing failed, 1 a check failed, 2 the command could not run.";
+
+        public static int Main(string[] argv)
+        {
+            try
+            {
+                return Dispatch(argv);
+            }
+            catch (UsageException ex)
+            {
+                Console.Error.WriteLine("autoglm: error: " + ex.Message);
+                return ExitUsage;
+            }
+            catch (AutoGlmException ex)
+            {
+                Console.Error.WriteLine($"autoglm: error: {ex.Message} [{ex.ErrorId}]");
+                return ExitUsage;
+            }
+        }
+
+        private static int Dispatch(string[] argv)
+        {
+            if (argv.Length == 0 || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help")
+            {
+                Console.WriteLine(MainHelp);
+                return argv.Length == 0 ? ExitUsage : ExitOk;
+            }
+            if (argv[0] == "--version")
+            {
+                Console.WriteLine("autoglm " + EngineInfo.Version);
+                return ExitOk;
+            }
+            var rest = argv.Skip(1).ToList();
+            switch (argv[0])
+            {
+                case "test":
+                    return TestCommand.Run(rest);
+                case "snapshot":
+                    if (rest.Count == 0 || rest[0] == "--help" || rest[0] == "-h")
+                    {
+                        Console.WriteLine(SnapshotCommand.Help);
+                        return rest.Count == 0 ? ExitUsage : ExitOk;
+                    }
+                    if (rest[0] != "export") throw new UsageException($"unknown snapshot command '{rest[0]}'. See 'autoglm snapshot --help'.");
+                    return SnapshotCommand.Export(rest.Skip(1).ToList());
+                default:
+                    throw new UsageException($"unknown command '{argv[0]}'. See 'autoglm --help'.");
+            }
+        }
     }
 }

@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AutoGlm.Engine;
+using AutoGlm.Engine.Checks;
+
+namespace AutoGlm.Cli
+{
+    public static class TestCommand
+    {
+        public const string Help =
+@"autoglm test - verify a host against a deployment profile (Test-AutoGlmEnvironment)
+
+Usage:
+  autoglm test [--profile NAME] [--root DIR | --snapshot DIR] [--category C]... [--id ID]...
+               [--matrix FILE]... [--install-path PATH] [--port N] [--timeout SECONDS]
+               [--format table|json] [--quiet] [--list-checks] [--verbose]
+
+Options:
+  --profile NAME      deployment profile from the matrix (default: the matrix's defaultProfile)
+  --root DIR          directory that stands for '/' (a chroot, a mounted image, a test fixture)
+  --snapshot DIR      evaluate a snapshot written by 'autoglm snapshot export' instead of this host
+  --category C        only checks of this category (repeatable): os, cpu, memory, disk, python, privileges, network
+  --id ID             only checks with this id; '*' wildcards allowed (repeatable)
+  --matrix FILE       site matrix file merged over the shipped matrix (repeatable)
+  --install-path P    where the deployment lives (default: the profile's installPath)
+  --port N            the service port to check (default: the profile's port)
+  --timeout SECONDS   how long any one external tool may run (default 10)
+  --format F          table (default) or json: a JSON array of check objects
+  --quiet             print nothing; the exit code is the answer
+  --list-checks       list the checks instead of running them
+  --verbose           say what each probe did, on stderr
+
+Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could not run.";
+
+        public static int Run(IReadOnlyList<string> argv)
+        {
+            var args = Args.Parse(argv, "test",
+                new[] { "profile", "root", "snapshot", "category", "id", "matrix", "install-path", "port", "format", "timeout" },
+                new[] { "quiet", "list-checks", "verbose" });
+            if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
+            var format = args.Choice("format", "table", "table", "json");
+            var timeout = args.Int("timeout", 1, 3600);
+
+            if (args.Flag("list-checks"))
+            {
+                var checks = EnvironmentTester.ListChecks(args.All("category").ToList(), args.All("id").ToList());
+                if (format == "json")
+                    Console.WriteLine(Engine.Json.Json.Serialize(checks.Select(c => (object?)new Dictionary<string, object?>
+                        { ["id"] = c.Id, ["category"] = c.Category, ["description"] = c.Description }).ToList()));
+                else
+                    foreach (var c in checks) Console.WriteLine($"{c.Id,-28} {c.Category,-11} {c.Description}");
+                return Program.ExitOk;
+            }
+
+            var request = new TestRequest
+            {
+                Profile = args.One("profile"),
+                Root = args.One("root"),
+                Snapshot = args.One("snapshot"),
+                Categories = args.All("category").ToList(),
+                Ids = args.All("id").ToList(),
+                MatrixPaths = args.All("matrix").ToList(),
+                InstallPath = args.One("install-path"),
+                Port = args.Int("port", 1, 65535),
+                CommandTimeout = timeout is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
+            };
+            var quiet = args.Flag("quiet");
+            var run = EnvironmentTester.Run(request, new ConsoleOutput(args.Flag("verbose"), quiet || format == "json"));
+            if (!quiet)
+            {
+                if (format == "json")
+                    Console.WriteLine(Engine.Json.Json.Serialize(run.Results.Select(r => (object?)r.ToJson()).ToList()));
+                else
+                    Console.Write(CheckTable.Render(run, request.Snapshot));
+            }
+            return run.AnyFailed ? Program.ExitFailed : Program.ExitOk;
+        }
+    }
+
+    /// <summary>The readable checklist: status first, grouped by category, remediation under failures.</summary>
+    public static class CheckTable
+    {
+        public static string Render(TestRun run, string? snapshot)
+        {
+            var sb = new System.Text.StringBuilder();
+            var where = snapshot != null ? $"snapshot {snapshot}" : run.Host.Root == "/" ? "this host" : $"root {run.Host.Root}";
+            sb.AppendLine($"AutoGlm {EngineInfo.Version} - profile {run.Profile.Id} - {where}");
+            string? category = null;
+            foreach (var r in run.Results)
+            {
+                if (r.Category != category)
+                {
+                    category = r.Category;
+                    sb.AppendLine();
+                    sb.AppendLine(category.ToUpperInvariant());
+                }
+                sb.AppendLine($"  {Tag(r.Status)} {r.Id,-26} {r.Message}");
+                if (r.Remediation.Length > 0 && (r.Status == CheckStatus.Fail || r.Status == CheckStatus.Warn))
+                    foreach (var line in r.Remediation.Split('\n')) sb.AppendLine($"         {"",-26} fix: {line}");
+            }
+            sb.AppendLine();
+            var counts = Enum.GetValues(typeof(CheckStatus)).Cast<CheckStatus>()
+                .Select(s => (s, n: run.Results.Count(r => r.Status == s))).Where(x => x.n > 0)
+                .Select(x => $"{x.n} {x.s.ToString().ToLowerInvariant()}");
+            sb.AppendLine($"{run.Results.Count} checks: {string.Join(", ", counts)}");
+            return sb.ToString();
+        }
+
+        private static string Tag(CheckStatus s) => s switch
+        {
+            CheckStatus.Pass => "[PASS]",
+            CheckStatus.Warn => "[WARN]",
+            CheckStatus.Fail => "[FAIL]",
+            CheckStatus.Skip => "[SKIP]",
+            _ => "[ ?? ]",
+        };
+    }
+}

@@ -1,0 +1,32 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace AutoGlm.Engine.Checks
+{
+    /// <summary>Every check Test-AutoGlmEnvironment knows, in display order.</summary>
+    public static class CheckCatalog
+    {
+        public static IReadOnlyList<Check> All { get; } = HostChecks.All.ToList();
+
+        public static IEnumerable<string> Categories => All.Select(c => c.Info.Category).Distinct();
+
+        /// <summary>The checks selected by category and id (wildcards '*' allowed in ids); empty filters select all.</summary>
+        public static IReadOnlyList<Check> Select(IReadOnlyCollection<string>? categories, IReadOnlyCollection<string>? ids)
+        {
+            return All.Where(c =>
+                    (categories == null || categories.Count == 0 || categories.Any(k => string.Equals(k, c.Info.Category, StringComparison.OrdinalIgnoreCase)))
+                    && (ids == null || ids.Count == 0 || ids.Any(p => Wildcard.IsMatch(c.Info.Id, p))))
+                .ToList();
+        }
+    }
+
+    internal static class Wildcard
+    {
+        public static bool IsMatch(string text, string pattern)
+        {
+            var regex = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$";
+            return System.Text.RegularExpressions.Regex.IsMatch(text, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AutoGlm.Engine.Checks;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Hosting;
+using AutoGlm.Engine.Matrix;
+
+namespace AutoGlm.Engine
+{
+    /// <summary>What to verify and where. The CLI and Test-AutoGlmEnvironment both fill one of these.</summary>
+    public sealed class TestRequest
+    {
+        public string? Profile { get; set; }
+        /// <summary>Directory standing for '/' (live host). Exclusive with <see cref="Snapshot"/>.</summary>
+        public string? Root { get; set; }
+        /// <summary>A snapshot directory to evaluate instead of the live host.</summary>
+        public string? Snapshot { get; set; }
+        public IReadOnlyCollection<string>? Categories { get; set; }
+        public IReadOnlyCollection<string>? Ids { get; set; }
+        /// <summary>Site matrix files merged over the shipped ones.</summary>
+        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
+        public string? InstallPath { get; set; }
+        public int? Port { get; set; }
+        public TimeSpan? CommandTimeout { get; set; }
+    }
+
+    public sealed class TestRun
+    {
+        internal TestRun(ProfileEntry profile, IHost host, HostFacts facts, IReadOnlyList<CheckResult> results)
+        {
+            Profile = profile;
+            Host = host;
+            Facts = facts;
+            Results = results;
+        }
+
+        public ProfileEntry Profile { get; }
+        public IHost Host { get; }
+        public HostFacts Facts { get; }
+        public IReadOnlyList<CheckResult> Results { get; }
+        public bool AnyFailed => Results.Any(r => r.Status == CheckStatus.Fail);
+    }
+
+    /// <summary>What Export-AutoGlmHostSnapshot returns.</summary>
+    public sealed class SnapshotInfo
+    {
+        public string Path { get; set; } = "";
+        public string Root { get; set; } = "";
+        public int FilesRead { get; set; }
+        public int CommandsRun { get; set; }
+        public DateTimeOffset Created { get; set; }
+        /// <summary>The verdicts the live host gave while it was recorded; evaluating the snapshot gives the same.</summary>
+        public IReadOnlyList<CheckResult> Results { get; set; } = Array.Empty<CheckResult>();
+    }
+
+    /// <summary>Test-AutoGlmEnvironment and `autoglm test`: probes → facts → checks.</summary>
+    public static class EnvironmentTester
+    {
+        public static IReadOnlyList<CheckInfo> ListChecks(IReadOnlyCollection<string>? categories = null, IReadOnlyCollection<string>? ids = null)
+        {
+            ValidateSelection(categories, ids);
+            return CheckCatalog.Select(categories, ids).Select(c => c.Info).ToList();
+        }
+
+        public static TestRun Run(TestRequest request, IEngineOutput? output = null)
+        {
+            output ??= NullOutput.Instance;
+            if (request.Root != null && request.Snapshot != null)
+                throw new AutoGlmException("RootAndSnapshot", ErrorKind.InvalidArgument,
+                    "Pass either a root directory (--root / -Root) or a snapshot (--snapshot / -Snapshot), not both.");
+            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
+            var profile = matrix.GetProfile(request.Profile);
+            ValidateSelection(request.Categories, request.Ids);
+            IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
+            output.Verbose($"profile {profile.Id}; host {host.Kind} ({(request.Snapshot ?? host.Root)}); matrix {string.Join(", ", matrix.FilesLoaded)}");
+            return Evaluate(host, matrix, profile, request, output);
+        }
+
+        internal static TestRun Evaluate(IHost host, CompatibilityMatrix matrix, ProfileEntry profile, TestRequest request, IEngineOutput output)
+        {
+            ValidatePort(request.Port);
+            var context = new ProbeContext(host, profile, request.InstallPath, request.Port, request.CommandTimeout);
+            var facts = FactCollector.Collect(context, LinuxProbes.All, output);
+            var checkContext = new CheckContext(facts, matrix, profile);
+            var results = new List<CheckResult>();
+            foreach (var check in CheckCatalog.Select(request.Categories, request.Ids))
+            {
+                Verdict v;
+                try { v = check.Evaluate(checkContext); }
+                catch (Exception ex)
+                {
+                    v = new Verdict { Status = CheckStatus.Unknown, Observed = "unknown", Message = $"the check failed: {ex.GetType().Name}: {ex.Message}" };
+                }
+                results.Add(new CheckResult
+                {
+                    Id = check.Info.Id,
+                    Category = check.Info.Category,
+                    Severity = v.Severity ?? check.Severity,
+                    Status = v.Status,
+                    Observed = v.Observed,
+                    Expected = v.Expected,
+                    Message = v.Message,
+                    Remediation = v.Remediation,
+                    Source = v.Source,
+                });
+            }
+            return new TestRun(profile, host, facts, results);
+        }
+
+        /// <summary>Records what the probes read and ran on the live host, and writes it as a snapshot.</summary>
+        public static SnapshotInfo ExportSnapshot(string directory, TestRequest request, bool force, IEngineOutput? output = null)
+        {
+            output ??= NullOutput.Instance;
+            if (string.IsNullOrWhiteSpace(directory))
+                throw new AutoGlmException("SnapshotPathMissing", ErrorKind.InvalidArgument, "No snapshot directory given. Pass --out DIR / -Path DIR.");
+            if (request.Snapshot != null)
+                throw new AutoGlmException("SnapshotOfSnapshot", ErrorKind.InvalidArgument, "A snapshot is exported from a live host; do not pass --snapshot to export.");
+            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
+            var profile = matrix.GetProfile(request.Profile);
+            var recording = new RecordingHost(new LiveHost(request.Root ?? "/"));
+            // Every check is evaluated so the snapshot holds what any check needs, whatever the filter.
+            var all = new TestRequest { Profile = profile.Id, InstallPath = request.InstallPath, Port = request.Port, CommandTimeout = request.CommandTimeout };
+            var run = Evaluate(recording, matrix, profile, all, output);
+            var created = DateTimeOffset.UtcNow;
+            SnapshotFormat.Write(recording, directory, force, created);
+            output.Verbose($"snapshot written to {directory}: {recording.Files.Count} files, {recording.Commands.Count} commands");
+            return new SnapshotInfo
+            {
+                Path = System.IO.Path.GetFullPath(directory),
+                Root = recording.Root,
+                FilesRead = recording.Files.Count,
+                CommandsRun = recording.Commands.Count,
+                Created = created,
+                Results = run.Results,
+            };
+        }
+
+        private static void ValidatePort(int? port)
+        {
+            if (port is int p && (p < 1 || p > 65535))
+                throw new AutoGlmException("PortOutOfRange", ErrorKind.InvalidArgument, $"Port {p} is outside 1-65535. Pass a TCP port from 1 to 65535.", p);
+        }
+
+        private static void ValidateSelection(IReadOnlyCollection<string>? categories, IReadOnlyCollection<string>? ids)
+        {
+            foreach (var c in categories ?? Array.Empty<string>())
+            {
+                if (!CheckCatalog.Categories.Any(k => string.Equals(k, c, StringComparison.OrdinalIgnoreCase)))
+                    throw new AutoGlmException("UnknownCategory", ErrorKind.InvalidArgument,
+                        $"Unknown check category '{c}'. Known categories: {string.Join(", ", CheckCatalog.Categories)}.", c);
+            }
+            foreach (var id in ids ?? Array.Empty<string>())
+            {
+                if (!CheckCatalog.All.Any(k => Wildcard.IsMatch(k.Info.Id, id)))
+                    throw new AutoGlmException("UnknownCheckId", ErrorKind.InvalidArgument,
+                        $"No check has the id '{id}'. List them with -ListChecks / 'autoglm test --list-checks'.", id);
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using AutoGlm.Engine.Diagnostics;
+
+namespace AutoGlm.Engine.Hosting
+{
+    /// <summary>The machine this process runs on: files under <see cref="Root"/>, tools on PATH.</summary>
+    public sealed class LiveHost : IHost
+    {
+        private const int MaxFileBytes = 4 * 1024 * 1024;
+        private static readonly PropertyInfo? LinkTargetProperty = typeof(FileSystemInfo).GetProperty("LinkTarget");
+        private readonly string? _pathOverride;
+
+        /// <param name="root">Directory that stands for '/'. Must exist.</param>
+        /// <param name="path">PATH to resolve tools on; null means this process's PATH.</param>
+        public LiveHost(string root = "/", string? path = null)
+        {
+            if (string.IsNullOrWhiteSpace(root))
+                throw new AutoGlmException("RootInvalid", ErrorKind.InvalidArgument, "The root directory is empty. Pass an existing directory, e.g. --root /.", root);
+            var full = Path.GetFullPath(root);
+            if (!Directory.Exists(full))
+                throw new AutoGlmException("RootNotFound", ErrorKind.ObjectNotFound,
+                    $"The root directory '{root}' does not exist. Pass an existing directory that stands for '/' (default: /).", root);
+            try { Directory.GetFileSystemEntries(full); }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
+            {
+                throw new AutoGlmException("RootUnreadable", ErrorKind.PermissionDenied,
+                    $"The root directory '{root}' cannot be read ({ex.Message}). Run as a user who can read it, or pass another --root.", root, ex);
+            }
+            Root = full;
+            _pathOverride = path;
+        }
+
+        public string Root { get; }
+        public string Kind => "live";
+        public string Platform => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "windows" : "linux";
+
+        public string MapPath(string hostPath) => HostPaths.Combine(Root, hostPath);
+
+        public FileRead ReadFile(string path)
+        {
+            var real = MapPath(path);
+            try
+            {
+                if (!File.Exists(real)) return FileRead.Absent(path);
+                // /proc and /sys files report size 0; read through a capped stream instead of trusting Length.
+                using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream);
+                var buffer = new char[MaxFileBytes];
+                int total = 0, n;
+                while (total < buffer.Length && (n = reader.Read(buffer, total, buffer.Length - total)) > 0) total += n;
+                return FileRead.Found(path, new string(buffer, 0, total));
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
+            {
+                return FileRead.Unreadable(path, ex.Message);
+            }
+        }
+
+        public IReadOnlyList<string>? ListDirectory(string path)
+        {
+            var real = MapPath(path);
+            try
+            {
+                if (!Directory.Exists(real)) return null;
+                return Directory.GetFileSystemEntries(real).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList()!;
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
+            {
+                return null;
+            }
+        }
+
+        public string? ReadLink(string path)
+        {
+            if (LinkTargetProperty == null) return null;
+            try
+            {
+                var info = new FileInfo(MapPath(path));
+                return LinkTargetProperty.GetValue(info) as string;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
+        public string? GetEnvironmentVariable(string name) =>
+            name == "PATH" && _pathOverride != null ? _pathOverride : Environment.GetEnvironmentVariable(name);
+
+        private IEnumerable<string> PathDirectories() =>
+            (GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Where(d => d.Length > 0).Distinct();
+
+        public IReadOnlyList<ToolLocation> FindTools(string prefix)
+        {
+            var found = new Dictionary<string, ToolLocation>(StringComparer.Ordinal);
+            foreach (var dir in PathDirectories())
+            {
+                string[] entries;
+                try { entries = Directory.Exists(dir) ? Directory.GetFiles(dir, prefix + "*") : Array.Empty<string>(); }
+                catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException) { continue; }
+                foreach (var file in entries)
+                {
+                    var name = Path.GetFileName(file);
+                    if (!found.ContainsKey(name)) found[name] = new ToolLocation(name, file);
+                }
+            }
+            return found.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        }
+
+        /// <summary>Resolves a tool name on PATH (with PATHEXT on Windows); absolute paths are taken as they are.</summary>
+        public string? Resolve(string tool)
+        {
+            if (Path.IsPathRooted(tool)) return File.Exists(tool) ? tool : null;
+            var extensions = Platform == "windows"
+                ? new[] { "" }.Concat((Environment.GetEnvironmentVariable("PATHEXT") ?? ".EXE;.CMD;.BAT").Split(';')).ToArray()
+                : new[] { "" };
+            foreach (var dir in PathDirectories())
+            {
+                foreach (var ext in extensions)
+                {
+                    var candidate = Path.Combine(dir, tool + ext);
+                    if (File.Exists(candidate)) return candidate;
+                }
+            }
+            return null;
+        }
+
+        public CommandResult Run(IReadOnlyList<string> argv, TimeSpan timeout)
+        {
+            if (argv.Count == 0) throw new ArgumentException("argv must name a tool", nameof(argv));
+            var exe = Resolve(argv[0]);
+            if (exe == null)
+                return new CommandResult(argv, CommandStatus.NotFound, -1, "", "", TimeSpan.Zero, timeout);
+            IReadOnlyDictionary<string, string?>? env = _pathOverride != null
+                ? new Dictionary<string, string?> { ["PATH"] = _pathOverride }
+                : null;
+            return ProcessRunner.Run(exe, argv, timeout, env);
+        }
+    }
+}

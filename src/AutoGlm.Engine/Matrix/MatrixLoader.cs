@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using AutoGlm.Engine.Diagnostics;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.Serialization.NodeDeserializers;
+
+namespace AutoGlm.Engine.Matrix
+{
+    /// <summary>A matrix file that cannot be used: the message names file, line, column and the fix.</summary>
+    public sealed class MatrixException : AutoGlmException
+    {
+        public MatrixException(SourceLocation location, string problem, string fix, Exception? inner = null)
+            : base("MatrixInvalid", ErrorKind.InvalidData, $"{location}: {problem}. {fix}", location.File, inner)
+        {
+            Location = location;
+            Problem = problem;
+        }
+
+        public SourceLocation Location { get; }
+        public string Problem { get; }
+    }
+
+    /// <summary>
+    /// Reads matrix YAML strictly: an unknown key, a wrong type, a duplicate key or id, a missing source,
+    /// or a syntax error is an error naming file, line and column. Files load in order; an override file
+    /// (--matrix / -MatrixPath) replaces shipped entries with the same id.
+    /// </summary>
+    public static class MatrixLoader
+    {
+        public const int SchemaVersion = 1;
+
+        /// <summary>The directory of YAML files shipped beside the assemblies (or in the source tree when run from it).</summary>
+        public static string? FindShippedDirectory()
+        {
+            var start = Path.GetDirectoryName(typeof(MatrixLoader).Assembly.Location);
+            for (var dir = start; dir != null; dir = Path.GetDirectoryName(dir))
+            {
+                var candidate = Path.Combine(dir, "matrices");
+                if (Directory.Exists(candidate) && Directory.EnumerateFiles(candidate, "*.yaml").Any()) return candidate;
+            }
+            return null;
+        }
+
+        public static CompatibilityMatrix LoadDefault(IEnumerable<string>? overrides = null)
+        {
+            var dir = FindShippedDirectory() ?? throw new AutoGlmException("MatrixNotFound", ErrorKind.ObjectNotFound,
+                "The shipped matrix directory 'matrices' was not found beside the AutoGlm assemblies. Reinstall the module, or pass --matrix FILE.");
+            return Load(Directory.GetFiles(dir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal), overrides ?? Array.Empty<string>());
+        }
+
+        public static CompatibilityMatrix Load(IEnumerable<string> shippedFiles, IEnumerable<string> overrideFiles)
+        {
+            var matrix = new CompatibilityMatrix();
+            foreach (var file in shippedFiles) Merge(matrix, file, ReadFile(file), isOverride: false);
+            foreach (var file in overrideFiles)
+            {
+                if (!File.Exists(file))
+                    throw new AutoGlmException("MatrixOverrideNotFound", ErrorKind.ObjectNotFound,
+                        $"The matrix override file '{file}' does not exist. Pass the path of a YAML file in the matrix format (see about_AutoGlm_Matrix).", file);
+                Merge(matrix, file, ReadFile(file), isOverride: true);
+            }
+            Validate(matrix);
+            return matrix;
+        }
+
+        /// <summary>Parses one file's text; <paramref name="file"/> is used in messages only.</summary>
+        public static MatrixDocument Parse(string file, string text)
+        {
+            var deserializer = new DeserializerBuilder()
+                .WithNamingConvention(CamelCaseNamingConvention.Instance)
+                .WithDuplicateKeyChecking()
+                .WithNodeDeserializer(inner => new LocatingNodeDeserializer(inner, file), s => s.InsteadOf<ObjectNodeDeserializer>())
+                .Build();
+            try
+            {
+                var doc = deserializer.Deserialize<MatrixDocument?>(text);
+                if (doc == null)
+                    throw new MatrixException(new SourceLocation(file, 1, 1), "the file is empty", "Start it with 'schemaVersion: 1'");
+                if (doc.SchemaVersion != SchemaVersion)
+                    throw new MatrixException(new SourceLocation(file, 1, 1), $"schemaVersion is {doc.SchemaVersion}",
+                        $"This AutoGlm reads schemaVersion {SchemaVersion}; set 'schemaVersion: {SchemaVersion}'");
+                return doc;
+            }
+            catch (YamlException ex) when (!(ex.InnerException is MatrixException))
+            {
+                var location = new SourceLocation(file, ex.Start.Line, ex.Start.Column);
+                throw new MatrixException(location, Describe(ex), "Fix the YAML at that place (see matrices/schema/matrix.schema.json)", ex);
+            }
+            catch (YamlException ex) when (ex.InnerException is MatrixException inner)
+            {
+                throw inner;
+            }
+        }
+
+        private static string Describe(YamlException ex)
+        {
+            // YamlDotNet wraps type errors ("Exception during deserialization") around the real cause.
+            var message = ex.InnerException != null && !(ex.InnerException is YamlException) ? ex.InnerException.Message : ex.Message;
+            if (message.StartsWith("Property '", StringComparison.Ordinal) && message.Contains("not found on type"))
+            {
+                var name = message.Split('\'')[1];
+                return $"unknown key '{name}'";
+            }
+            return message.TrimEnd('.');
+        }
+
+        private static MatrixDocument ReadFile(string file)
+        {
+            string text;
+            try { text = File.ReadAllText(file); }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new AutoGlmException("MatrixUnreadable", ErrorKind.ReadError, $"The matrix file '{file}' cannot be read: {ex.Message}", file, ex);
+            }
+            return Parse(file, text);
+        }
+
+        private static void Merge(CompatibilityMatrix matrix, string file, MatrixDocument doc, bool isOverride)
+        {
+            matrix.FilesLoaded.Add(file);
+            if (doc.DefaultProfile != null) matrix.DefaultProfile = doc.DefaultProfile;
+            MergeList(matrix.OperatingSystems, doc.OperatingSystems, isOverride, "operating system");
+            MergeList(matrix.Profiles, doc.Profiles, isOverride, "profile");
+        }
+
+        private static void MergeList<T>(List<T> into, List<T>? from, bool isOverride, string what) where T : MatrixEntry
+        {
+            if (from == null) return;
+            foreach (var entry in from)
+            {
+                RequireField(entry, entry.Id, "id");
+                RequireField(entry, entry.Source, "source");
+                int existing = into.FindIndex(e => string.Equals(e.Id, entry.Id, StringComparison.OrdinalIgnoreCase));
+                if (existing < 0) { into.Add(entry); continue; }
+                if (!isOverride)
+                    throw new MatrixException(entry.Location!, $"duplicate {what} id '{entry.Id}' (first defined at {into[existing].Location})",
+                        "Give each entry a unique id, or put the replacement in an override file passed with --matrix");
+                into[existing] = entry;
+            }
+        }
+
+        private static void RequireField(Located entry, string? value, string field)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+                throw new MatrixException(entry.Location!, $"the entry has no '{field}'",
+                    field == "source" ? "Every fact needs a 'source': the URL or repository path it was read from" : $"Add '{field}:'");
+        }
+
+        private static readonly string[] Families = { "debian", "rhel", "windows" };
+        private static readonly string[] Supports = { "supported", "deprecated", "unsupported" };
+        private static readonly string[] Levels = { "required", "recommended", "optional" };
+
+        private static void Validate(CompatibilityMatrix m)
+        {
+            foreach (var os in m.OperatingSystems)
+            {
+                RequireField(os, os.Distro, "distro");
+                RequireField(os, os.Version, "version");
+                OneOf(os, os.Family, "family", Families);
+                OneOf(os, os.Support, "support", Supports);
+            }
+            foreach (var p in m.Profiles)
+            {
+                var r = p.Requires;
+                RequireField(r.Location != null ? r : p, r.Python, "python");
+                if (!Versions.Pep440SpecifierSet.TryParse(r.Python, out _))
+                    throw new MatrixException(r.Location ?? p.Location!, $"requires.python '{r.Python}' is not a PEP 440 specifier", "Write it like '>=3.10,<3.14'");
+                OneOf(r.Location != null ? r : p, r.Virtualization, "virtualization", Levels);
+                if (p.Port is int port && (port < 1 || port > 65535))
+                    throw new MatrixException(p.Location!, $"port {port} is outside 1-65535", "Use a TCP port from 1 to 65535, or leave 'port' out for a client-only profile");
+                foreach (var a in new[] { r.Memory, r.Disk, r.CpuCores })
+                {
+                    if (a == null) continue;
+                    if (a.Minimum < 0 || (a.Recommended is double rec && rec < a.Minimum))
+                        throw new MatrixException(a.Location ?? p.Location!, $"impossible amount: minimum {a.Minimum}, recommended {a.Recommended}",
+                            "The minimum must be at least 0 and the recommended level at least the minimum");
+                }
+            }
+            if (m.DefaultProfile != null && m.FindProfile(m.DefaultProfile) == null)
+                throw new AutoGlmException("MatrixInvalid", ErrorKind.InvalidData,
+                    $"defaultProfile '{m.DefaultProfile}' names no profile. Known profiles: {string.Join(", ", m.Profiles.Select(x => x.Id))}.");
+        }
+
+        private static void OneOf(Located entry, string value, string field, string[] allowed)
+        {
+            if (!allowed.Contains(value))
+                throw new MatrixException(entry.Location!, $"'{field}' is '{value}'", $"Use one of: {string.Join(", ", allowed)}");
+        }
+
+        /// <summary>Records where each <see cref="Located"/> object starts, for later errors.</summary>
+        private sealed class LocatingNodeDeserializer : INodeDeserializer
+        {
+            private readonly INodeDeserializer _inner;
+            private readonly string _file;
+
+            public LocatingNodeDeserializer(INodeDeserializer inner, string file) { _inner = inner; _file = file; }
+
+            public bool Deserialize(IParser reader, Type expectedType, Func<IParser, Type, object?> nestedObjectDeserializer, out object? value, ObjectDeserializer rootDeserializer)
+            {
+                var start = reader.Current?.Start ?? Mark.Empty;
+                if (!_inner.Deserialize(reader, expectedType, nestedObjectDeserializer, out value, rootDeserializer)) return false;
+                if (value is Located located) located.Location = new SourceLocation(_file, start.Line, start.Column);
+                return true;
+            }
+        }
+    }
+}
