@@ -89,17 +89,20 @@ namespace AutoGlm.Engine.Checks
         }
 
         /// <summary>Compares a measured amount with a profile's minimum (Fail) and recommendation (Warn).</summary>
-        private static Verdict Against(Amount? need, double have, Func<double, string> show, string what, string source, string remediation)
+        private static Verdict Against(Amount? need, double have, Func<double, string> show, string what, string source, string remediation, double slack = 0)
         {
+            // slack: a fraction of the threshold the measurement may fall short by (see MemoryTotal).
+            var measured = have;
+            have = have * (1 + slack);
             if (need == null) return Verdict.Pass(show(have), "no requirement", $"{what}: {show(have)} (the profile sets no requirement).", source);
             var expected = $">= {show(need.Minimum)}" + (need.Recommended is double r ? $" (recommended {show(r)})" : "");
             if (have < need.Minimum)
-                return new Verdict { Status = CheckStatus.Fail, Observed = show(have), Expected = expected, Source = source, Remediation = remediation,
-                    Message = $"{what}: {show(have)} is below the minimum of {show(need.Minimum)}." };
+                return new Verdict { Status = CheckStatus.Fail, Observed = show(measured), Expected = expected, Source = source, Remediation = remediation,
+                    Message = $"{what}: {show(measured)} is below the minimum of {show(need.Minimum)}." };
             if (need.Recommended is double rec && have < rec)
-                return new Verdict { Status = CheckStatus.Warn, Observed = show(have), Expected = expected, Source = source, Remediation = remediation,
-                    Message = $"{what}: {show(have)} meets the minimum but is below the recommended {show(rec)}." };
-            return Verdict.Pass(show(have), expected, $"{what}: {show(have)}.", source);
+                return new Verdict { Status = CheckStatus.Warn, Observed = show(measured), Expected = expected, Source = source, Remediation = remediation,
+                    Message = $"{what}: {show(measured)} meets the minimum but is below the recommended {show(rec)}." };
+            return Verdict.Pass(show(measured), expected, $"{what}: {show(measured)}.", source);
         }
 
         private static string GiBAmount(double gib) => gib.ToString("0.#", CultureInfo.InvariantCulture) + " GiB";
@@ -137,8 +140,9 @@ namespace AutoGlm.Engine.Checks
         {
             var mem = c.Facts.Get<MemoryFacts>();
             if (!mem.Known) return Verdict.Unknown(mem, "memory");
+            // MemTotal excludes what firmware and the kernel reserve: a 64 GiB server shows about 62.8 GiB.
             return Against(c.Profile.Requires.Memory, mem.TotalBytes / (double)(1L << 30), GiBAmount, "Installed memory", mem.SourceText,
-                "Add memory, or move the deployment to a larger host.");
+                "Add memory, or move the deployment to a larger host.", slack: 0.05);
         }
 
         private static Verdict DiskFree(CheckContext c)

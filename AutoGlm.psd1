@@ -1,0 +1,30 @@
+@{
+    RootModule           = 'AutoGlm.psm1'
+    # The version's one source is Directory.Build.props; build.ps1 stamps it into the laid-out copy,
+    # and a contract test fails when this line disagrees with it.
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '6d0b6a4e-2f0c-4c55-9d8a-2f3f5b7f1a10'
+    Author               = 'AutoGlm contributors'
+    CompanyName          = 'AutoGlm'
+    Copyright            = '(c) AutoGlm contributors. Apache License 2.0.'
+    Description          = 'Provisions, verifies and repairs NVIDIA GPU servers for Open-AutoGLM (AutoGLM-Phone-9B on vLLM or SGLang), driven by a sourced compatibility matrix.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('AutoGlm.format.ps1xml')
+    CmdletsToExport      = @(
+        'Export-AutoGlmHostSnapshot'
+        'Test-AutoGlmEnvironment'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('GPU', 'NVIDIA', 'CUDA', 'vLLM', 'SGLang', 'AutoGLM', 'Provisioning', 'Linux', 'Windows', 'PSEdition_Desktop', 'PSEdition_Core')
+            ProjectUri   = 'https://github.com/autoglm/autoglm'
+            LicenseUri   = 'https://github.com/autoglm/autoglm/blob/main/LICENSE'
+            ReleaseNotes = '0.1.0: Test-AutoGlmEnvironment (OS, CPU, memory, disk, Python, privileges, port checks) and host snapshots.'
+        }
+    }
+}

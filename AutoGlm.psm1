@@ -1,0 +1,18 @@
+# Root module: loads the compiled cmdlets from bin/AutoGlm.dll (laid out by build.ps1).
+Set-StrictMode -Version Latest
+
+$assemblyPath = Join-Path -Path $PSScriptRoot -ChildPath 'bin/AutoGlm.dll'
+if (-not (Test-Path -LiteralPath $assemblyPath)) {
+    $message = "AutoGlm is not built: '$assemblyPath' is missing. " +
+        "Build it with './build.ps1 -Task Build' (or 'dotnet publish src/AutoGlm -c Release -o bin') and import the module again."
+    $exception = [System.IO.FileNotFoundException]::new($message, $assemblyPath)
+    $record = [System.Management.Automation.ErrorRecord]::new($exception, 'AutoGlmNotBuilt', 'ObjectNotFound', $assemblyPath)
+    throw $record
+}
+
+$binaryModule = Import-Module -Name $assemblyPath -PassThru -ErrorAction Stop
+$ExecutionContext.SessionState.Module.OnRemove = {
+    Remove-Module -ModuleInfo $binaryModule -ErrorAction SilentlyContinue
+}
+
+Export-ModuleMember -Cmdlet @($binaryModule.ExportedCmdlets.Keys)

@@ -1,1 +1,0 @@
-namespace AutoGlm { internal static class Placeholder { } }

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace AutoGlm.Tests.Support
+{
+    /// <summary>
+    /// A fake machine for probes: a root directory with /etc, /proc and /sys files the test writes, and a
+    /// bin directory of fake tools (small shell scripts) that becomes the whole PATH.
+    /// </summary>
+    public sealed class FixtureHost : IDisposable
+    {
+        private readonly TempDir _dir = new TempDir("autoglm-fixture");
+
+        public FixtureHost()
+        {
+            Directory.CreateDirectory(RootPath);
+            Directory.CreateDirectory(BinPath);
+            // Tools the probes may call that the fixture does not fake: link the real ones so scripts work.
+            foreach (var tool in new[] { "sh", "bash", "cat", "sleep", "echo" })
+            {
+                var real = FindOnSystemPath(tool);
+                if (real != null) System.IO.File.CreateSymbolicLink(System.IO.Path.Combine(BinPath, tool), real);
+            }
+        }
+
+        public string RootPath => _dir.Combine("root");
+        public string BinPath => _dir.Combine("bin");
+        /// <summary>PATH for a process or LiveHost that should see only the fake tools.</summary>
+        public string PathVariable => BinPath;
+
+        public FixtureHost File(string hostPath, string content)
+        {
+            var real = System.IO.Path.Combine(RootPath, hostPath.TrimStart('/'));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(real)!);
+            System.IO.File.WriteAllText(real, content);
+            return this;
+        }
+
+        public FixtureHost Dir(string hostPath)
+        {
+            Directory.CreateDirectory(System.IO.Path.Combine(RootPath, hostPath.TrimStart('/')));
+            return this;
+        }
+
+        public FixtureHost Link(string hostPath, string target)
+        {
+            var real = System.IO.Path.Combine(RootPath, hostPath.TrimStart('/'));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(real)!);
+            System.IO.File.CreateSymbolicLink(real, target);
+            return this;
+        }
+
+        /// <summary>A disk partition as sysfs shows it: a class/block link into devices/, and the disk's rotational flag.</summary>
+        public FixtureHost Partition(string devicePath, string disk, string partition, bool rotational)
+        {
+            File($"/sys/devices/{devicePath}/{disk}/{partition}/partition", "1\n");
+            Link($"/sys/class/block/{partition}", $"../../devices/{devicePath}/{disk}/{partition}");
+            return File($"/sys/block/{disk}/queue/rotational", rotational ? "1\n" : "0\n");
+        }
+
+        /// <summary>A fake tool: a /bin/sh script with the given body.</summary>
+        public FixtureHost Tool(string name, string shellBody)
+        {
+            var path = System.IO.Path.Combine(BinPath, name);
+            if (System.IO.File.Exists(path)) System.IO.File.Delete(path);
+            System.IO.File.WriteAllText(path, "#!/bin/sh\n" + shellBody + "\n");
+            System.IO.File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            return this;
+        }
+
+        /// <summary>A fake tool that prints fixed text and exits with a code.</summary>
+        public FixtureHost ToolPrints(string name, string stdout, int exitCode = 0)
+        {
+            var heredoc = new StringBuilder();
+            heredoc.Append("cat <<'AUTOGLM_EOF'\n").Append(stdout.TrimEnd('\n')).Append("\nAUTOGLM_EOF\n");
+            heredoc.Append("exit ").Append(exitCode);
+            return Tool(name, heredoc.ToString());
+        }
+
+        /// <summary>A healthy Ubuntu 22.04 server with 16 cores, 64 GiB, NVMe, Python 3.10 with venv, run as root.</summary>
+        public static FixtureHost HealthyUbuntu()
+        {
+            var h = new FixtureHost();
+            h.File("/etc/os-release", "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\nID=ubuntu\nID_LIKE=debian\n")
+             .File("/proc/sys/kernel/osrelease", "5.15.0-91-generic\n")
+             .File("/proc/sys/kernel/arch", "x86_64\n")
+             .File("/proc/cpuinfo", CpuInfo(16, "vmx"))
+             .File("/proc/meminfo", "MemTotal:       65842356 kB\nMemFree:        1000000 kB\nMemAvailable:   60000000 kB\n")
+             .File("/proc/self/status", "Name:\tautoglm\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n")
+             .File("/proc/net/tcp", TcpHeader + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000   113        0 24610 1 0000000000000000 100 0 0 10 0\n")
+             .File("/proc/net/tcp6", Tcp6Header)
+             .Dir("/opt")
+             .Partition("pci0000:00/0000:00:1d.0/nvme/nvme0", "nvme0n1", "nvme0n1p2", rotational: false);
+            h.ToolPrints("df", "Filesystem     1024-blocks      Used Available Capacity Mounted on\n/dev/nvme0n1p2  1921724676 412345678 1411741234      23% /");
+            h.Python("python3", "3.10.12", venv: true, ensurepip: true);
+            return h;
+        }
+
+        public const string TcpHeader = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        public const string Tcp6Header = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+
+        public static string CpuInfo(int cores, string? virtFlag, bool hypervisor = false)
+        {
+            var sb = new StringBuilder();
+            for (int i = 0; i < cores; i++)
+            {
+                sb.Append($"processor\t: {i}\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n");
+                sb.Append("flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sse sse2 ").Append(virtFlag ?? "").Append(hypervisor ? " hypervisor" : "").Append(" avx2\n\n");
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>A fake interpreter answering the python probe's script the way a real one would.</summary>
+        public FixtureHost Python(string name, string version, bool venv, bool ensurepip, string? executable = null)
+        {
+            var exe = executable ?? "/usr/bin/" + name;
+            return ToolPrints(name, $"version={version}\nexecutable={exe}\nvenv={(venv ? 1 : 0)}\nensurepip={(ensurepip ? 1 : 0)}");
+        }
+
+        private static string? FindOnSystemPath(string tool)
+        {
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+            {
+                var candidate = System.IO.Path.Combine(dir, tool);
+                if (System.IO.File.Exists(candidate)) return candidate;
+            }
+            return null;
+        }
+
+        public void Dispose() => _dir.Dispose();
+    }
+}
