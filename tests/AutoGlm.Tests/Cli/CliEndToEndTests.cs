@@ -1,0 +1,158 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using AutoGlm.Tests.Support;
+using Xunit;
+
+namespace AutoGlm.Tests.EndToEnd
+{
+    /// <summary>The built `autoglm` run as a process, as scripts and monitoring will run it.</summary>
+    public class CliEndToEndTests
+    {
+        private static List<IDictionary<string, object?>> Checks(string json) =>
+            ((IList<object?>)AutoGlm.Engine.Json.Json.Parse(json)!).Cast<IDictionary<string, object?>>().ToList();
+
+        [Fact]
+        public void JsonOutputHasTheContractFieldsAndLowerCaseStatuses()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            var r = Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath, "--format", "json");
+            Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+            var checks = Checks(r.Stdout);
+            Assert.Equal(12, checks.Count);
+            var fields = new[] { "id", "category", "status", "severity", "observed", "expected", "message", "remediation", "source" };
+            Assert.All(checks, c => Assert.Equal(fields, c.Keys));
+            Assert.All(checks, c => Assert.Equal("pass", c["status"]));
+            Assert.Contains(checks, c => (string)c["id"]! == "python.venv.available" && (string)c["category"]! == "python");
+        }
+
+        [Fact]
+        public void AFailedCheckExitsOneAndTheTableShowsTheFix()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            fx.Python("python3", "3.10.12", venv: true, ensurepip: false);
+            var r = Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("[FAIL] python.venv.available", r.Stdout);
+            Assert.Contains("fix: sudo apt-get install -y python3.10-venv", r.Stdout);
+            Assert.Contains("12 checks: 11 pass, 1 fail", r.Stdout);
+        }
+
+        [Fact]
+        public void QuietPrintsNothingAndAnswersWithTheExitCode()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            var ok = Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath, "--quiet");
+            Assert.Equal(0, ok.ExitCode);
+            Assert.Equal("", ok.Stdout);
+            fx.File("/proc/meminfo", "MemTotal: 1024 kB\n");
+            Assert.Equal(1, Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath, "--quiet").ExitCode);
+        }
+
+        [Fact]
+        public void CategoryFilterAndListChecks()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            var r = Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath, "--format", "json", "--category", "os", "--category", "network");
+            Assert.Equal(new[] { "os.supported", "os.kernel", "os.architecture", "network.port.available" }, Checks(r.Stdout).Select(c => c["id"]));
+            var list = Cli.Run(null, "test", "--list-checks");
+            Assert.Equal(0, list.ExitCode);
+            Assert.Contains("python.venv.available", list.Stdout);
+        }
+
+        [Fact]
+        public void SnapshotExportThenEvaluateEqualsLive_EndToEnd()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            fx.File("/proc/cpuinfo", FixtureHost.CpuInfo(2, null));
+            using var tmp = new TempDir();
+            var snap = tmp.Combine("host1");
+            var export = Cli.Run(fx.PathVariable, "snapshot", "export", "--out", snap, "--root", fx.RootPath, "--format", "json");
+            Assert.True(export.ExitCode == 0, export.Stderr);
+            var live = Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath, "--format", "json");
+            // Evaluated with an empty PATH: the snapshot alone must answer.
+            var replay = Cli.Run(tmp.Path, "test", "--snapshot", snap, "--format", "json");
+            Assert.Equal(1, live.ExitCode);
+            Assert.Equal(live.ExitCode, replay.ExitCode);
+            Assert.Equal(live.Stdout, replay.Stdout);
+        }
+
+        [Fact]
+        public void LiveMachineRunsForRealAndTellsTheTruth()
+        {
+            var r = Cli.Run(null, "test", "--format", "json");
+            Assert.True(r.ExitCode == 0 || r.ExitCode == 1, r.Stderr);
+            var checks = Checks(r.Stdout);
+            var kernel = checks.Single(c => (string)c["id"]! == "os.kernel");
+            Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), kernel["observed"]);
+            var cores = checks.Single(c => (string)c["id"]! == "cpu.cores");
+            Assert.Equal($"{System.Environment.ProcessorCount} cores", cores["observed"]);
+            Assert.Equal(r.ExitCode == 1, checks.Any(c => (string)c["status"]! == "fail"));
+        }
+
+        [Theory]
+        [InlineData("test --profile no-such-profile", "Unknown profile 'no-such-profile'")]
+        [InlineData("test --root /nonexistent/root", "The root directory '/nonexistent/root' does not exist")]
+        [InlineData("test --snapshot /nonexistent/snap", "The snapshot directory '/nonexistent/snap' does not exist")]
+        [InlineData("test --matrix /nonexistent/site.yaml", "The matrix override file '/nonexistent/site.yaml' does not exist")]
+        [InlineData("test --category gpu-magic", "Unknown check category 'gpu-magic'")]
+        [InlineData("test --port 70000", "--port must be a whole number from 1 to 65535")]
+        [InlineData("test --format xml", "--format must be one of: table, json")]
+        [InlineData("test --bogus", "'test' has no option '--bogus'")]
+        [InlineData("frobnicate", "unknown command 'frobnicate'")]
+        [InlineData("snapshot export", "'snapshot export' needs --out DIR")]
+        public void BadInputExitsTwoWithOneLineNamingTheInput(string commandLine, string expected)
+        {
+            var r = Cli.Run(null, commandLine.Split(' '));
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal("", r.Stdout);
+            var lines = r.Stderr.TrimEnd('\n').Split('\n');
+            Assert.Single(lines);
+            Assert.StartsWith("autoglm: error: ", lines[0]);
+            Assert.Contains(expected, lines[0]);
+        }
+
+        [Fact]
+        public void MalformedMatrixAndSnapshotExitTwoAndNameTheFileAndLine()
+        {
+            using var tmp = new TempDir();
+            var site = tmp.Combine("site.yaml");
+            File.WriteAllText(site, "schemaVersion: 1\nprofiles:\n  - id: x\n    source: s\n    requires: {python: '>=3.10'}\n    colour: blue\n");
+            var r = Cli.Run(null, "test", "--matrix", site);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains($"{site}:6:5: unknown key 'colour'", r.Stderr);
+
+            var snap = tmp.Combine("snap");
+            Directory.CreateDirectory(snap);
+            File.WriteAllText(Path.Combine(snap, "snapshot.json"), "{\"format\":\"autoglm-snapshot\",\"formatVersion\":1}");
+            File.WriteAllText(Path.Combine(snap, "index.jsonl"), "{broken\n");
+            r = Cli.Run(null, "test", "--snapshot", snap);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("index.jsonl line 1", r.Stderr);
+        }
+
+        [Fact]
+        public void FailedExportWritesNothing()
+        {
+            using var tmp = new TempDir();
+            var target = tmp.Combine("snap");
+            var r = Cli.Run(null, "snapshot", "export", "--out", target, "--profile", "nope");
+            Assert.Equal(2, r.ExitCode);
+            Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
+        }
+
+        [Fact]
+        public void VersionAndHelp()
+        {
+            var v = Cli.Run(null, "--version");
+            Assert.Equal(0, v.ExitCode);
+            Assert.Equal("autoglm " + AutoGlm.Engine.EngineInfo.Version + "\n", v.Stdout);
+            foreach (var cmd in new[] { new[] { "--help" }, new[] { "test", "--help" }, new[] { "snapshot", "export", "--help" }, new[] { "snapshot", "--help" } })
+            {
+                var h = Cli.Run(null, cmd);
+                Assert.Equal(0, h.ExitCode);
+                Assert.Contains("Usage:", h.Stdout);
+            }
+        }
+    }
+}
