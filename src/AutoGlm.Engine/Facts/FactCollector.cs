@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Matrix;
@@ -77,7 +78,9 @@ namespace AutoGlm.Engine.Facts
             var limit = deadline ?? TimeSpan.FromTicks(context.CommandTimeout.Ticks * 3);
             var facts = new HostFacts(context.Host);
             var watch = Stopwatch.StartNew();
-            var running = probes.Select(p => (probe: p, task: Task.Run(() => RunOne(p, context)))).ToList();
+            // Each probe on its own thread: they block on tools, and must not wait on a starved thread pool.
+            var running = probes.Select(p => (probe: p, task: Task.Factory.StartNew(() => RunOne(p, context),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).ToList();
             var pending = running.ToList();
             int done = 0;
             while (pending.Count > 0)

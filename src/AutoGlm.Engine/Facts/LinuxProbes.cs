@@ -211,9 +211,15 @@ namespace AutoGlm.Engine.Facts
             var facts = new PythonFacts();
             facts.Sources.Add("PATH");
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var tool in ctx.Host.FindTools("python3").Where(t => PythonName.IsMatch(t.Name)))
+            var tools = ctx.Host.FindTools("python3").Where(t => PythonName.IsMatch(t.Name)).ToList();
+            // Interpreters start slowly (pyenv shims are shell scripts): ask them all at once.
+            var runs = tools.Select(t => System.Threading.Tasks.Task.Factory.StartNew(() => ctx.Run(t.Name, "-c", PythonScript),
+                System.Threading.CancellationToken.None, System.Threading.Tasks.TaskCreationOptions.LongRunning,
+                System.Threading.Tasks.TaskScheduler.Default)).ToList();
+            for (int k = 0; k < tools.Count; k++)
             {
-                var result = ctx.Run(tool.Name, "-c", PythonScript);
+                var tool = tools[k];
+                var result = runs[k].GetAwaiter().GetResult();
                 var interp = new PythonInterpreter { Command = tool.Name };
                 if (!result.Succeeded)
                 {

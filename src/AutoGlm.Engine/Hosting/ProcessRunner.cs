@@ -111,7 +111,9 @@ namespace AutoGlm.Engine.Hosting
             }
         }
 
-        private static Task Pump(Stream stream, CappedBuffer into) => Task.Run(() =>
+        // Dedicated threads, not the thread pool: probes block pool threads while tools run, and pumps
+        // queued behind them would wait for the pool to grow (about a second per thread).
+        private static Task Pump(Stream stream, CappedBuffer into) => Task.Factory.StartNew(() =>
         {
             var buffer = new byte[16 * 1024];
             try
@@ -123,7 +125,7 @@ namespace AutoGlm.Engine.Hosting
             {
                 // The pipe broke because the process was killed; keep what arrived.
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         private sealed class CappedBuffer
         {
