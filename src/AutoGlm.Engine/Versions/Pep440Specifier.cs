@@ -84,7 +84,8 @@ namespace AutoGlm.Engine.Versions
                 if (op != "==" && op != "!=") return $"a '.*' wildcard works only with == and !=, not {op}";
                 string prefix = v.Substring(0, v.Length - 2);
                 if (!WildcardBase.IsMatch(prefix)) return "a '.*' wildcard may only follow a plain release such as 2.1";
-                specifier = new Pep440Specifier(op, v, true, Pep440Version.Parse(prefix));
+                if (!Pep440Version.TryParse(prefix, out var parsedPrefix)) return $"'{prefix}' is not a PEP 440 version";
+                specifier = new Pep440Specifier(op, v, true, parsedPrefix);
                 return null;
             }
 
@@ -115,8 +116,8 @@ namespace AutoGlm.Engine.Versions
 
             if (IsWildcard)
             {
-                // ==1.2.* is [1.2.dev0, 1.3.dev0): every version whose release starts 1.2, whatever follows.
-                bool inPrefix = c >= v.ReleaseDev0() && c < v.NextPrefixDev0(v.Release.Count);
+                // ==1.2.*: the candidate's release, padded with zeros, starts 1.2; pre/post/dev/local are ignored.
+                bool inPrefix = c.HasReleasePrefix(v.Epoch, v.Release, v.Release.Count);
                 return Operator == "==" ? inPrefix : !inPrefix;
             }
 
@@ -135,14 +136,14 @@ namespace AutoGlm.Engine.Versions
                     // <V excludes V's own pre-releases unless V is one: the bound is then V.dev0, the first of them.
                     return c < (v.IsPrerelease ? v : v.WithDev(0));
                 case ">":
-                    // >V excludes V's post-releases (and V+local) unless V is itself a post or dev release.
-                    if (v.Dev != null) return c >= v.WithDev(v.Dev.Value + 1);
-                    if (v.Post != null) return c >= v.WithPostDev0(v.Post.Value + 1);
+                    // >V admits neither V+local nor, for a final or pre-release V, V's post-releases.
+                    // Past a post or dev release V, only V's local builds come before the next version.
+                    if (v.Dev != null || v.Post != null) return c > v && c.Public != v;
                     return c > v && !(c.Epoch == v.Epoch && c.HasSameTrimmedRelease(v)
                                       && c.PreLabel == v.PreLabel && c.PreNumber == v.PreNumber);
                 case "~=":
                     // ~=1.4.5 is >=1.4.5, ==1.4.*; ~=2.2 is >=2.2, ==2.*.
-                    return c >= v && c < v.NextPrefixDev0(v.Release.Count - 1);
+                    return c >= v && c.HasReleasePrefix(v.Epoch, v.Release, v.Release.Count - 1);
                 default:
                     throw new InvalidOperationException($"Unknown operator {Operator}.");
             }

@@ -166,19 +166,17 @@ namespace AutoGlm.Engine.Versions
 
         internal Pep440Version WithDev(long dev) => new Pep440Version(Epoch, _release, PreLabel, PreNumber, Post, dev, null);
 
-        internal Pep440Version WithPostDev0(long post) => new Pep440Version(Epoch, _release, PreLabel, PreNumber, post, 0, null);
-
-        /// <summary>The smallest version after every version starting with this release minus its last number: 1.4.5 gives 1.5.dev0.</summary>
-        internal Pep440Version NextPrefixDev0(int prefixLength)
+        /// <summary>
+        /// PEP 440 prefix matching: this version has the given epoch and its release, padded with
+        /// zeros, starts with the first <paramref name="length"/> numbers of <paramref name="prefix"/>.
+        /// </summary>
+        internal bool HasReleasePrefix(long epoch, IReadOnlyList<long> prefix, int length)
         {
-            var release = new long[prefixLength];
-            Array.Copy(_release, release, prefixLength);
-            release[prefixLength - 1]++;
-            return new Pep440Version(Epoch, release, null, null, null, 0, null);
+            if (Epoch != epoch) return false;
+            for (int i = 0; i < length; i++)
+                if ((i < _release.Length ? _release[i] : 0) != prefix[i]) return false;
+            return true;
         }
-
-        /// <summary>The smallest version with this epoch and release: 1.2 gives 1.2.dev0.</summary>
-        internal Pep440Version ReleaseDev0() => new Pep440Version(Epoch, _release, null, null, null, 0, null);
 
         // ---- ordering: packaging's _cmpkey ----
 

@@ -428,6 +428,19 @@ namespace AutoGlm.Tests.Versions
         }
 
         [Fact]
+        public void ExtremeNumbersNeitherOverflowNorEscapeTryParse()
+        {
+            const string max = "9223372036854775807";
+            Assert.True(S($">1.0.dev{max}").IsSatisfiedBy(V("1.0"), includePrereleases: true));
+            Assert.False(S($">1.0.dev{max}").IsSatisfiedBy(V($"1.0.dev{max}+local"), includePrereleases: true));
+            Assert.True(S($">1.0.post{max}").IsSatisfiedBy(V("1.1")));
+            Assert.True(S($"~=1.{max}").IsSatisfiedBy(V($"1.{max}.5")));
+            Assert.False(S($"~=1.{max}").IsSatisfiedBy(V("2.0")));
+            Assert.True(S($"=={max}.*").IsSatisfiedBy(V($"{max}.1")));
+            VersionAssert.Rejects(Pep440SpecifierSet.Parse, Pep440SpecifierSet.TryParse, "==99999999999999999999.*");
+        }
+
+        [Fact]
         public void NullArgumentsThrow()
         {
             Assert.Throws<ArgumentNullException>(() => S(null!));
