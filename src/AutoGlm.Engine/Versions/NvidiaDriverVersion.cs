@@ -51,7 +51,7 @@ namespace AutoGlm.Engine.Versions
             string trimmed = text.Trim();
             if (trimmed.Length == 0) return "it is empty";
             string[] parts = trimmed.Split('.');
-            if (parts.Length < 2 || parts.Length > 3) return $"it has {parts.Length} dot-separated fields, not 2 or 3";
+            if (parts.Length < 2 || parts.Length > 3) return parts.Length == 1 ? "it has no dots" : $"it has {parts.Length} dot-separated fields, not 2 or 3";
             var numbers = new int[parts.Length];
             for (int i = 0; i < parts.Length; i++)
             {

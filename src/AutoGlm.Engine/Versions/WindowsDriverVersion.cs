@@ -53,7 +53,7 @@ namespace AutoGlm.Engine.Versions
             string trimmed = text.Trim();
             if (trimmed.Length == 0) return "it is empty";
             string[] parts = trimmed.Split('.');
-            if (parts.Length != 4) return $"it has {parts.Length} dot-separated fields, not 4";
+            if (parts.Length != 4) return parts.Length == 1 ? "it has no dots" : $"it has {parts.Length} dot-separated fields, not 4";
             var n = new int[4];
             for (int i = 0; i < 4; i++)
             {
