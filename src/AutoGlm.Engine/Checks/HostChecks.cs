@@ -196,7 +196,7 @@ namespace AutoGlm.Engine.Checks
             var specText = c.Profile.Requires.Python;
             var expected = "Python " + specText;
             if (!py.Known) return Verdict.Unknown(py, expected);
-            Pep440SpecifierSet.TryParse(specText, out var spec);
+            var spec = Pep440SpecifierSet.Parse(specText); // validated when the matrix loaded
             var found = string.Join(", ", py.Interpreters.Select(i => i.Version != null ? $"{i.Command} {i.Version}" : $"{i.Command} (broken: {i.Error})"));
             if (found.Length == 0) found = "none on PATH";
             var best = BestInterpreter(py, spec);
@@ -214,7 +214,7 @@ namespace AutoGlm.Engine.Checks
         {
             var py = c.Facts.Get<PythonFacts>();
             if (!py.Known) return Verdict.Unknown(py, "venv and ensurepip");
-            Pep440SpecifierSet.TryParse(c.Profile.Requires.Python, out var spec);
+            var spec = Pep440SpecifierSet.Parse(c.Profile.Requires.Python);
             var best = BestInterpreter(py, spec);
             if (best == null) return Verdict.Skip("No interpreter satisfies the profile (see python.interpreter).", "venv and ensurepip");
             var observed = $"{best.Command}: venv {(best.HasVenv ? "yes" : "no")}, ensurepip {(best.HasEnsurepip ? "yes" : "no")}";
