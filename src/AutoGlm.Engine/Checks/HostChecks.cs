@@ -177,12 +177,13 @@ namespace AutoGlm.Engine.Checks
 
         private static string PythonRemedy(CheckContext c, string spec)
         {
-            var minor = MinimumMinor(spec) ?? "3.11";
+            var minor = SuggestedMinor(spec) ?? "3.11";
             return c.InstallCommand($"python{minor} python{minor}-venv", $"python{minor}");
         }
 
-        // ">=3.10,<3.14" → "3.10"? We suggest the newest Debian/RHEL-packaged minor that fits, 3.12, then 3.11, then 3.10.
-        private static string? MinimumMinor(string spec)
+        // The Python to suggest installing: the first of 3.12, 3.11, 3.10, 3.13 that the profile allows
+        // (3.12 first: packaged by Ubuntu 24.04 and RHEL 9 and inside every server profile's range).
+        private static string? SuggestedMinor(string spec)
         {
             if (!Pep440SpecifierSet.TryParse(spec, out var set)) return null;
             foreach (var candidate in new[] { "3.12", "3.11", "3.10", "3.13" })

@@ -61,7 +61,8 @@ namespace AutoGlm.Tests.Engine
             var index = File.ReadAllLines(Path.Combine(dir, "index.jsonl"));
             Assert.Contains(index, l => l.Contains("\"op\":\"cmd\"") && l.Contains("\"df\""));
             // Deterministic: the same host recorded again gives the same index, line for line.
-            var (_, again) = Record(new LiveHost(fx.RootPath, fx.PathVariable), new TempDir());
+            using var tmp2 = new TempDir();
+            var (_, again) = Record(new LiveHost(fx.RootPath, fx.PathVariable), tmp2);
             Assert.Equal(index.Where(l => !l.Contains("elapsedMs")), File.ReadAllLines(Path.Combine(again, "index.jsonl")).Where(l => !l.Contains("elapsedMs")));
             var dfFolder = Directory.GetDirectories(Path.Combine(dir, "commands")).Single(d => d.Contains("-df"));
             Assert.Contains("/dev/nvme0n1p2", File.ReadAllText(Path.Combine(dfFolder, "stdout")));
