@@ -9,7 +9,7 @@ namespace AutoGlm.Engine.Versions
     /// (<c>cudaDriverGetVersion</c>, <c>CUDA_VERSION</c>: 1000*major + 10*minor) and the
     /// PyTorch wheel tag (<c>cu128</c>). <see cref="ToString"/> prints the numbers without padding.
     /// </summary>
-    public sealed class CudaVersion : IComparable<CudaVersion>, IEquatable<CudaVersion>, IComparable
+    public sealed class CudaVersion : VersionBase<CudaVersion>
     {
         private const string What = "CUDA version";
         private const string Expected = "MAJOR.MINOR or MAJOR.MINOR.PATCH in decimal digits, such as 12.2 or 12.2.2";
@@ -110,7 +110,7 @@ namespace AutoGlm.Engine.Versions
             return "cu" + Major + Minor;
         }
 
-        public int CompareTo(CudaVersion? other)
+        public override int CompareTo(CudaVersion? other)
         {
             if (other is null) return 1;
             int c = Major.CompareTo(other.Major);
@@ -120,21 +120,8 @@ namespace AutoGlm.Engine.Versions
             return (Patch ?? 0).CompareTo(other.Patch ?? 0);
         }
 
-        int IComparable.CompareTo(object? obj) => obj is null ? 1
-            : obj is CudaVersion v ? CompareTo(v)
-            : throw new ArgumentException($"Cannot compare {nameof(CudaVersion)} with {obj.GetType().Name}.", nameof(obj));
-
-        public bool Equals(CudaVersion? other) => other is not null && CompareTo(other) == 0;
-        public override bool Equals(object? obj) => Equals(obj as CudaVersion);
         public override int GetHashCode() => VersionText.Combine(VersionText.Combine(Major, Minor), Patch ?? 0);
 
         public override string ToString() => Patch is null ? $"{Major}.{Minor}" : $"{Major}.{Minor}.{Patch}";
-
-        public static bool operator ==(CudaVersion? a, CudaVersion? b) => VersionText.Compare(a, b) == 0;
-        public static bool operator !=(CudaVersion? a, CudaVersion? b) => VersionText.Compare(a, b) != 0;
-        public static bool operator <(CudaVersion? a, CudaVersion? b) => VersionText.Compare(a, b) < 0;
-        public static bool operator >(CudaVersion? a, CudaVersion? b) => VersionText.Compare(a, b) > 0;
-        public static bool operator <=(CudaVersion? a, CudaVersion? b) => VersionText.Compare(a, b) <= 0;
-        public static bool operator >=(CudaVersion? a, CudaVersion? b) => VersionText.Compare(a, b) >= 0;
     }
 }

@@ -20,7 +20,7 @@ namespace AutoGlm.Engine.Versions
     /// digit, as dpkg does when comparing, since the ordering is still well defined.
     /// <see cref="ToString"/> returns the parsed text (trimmed), so equal versions may print differently.
     /// </remarks>
-    public sealed class DebianVersion : IComparable<DebianVersion>, IEquatable<DebianVersion>, IComparable
+    public sealed class DebianVersion : VersionBase<DebianVersion>
     {
         private const string What = "Debian version";
         private const string Expected = "[epoch:]upstream[-revision], such as 535.183.01-0ubuntu0.22.04.1 or 1:2.3~rc1-2";
@@ -167,7 +167,7 @@ namespace AutoGlm.Engine.Versions
             return key.ToString();
         }
 
-        public int CompareTo(DebianVersion? other)
+        public override int CompareTo(DebianVersion? other)
         {
             if (other is null) return 1;
             int c = Epoch.CompareTo(other.Epoch);
@@ -177,22 +177,9 @@ namespace AutoGlm.Engine.Versions
             return VerRevCmp(Revision ?? "", other.Revision ?? "");
         }
 
-        int IComparable.CompareTo(object? obj) => obj is null ? 1
-            : obj is DebianVersion v ? CompareTo(v)
-            : throw new ArgumentException($"Cannot compare {nameof(DebianVersion)} with {obj.GetType().Name}.", nameof(obj));
-
-        public bool Equals(DebianVersion? other) => other is not null && CompareTo(other) == 0;
-        public override bool Equals(object? obj) => Equals(obj as DebianVersion);
         public override int GetHashCode() => _hash;
 
         /// <summary>The text as parsed (trimmed).</summary>
         public override string ToString() => _text;
-
-        public static bool operator ==(DebianVersion? a, DebianVersion? b) => VersionText.Compare(a, b) == 0;
-        public static bool operator !=(DebianVersion? a, DebianVersion? b) => VersionText.Compare(a, b) != 0;
-        public static bool operator <(DebianVersion? a, DebianVersion? b) => VersionText.Compare(a, b) < 0;
-        public static bool operator >(DebianVersion? a, DebianVersion? b) => VersionText.Compare(a, b) > 0;
-        public static bool operator <=(DebianVersion? a, DebianVersion? b) => VersionText.Compare(a, b) <= 0;
-        public static bool operator >=(DebianVersion? a, DebianVersion? b) => VersionText.Compare(a, b) >= 0;
     }
 }

@@ -9,7 +9,7 @@ namespace AutoGlm.Engine.Versions
     /// (<c>.05</c>) survives <see cref="ToString"/>. A missing patch compares as 0.
     /// Windows file versions such as <c>31.0.15.3598</c> are <see cref="WindowsDriverVersion"/>.
     /// </summary>
-    public sealed class NvidiaDriverVersion : IComparable<NvidiaDriverVersion>, IEquatable<NvidiaDriverVersion>, IComparable
+    public sealed class NvidiaDriverVersion : VersionBase<NvidiaDriverVersion>
     {
         private const string What = "NVIDIA driver version";
         private const string Expected = "MAJOR.MINOR or MAJOR.MINOR.PATCH in decimal digits, such as 535.104.05 or 570.26";
@@ -62,7 +62,7 @@ namespace AutoGlm.Engine.Versions
             return null;
         }
 
-        public int CompareTo(NvidiaDriverVersion? other)
+        public override int CompareTo(NvidiaDriverVersion? other)
         {
             if (other is null) return 1;
             int c = Major.CompareTo(other.Major);
@@ -72,22 +72,9 @@ namespace AutoGlm.Engine.Versions
             return (Patch ?? 0).CompareTo(other.Patch ?? 0);
         }
 
-        int IComparable.CompareTo(object? obj) => obj is null ? 1
-            : obj is NvidiaDriverVersion v ? CompareTo(v)
-            : throw new ArgumentException($"Cannot compare {nameof(NvidiaDriverVersion)} with {obj.GetType().Name}.", nameof(obj));
-
-        public bool Equals(NvidiaDriverVersion? other) => other is not null && CompareTo(other) == 0;
-        public override bool Equals(object? obj) => Equals(obj as NvidiaDriverVersion);
         public override int GetHashCode() => VersionText.Combine(VersionText.Combine(Major, Minor), Patch ?? 0);
 
         /// <summary>The text as parsed (trimmed), padding included.</summary>
         public override string ToString() => _text;
-
-        public static bool operator ==(NvidiaDriverVersion? a, NvidiaDriverVersion? b) => VersionText.Compare(a, b) == 0;
-        public static bool operator !=(NvidiaDriverVersion? a, NvidiaDriverVersion? b) => VersionText.Compare(a, b) != 0;
-        public static bool operator <(NvidiaDriverVersion? a, NvidiaDriverVersion? b) => VersionText.Compare(a, b) < 0;
-        public static bool operator >(NvidiaDriverVersion? a, NvidiaDriverVersion? b) => VersionText.Compare(a, b) > 0;
-        public static bool operator <=(NvidiaDriverVersion? a, NvidiaDriverVersion? b) => VersionText.Compare(a, b) <= 0;
-        public static bool operator >=(NvidiaDriverVersion? a, NvidiaDriverVersion? b) => VersionText.Compare(a, b) >= 0;
     }
 }

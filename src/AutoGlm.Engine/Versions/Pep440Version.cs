@@ -19,7 +19,7 @@ namespace AutoGlm.Engine.Versions
     /// <c>1.0rc1</c>); Parse(ToString()) equals the original. Trailing zeros of the release do not
     /// matter for equality (<c>1.0 == 1.0.0</c>) but are kept in the text. Numbers are limited to 64 bits.
     /// </remarks>
-    public sealed class Pep440Version : IComparable<Pep440Version>, IEquatable<Pep440Version>, IComparable
+    public sealed class Pep440Version : VersionBase<Pep440Version>
     {
         private const string What = "PEP 440 version";
         private const string Expected = "[N!]N(.N)*[{a|b|rc}N][.postN][.devN][+local], such as 2.5.1, 1.0rc1, 2.6.0.dev20241112 or 2.0.1+cu118";
@@ -217,7 +217,7 @@ namespace AutoGlm.Engine.Versions
             return a.Length.CompareTo(b.Length);
         }
 
-        public int CompareTo(Pep440Version? other)
+        public override int CompareTo(Pep440Version? other)
         {
             if (other is null) return 1;
             int c = Epoch.CompareTo(other.Epoch);
@@ -245,12 +245,6 @@ namespace AutoGlm.Engine.Versions
             return a.Value.CompareTo(b.Value);
         }
 
-        int IComparable.CompareTo(object? obj) => obj is null ? 1
-            : obj is Pep440Version v ? CompareTo(v)
-            : throw new ArgumentException($"Cannot compare {nameof(Pep440Version)} with {obj.GetType().Name}.", nameof(obj));
-
-        public bool Equals(Pep440Version? other) => other is not null && CompareTo(other) == 0;
-        public override bool Equals(object? obj) => Equals(obj as Pep440Version);
         public override int GetHashCode() => _hash;
 
         private int ComputeHash()
@@ -284,12 +278,5 @@ namespace AutoGlm.Engine.Versions
 
         /// <summary>The PEP 440 normal form, which may differ from the parsed text.</summary>
         public override string ToString() => _text;
-
-        public static bool operator ==(Pep440Version? a, Pep440Version? b) => VersionText.Compare(a, b) == 0;
-        public static bool operator !=(Pep440Version? a, Pep440Version? b) => VersionText.Compare(a, b) != 0;
-        public static bool operator <(Pep440Version? a, Pep440Version? b) => VersionText.Compare(a, b) < 0;
-        public static bool operator >(Pep440Version? a, Pep440Version? b) => VersionText.Compare(a, b) > 0;
-        public static bool operator <=(Pep440Version? a, Pep440Version? b) => VersionText.Compare(a, b) <= 0;
-        public static bool operator >=(Pep440Version? a, Pep440Version? b) => VersionText.Compare(a, b) >= 0;
     }
 }

@@ -20,7 +20,7 @@ namespace AutoGlm.Engine.Versions
     /// (what rpm accepts in Version/Release once macros are expanded). <see cref="ToString"/> returns the
     /// parsed text (trimmed), so equal versions may print differently (1.0 and 0:1.0).
     /// </remarks>
-    public sealed class RpmVersion : IComparable<RpmVersion>, IEquatable<RpmVersion>, IComparable
+    public sealed class RpmVersion : VersionBase<RpmVersion>
     {
         private const string What = "RPM version";
         private const string Expected = "[epoch:]version[-release] of letters, digits and . _ + ~ ^, such as 580.65.06-1.el9 or 2:1.0~rc1-3";
@@ -155,7 +155,7 @@ namespace AutoGlm.Engine.Versions
             return key.ToString();
         }
 
-        public int CompareTo(RpmVersion? other)
+        public override int CompareTo(RpmVersion? other)
         {
             if (other is null) return 1;
             int c = Epoch.CompareTo(other.Epoch);
@@ -165,22 +165,9 @@ namespace AutoGlm.Engine.Versions
             return VerCmp(Release ?? "", other.Release ?? "");
         }
 
-        int IComparable.CompareTo(object? obj) => obj is null ? 1
-            : obj is RpmVersion v ? CompareTo(v)
-            : throw new ArgumentException($"Cannot compare {nameof(RpmVersion)} with {obj.GetType().Name}.", nameof(obj));
-
-        public bool Equals(RpmVersion? other) => other is not null && CompareTo(other) == 0;
-        public override bool Equals(object? obj) => Equals(obj as RpmVersion);
         public override int GetHashCode() => _hash;
 
         /// <summary>The text as parsed (trimmed).</summary>
         public override string ToString() => _text;
-
-        public static bool operator ==(RpmVersion? a, RpmVersion? b) => VersionText.Compare(a, b) == 0;
-        public static bool operator !=(RpmVersion? a, RpmVersion? b) => VersionText.Compare(a, b) != 0;
-        public static bool operator <(RpmVersion? a, RpmVersion? b) => VersionText.Compare(a, b) < 0;
-        public static bool operator >(RpmVersion? a, RpmVersion? b) => VersionText.Compare(a, b) > 0;
-        public static bool operator <=(RpmVersion? a, RpmVersion? b) => VersionText.Compare(a, b) <= 0;
-        public static bool operator >=(RpmVersion? a, RpmVersion? b) => VersionText.Compare(a, b) >= 0;
     }
 }

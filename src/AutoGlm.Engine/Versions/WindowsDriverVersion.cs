@@ -8,7 +8,7 @@ namespace AutoGlm.Engine.Versions
     /// and Win32_VideoController.DriverVersion report it. The four fields are the 16-bit
     /// FILEVERSION words, compared numerically; <see cref="ToString"/> returns the parsed text.
     /// </summary>
-    public sealed class WindowsDriverVersion : IComparable<WindowsDriverVersion>, IEquatable<WindowsDriverVersion>, IComparable
+    public sealed class WindowsDriverVersion : VersionBase<WindowsDriverVersion>
     {
         private const string What = "Windows driver version";
         private const string Expected = "four dot-separated numbers from 0 to 65535, A.BB.CC.DDDD, such as 31.0.15.3598";
@@ -96,7 +96,7 @@ namespace AutoGlm.Engine.Versions
             return true;
         }
 
-        public int CompareTo(WindowsDriverVersion? other)
+        public override int CompareTo(WindowsDriverVersion? other)
         {
             if (other is null) return 1;
             int c = Major.CompareTo(other.Major);
@@ -108,23 +108,10 @@ namespace AutoGlm.Engine.Versions
             return Revision.CompareTo(other.Revision);
         }
 
-        int IComparable.CompareTo(object? obj) => obj is null ? 1
-            : obj is WindowsDriverVersion v ? CompareTo(v)
-            : throw new ArgumentException($"Cannot compare {nameof(WindowsDriverVersion)} with {obj.GetType().Name}.", nameof(obj));
-
-        public bool Equals(WindowsDriverVersion? other) => other is not null && CompareTo(other) == 0;
-        public override bool Equals(object? obj) => Equals(obj as WindowsDriverVersion);
         public override int GetHashCode() =>
             VersionText.Combine(VersionText.Combine(VersionText.Combine(Major, Minor), Build), Revision);
 
         /// <summary>The text as parsed (trimmed), padding included.</summary>
         public override string ToString() => _text;
-
-        public static bool operator ==(WindowsDriverVersion? a, WindowsDriverVersion? b) => VersionText.Compare(a, b) == 0;
-        public static bool operator !=(WindowsDriverVersion? a, WindowsDriverVersion? b) => VersionText.Compare(a, b) != 0;
-        public static bool operator <(WindowsDriverVersion? a, WindowsDriverVersion? b) => VersionText.Compare(a, b) < 0;
-        public static bool operator >(WindowsDriverVersion? a, WindowsDriverVersion? b) => VersionText.Compare(a, b) > 0;
-        public static bool operator <=(WindowsDriverVersion? a, WindowsDriverVersion? b) => VersionText.Compare(a, b) <= 0;
-        public static bool operator >=(WindowsDriverVersion? a, WindowsDriverVersion? b) => VersionText.Compare(a, b) >= 0;
     }
 }
