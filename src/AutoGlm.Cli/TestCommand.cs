@@ -46,8 +46,7 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
             {
                 var checks = EnvironmentTester.ListChecks(args.All("category").ToList(), args.All("id").ToList());
                 if (format == "json")
-                    Console.WriteLine(Engine.Json.Json.Serialize(checks.Select(c => (object?)new Dictionary<string, object?>
-                        { ["id"] = c.Id, ["category"] = c.Category, ["description"] = c.Description }).ToList()));
+                    Console.WriteLine(Engine.Json.Json.Serialize(checks.Select(c => (object?)c.ToJson()).ToList()));
                 else
                     foreach (var c in checks) Console.WriteLine($"{c.Id,-28} {c.Category,-11} {c.Description}");
                 return Program.ExitOk;

@@ -54,5 +54,13 @@ namespace AutoGlm.Engine.Checks
         public string Id { get; }
         public string Category { get; }
         public string Description { get; }
+
+        /// <summary>The JSON shape of `autoglm test --list-checks --format json`.</summary>
+        public IDictionary<string, object?> ToJson() => new Dictionary<string, object?>
+        {
+            ["id"] = Id,
+            ["category"] = Category,
+            ["description"] = Description,
+        };
     }
 }
