@@ -61,6 +61,16 @@ namespace AutoGlm.Tests.EndToEnd
         }
 
         [Fact]
+        public void ListChecksAsJsonNamesIdCategoryAndDescription()
+        {
+            var r = Cli.Run(null, "test", "--list-checks", "--format", "json", "--category", "python");
+            Assert.Equal(0, r.ExitCode);
+            var checks = Checks(r.Stdout);
+            Assert.Equal(new[] { "python.interpreter", "python.venv.available" }, checks.Select(c => c["id"]));
+            Assert.All(checks, c => Assert.Equal(new[] { "id", "category", "description" }, c.Keys));
+        }
+
+        [Fact]
         public void SnapshotExportThenEvaluateEqualsLive_EndToEnd()
         {
             using var fx = FixtureHost.HealthyUbuntu();
