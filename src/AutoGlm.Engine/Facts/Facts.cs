@@ -94,3 +94,52 @@ namespace AutoGlm.Engine.Facts
         public List<PortHolder> Holders { get; } = new List<PortHolder>();
     }
 }
+
+namespace AutoGlm.Engine.Facts
+{
+    /// <summary>One NVIDIA GPU as the best available source saw it (NVML, then nvidia-smi, then PCI).</summary>
+    public sealed class GpuDevice
+    {
+        public int Index { get; set; }
+        public string? Name { get; set; }
+        public string? Uuid { get; set; }
+        /// <summary>PCI bus id as NVML writes it, e.g. "00000000:17:00.0".</summary>
+        public string? PciBusId { get; set; }
+        /// <summary>PCI device id, lower-case hex with 0x, e.g. "0x2330" (H100 SXM5).</summary>
+        public string? PciDeviceId { get; set; }
+        /// <summary>"9.0"; null when only PCI saw the GPU (the matrix may still know it by device id).</summary>
+        public string? ComputeCapability { get; set; }
+        public long? MemoryMiB { get; set; }
+        public bool? PersistenceMode { get; set; }
+        public bool? EccEnabled { get; set; }
+        /// <summary>nvml, nvidia-smi or pci: which source described this GPU.</summary>
+        public string Source { get; set; } = "";
+    }
+
+    /// <summary>The GPUs and what the user-space driver reports about itself.</summary>
+    public sealed class GpuFacts : FactSet
+    {
+        public List<GpuDevice> Gpus { get; } = new List<GpuDevice>();
+        /// <summary>User-space driver version as NVML or nvidia-smi report it ("535.183.01").</summary>
+        public string? DriverVersion { get; set; }
+        /// <summary>Highest CUDA version the driver supports ("12.2"), from cuDriverGetVersion-style encoding.</summary>
+        public string? CudaDriverVersion { get; set; }
+        /// <summary>Why NVML / nvidia-smi could not answer although GPUs may be present (driver not loaded, mismatch).</summary>
+        public string? QueryError { get; set; }
+    }
+
+    /// <summary>The installed NVIDIA driver: kernel module, packages, and the pin that keeps it.</summary>
+    public sealed class DriverFacts : FactSet
+    {
+        /// <summary>Version of the loaded kernel module (/proc/driver/nvidia/version); null when not loaded.</summary>
+        public string? LoadedModuleVersion { get; set; }
+        /// <summary>open or proprietary, for the loaded (else installed) module.</summary>
+        public string? Flavor { get; set; }
+        /// <summary>Installed driver version from the package manager (or the runfile), null when none.</summary>
+        public string? InstalledVersion { get; set; }
+        /// <summary>How the driver is pinned: apt-hold, apt-preferences, pinning-package, dnf-versionlock, dnf-module, windows-policy; null when it is not.</summary>
+        public string? PinnedBy { get; set; }
+        /// <summary>Branch or version the pin holds ("535", "535.183.01"); null when not pinned.</summary>
+        public string? PinnedTo { get; set; }
+    }
+}
