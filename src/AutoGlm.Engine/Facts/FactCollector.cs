@@ -16,7 +16,7 @@ namespace AutoGlm.Engine.Facts
         {
             Host = host;
             Profile = profile;
-            InstallPath = installPath ?? profile.InstallPath;
+            InstallPath = installPath ?? profile.InstallPath ?? "/opt/autoglm";
             Port = port ?? profile.Port;
             CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(10);
         }

@@ -12,6 +12,15 @@ namespace AutoGlm.Engine.Matrix
         public string? DefaultProfile { get; internal set; }
         public List<OperatingSystemEntry> OperatingSystems { get; } = new List<OperatingSystemEntry>();
         public List<ProfileEntry> Profiles { get; } = new List<ProfileEntry>();
+        public List<CudaReleaseEntry> CudaReleases { get; } = new List<CudaReleaseEntry>();
+        public List<CudaFamilyEntry> CudaFamilies { get; } = new List<CudaFamilyEntry>();
+        public List<DriverBranchEntry> DriverBranches { get; } = new List<DriverBranchEntry>();
+        public List<DriverPackagingEntry> DriverPackaging { get; } = new List<DriverPackagingEntry>();
+        public List<GpuArchitectureEntry> GpuArchitectures { get; } = new List<GpuArchitectureEntry>();
+        public List<GpuEntry> Gpus { get; } = new List<GpuEntry>();
+        public List<WheelCoverageEntry> WheelCoverage { get; } = new List<WheelCoverageEntry>();
+        public List<TorchReleaseEntry> TorchReleases { get; } = new List<TorchReleaseEntry>();
+        public List<ServerReleaseEntry> ServerReleases { get; } = new List<ServerReleaseEntry>();
 
         public ProfileEntry? FindProfile(string id) =>
             Profiles.FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -126,6 +126,15 @@ namespace AutoGlm.Engine.Matrix
             if (doc.DefaultProfile != null) matrix.DefaultProfile = doc.DefaultProfile;
             MergeList(matrix.OperatingSystems, doc.OperatingSystems, isOverride, "operating system");
             MergeList(matrix.Profiles, doc.Profiles, isOverride, "profile");
+            MergeList(matrix.CudaReleases, doc.CudaReleases, isOverride, "CUDA release");
+            MergeList(matrix.CudaFamilies, doc.CudaFamilies, isOverride, "CUDA family");
+            MergeList(matrix.DriverBranches, doc.DriverBranches, isOverride, "driver branch");
+            MergeList(matrix.DriverPackaging, doc.DriverPackaging, isOverride, "driver packaging");
+            MergeList(matrix.GpuArchitectures, doc.GpuArchitectures, isOverride, "GPU architecture");
+            MergeList(matrix.Gpus, doc.Gpus, isOverride, "GPU");
+            MergeList(matrix.WheelCoverage, doc.WheelCoverage, isOverride, "wheel coverage");
+            MergeList(matrix.TorchReleases, doc.TorchReleases, isOverride, "torch release");
+            MergeList(matrix.ServerReleases, doc.ServerReleases, isOverride, "server release");
         }
 
         private static void MergeList<T>(List<T> into, List<T>? from, bool isOverride, string what) where T : MatrixEntry

@@ -37,6 +37,15 @@ namespace AutoGlm.Engine.Matrix
         public string? DefaultProfile { get; set; }
         public List<OperatingSystemEntry>? OperatingSystems { get; set; }
         public List<ProfileEntry>? Profiles { get; set; }
+        public List<CudaReleaseEntry>? CudaReleases { get; set; }
+        public List<CudaFamilyEntry>? CudaFamilies { get; set; }
+        public List<DriverBranchEntry>? DriverBranches { get; set; }
+        public List<DriverPackagingEntry>? DriverPackaging { get; set; }
+        public List<GpuArchitectureEntry>? GpuArchitectures { get; set; }
+        public List<GpuEntry>? Gpus { get; set; }
+        public List<WheelCoverageEntry>? WheelCoverage { get; set; }
+        public List<TorchReleaseEntry>? TorchReleases { get; set; }
+        public List<ServerReleaseEntry>? ServerReleases { get; set; }
     }
 
     public sealed class OperatingSystemEntry : MatrixEntry
@@ -54,15 +63,49 @@ namespace AutoGlm.Engine.Matrix
         public string Support { get; set; } = "supported";
         /// <summary>Optional end of support date (YYYY-MM-DD) for a warning ahead of it.</summary>
         public string? EndOfSupport { get; set; }
+        /// <summary>PEP 440 specifier of the CUDA versions NVIDIA's repositories support on it, e.g. "&gt;=11.7,&lt;13.2".</summary>
+        public string? Cuda { get; set; }
+        /// <summary>NVIDIA repository directory name (ubuntu2204, rhel9) under developer.download.nvidia.com/compute/cuda/repos.</summary>
+        public string? CudaRepo { get; set; }
+        /// <summary>How the driver is best installed: nvidia-repo, ubuntu-drivers, windows-installer.</summary>
+        public string? DriverInstall { get; set; }
+        /// <summary>Kernel header package for the running kernel; "{kernel}" is `uname -r`.</summary>
+        public string? KernelHeaders { get; set; }
+        /// <summary>Python minor versions the OS's own repositories install (["3.10"]), first the system one.</summary>
+        public List<string>? Pythons { get; set; }
     }
 
     public sealed class ProfileEntry : MatrixEntry
     {
+        private HostRequirements? _requires;
+
+        /// <summary>Id of a profile this one starts from; every field left out is taken from it.</summary>
+        public string? Extends { get; set; }
         public string? Description { get; set; }
-        public HostRequirements Requires { get; set; } = new HostRequirements();
+        public HostRequirements Requires { get => _requires ?? new HostRequirements(); set => _requires = value; }
         /// <summary>TCP port the profile's service listens on; null for a client-only profile.</summary>
         public int? Port { get; set; }
-        public string InstallPath { get; set; } = "/opt/autoglm";
+        public string? InstallPath { get; set; }
+        public StackSpec? Stack { get; set; }
+        public RepositorySpec? Repository { get; set; }
+        public List<ModelSpec>? Models { get; set; }
+        /// <summary>The server's launch command as argv, as the upstream README gives it; "{port}" is replaced.</summary>
+        public List<string>? Launch { get; set; }
+
+        internal bool HasRequires => _requires != null;
+
+        /// <summary>Fills what this profile leaves out from its parent (already complete).</summary>
+        internal void InheritFrom(ProfileEntry parent)
+        {
+            Description ??= parent.Description;
+            if (_requires == null) _requires = parent._requires;
+            Port ??= parent.Port;
+            InstallPath ??= parent.InstallPath;
+            Stack ??= parent.Stack;
+            Repository ??= parent.Repository;
+            Models ??= parent.Models;
+            Launch ??= parent.Launch;
+        }
     }
 
     public sealed class HostRequirements : Located
@@ -74,6 +117,8 @@ namespace AutoGlm.Engine.Matrix
         public Amount? Memory { get; set; }
         public Amount? Disk { get; set; }
         public Amount? CpuCores { get; set; }
+        /// <summary>Memory of the largest GPU, in GiB: the model must fit on one.</summary>
+        public Amount? GpuMemory { get; set; }
         /// <summary>required, recommended or optional: hardware virtualization (VT-x/AMD-V).</summary>
         public string Virtualization { get; set; } = "optional";
         /// <summary>Whether install-type work needs administrator rights (true for anything that installs).</summary>
