@@ -14,6 +14,8 @@
     FormatsToProcess     = @('AutoGlm.format.ps1xml')
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
+        'Get-AutoGlmMatrix'
+        'Resolve-AutoGlmStack'
         'Test-AutoGlmEnvironment'
     )
     FunctionsToExport    = @()

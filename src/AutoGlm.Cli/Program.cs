@@ -21,11 +21,13 @@ namespace AutoGlm.Cli
 
 Usage:
   autoglm test [options]             verify this host (Test-AutoGlmEnvironment)
+  autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
+  autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
   autoglm --version                  print the version
   autoglm COMMAND --help             help for a command
 
-Exit codes: 0 nothing failed, 1 a check failed, 2 the command could not run.";
+Exit codes: 0 nothing failed, 1 a check failed (or no stack fits), 2 the command could not run.";
 
         public static int Main(string[] argv)
         {
@@ -62,6 +64,10 @@ Exit codes: 0 nothing failed, 1 a check failed, 2 the command could not run.";
             {
                 case "test":
                     return TestCommand.Run(rest);
+                case "resolve":
+                    return ResolveCommand.Run(rest);
+                case "matrix":
+                    return MatrixCommand.Run(rest);
                 case "snapshot":
                     if (rest.Count == 0 || rest[0] == "--help" || rest[0] == "-h")
                     {

@@ -44,3 +44,12 @@ namespace AutoGlm
         protected override IEnumerable<(string, string)> Candidates() => EnvironmentTester.ListChecks().Select(c => (c.Id, c.Description));
     }
 }
+
+namespace AutoGlm
+{
+    public sealed class MatrixSectionCompleter : CompleterBase
+    {
+        protected override IEnumerable<(string, string)> Candidates() =>
+            MatrixQuery.Sections.Keys.Select(k => (k, k));
+    }
+}

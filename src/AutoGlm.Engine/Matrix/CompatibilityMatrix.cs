@@ -25,6 +25,13 @@ namespace AutoGlm.Engine.Matrix
         public ProfileEntry? FindProfile(string id) =>
             Profiles.FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
 
+        /// <summary>The torch series that lists this exact version.</summary>
+        public TorchReleaseEntry? FindTorch(string version)
+        {
+            if (!Versions.Pep440Version.TryParse(version, out var v)) return null;
+            return TorchReleases.FirstOrDefault(t => t.Versions.Any(x => Versions.Pep440Version.TryParse(x, out var y) && y == v));
+        }
+
         /// <summary>The named profile, or the default; an unknown name is an error that lists the known ones.</summary>
         public ProfileEntry GetProfile(string? id)
         {

@@ -166,6 +166,7 @@ namespace AutoGlm.Engine.Matrix
 
         private static void Validate(CompatibilityMatrix m)
         {
+            StackValidator.ResolveInheritance(m);
             foreach (var os in m.OperatingSystems)
             {
                 RequireField(os, os.Distro, "distro");
@@ -190,6 +191,7 @@ namespace AutoGlm.Engine.Matrix
                             "The minimum must be at least 0 and the recommended level at least the minimum");
                 }
             }
+            StackValidator.Validate(m);
             if (m.DefaultProfile != null && m.FindProfile(m.DefaultProfile) == null)
                 throw new AutoGlmException("MatrixInvalid", ErrorKind.InvalidData,
                     $"defaultProfile '{m.DefaultProfile}' names no profile. Known profiles: {string.Join(", ", m.Profiles.Select(x => x.Id))}.");

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
+
+namespace AutoGlm.Engine.Resolve
+{
+    public sealed class HostGpu
+    {
+        public string? Name { get; set; }
+        public string? PciDeviceId { get; set; }
+        public string? ComputeCapability { get; set; }
+        public long? MemoryMiB { get; set; }
+    }
+
+    /// <summary>
+    /// What the resolver knows of a host: built from probed facts (a live root or a snapshot) or read from a
+    /// facts file (--facts), so a stack can be resolved for a machine one is not on.
+    /// </summary>
+    public sealed class StackHost
+    {
+        /// <summary>linux or windows.</summary>
+        public string Platform { get; set; } = "linux";
+        public string? Distro { get; set; }
+        public string? OsVersion { get; set; }
+        public string? Architecture { get; set; }
+        public List<HostGpu> Gpus { get; } = new List<HostGpu>();
+        /// <summary>Why the GPUs are not known, when they are not (then an empty list proves nothing).</summary>
+        public string? GpusUnknownReason { get; set; }
+        public string? DriverVersion { get; set; }
+        public string? DriverFlavor { get; set; }
+        /// <summary>apt-hold, dnf-versionlock...: the installed driver may not move. Null when not pinned.</summary>
+        public string? DriverPinnedBy { get; set; }
+        /// <summary>Python versions of the interpreters present ("3.10.12").</summary>
+        public List<string> Pythons { get; } = new List<string>();
+
+        public static StackHost FromFacts(HostFacts facts)
+        {
+            var host = new StackHost { Platform = facts.Host.Platform == "windows" ? "windows" : "linux" };
+            var os = facts.Get<OsFacts>();
+            host.Distro = os.Distro;
+            host.OsVersion = os.VersionId;
+            host.Architecture = os.Architecture;
+            var gpus = facts.Get<GpuFacts>();
+            if (!gpus.Known && gpus.Gpus.Count == 0) host.GpusUnknownReason = gpus.UnknownReason;
+            foreach (var g in gpus.Gpus)
+                host.Gpus.Add(new HostGpu { Name = g.Name, PciDeviceId = g.PciDeviceId, ComputeCapability = g.ComputeCapability, MemoryMiB = g.MemoryMiB });
+            var driver = facts.Get<DriverFacts>();
+            host.DriverVersion = gpus.DriverVersion ?? driver.LoadedModuleVersion ?? driver.InstalledVersion;
+            host.DriverFlavor = driver.Flavor;
+            host.DriverPinnedBy = driver.PinnedBy;
+            foreach (var py in facts.Get<PythonFacts>().Interpreters)
+                if (py.Version != null && !host.Pythons.Contains(py.Version)) host.Pythons.Add(py.Version);
+            return host;
+        }
+
+        /// <summary>
+        /// Reads a facts file: {"platform", "os": {"distro","version","architecture"}, "gpus": [{"name","pciDeviceId",
+        /// "computeCapability","memoryMiB"}], "driver": {"version","flavor","pinnedBy"}, "pythons": ["3.10.12"]}.
+        /// </summary>
+        public static StackHost FromJson(string text, string file)
+        {
+            object? doc;
+            try { doc = Json.Json.Parse(text); }
+            catch (FormatException ex) { throw Bad(file, ex.Message); }
+            if (!(doc is Dictionary<string, object?> root)) throw Bad(file, "the top level is not a JSON object");
+            var host = new StackHost();
+            foreach (var key in root.Keys)
+                if (!new[] { "platform", "os", "gpus", "driver", "pythons", "$comment" }.Contains(key))
+                    throw Bad(file, $"unknown key '{key}' (known: platform, os, gpus, driver, pythons)");
+            host.Platform = Str(root, "platform", file) ?? "linux";
+            if (host.Platform != "linux" && host.Platform != "windows") throw Bad(file, $"platform is '{host.Platform}'; use linux or windows");
+            if (root.TryGetValue("os", out var osv) && osv is Dictionary<string, object?> os)
+            {
+                host.Distro = Str(os, "distro", file);
+                host.OsVersion = Str(os, "version", file);
+                host.Architecture = Str(os, "architecture", file);
+            }
+            if (root.TryGetValue("gpus", out var gv))
+            {
+                if (!(gv is List<object?> list)) throw Bad(file, "'gpus' is not a list");
+                foreach (var item in list)
+                {
+                    if (!(item is Dictionary<string, object?> g)) throw Bad(file, "an entry of 'gpus' is not an object");
+                    long? mem = null;
+                    if (g.TryGetValue("memoryMiB", out var m) && m != null)
+                        mem = m is long l ? l : m is double d ? (long)d : throw Bad(file, "gpus[].memoryMiB is not a number");
+                    host.Gpus.Add(new HostGpu { Name = Str(g, "name", file), PciDeviceId = Str(g, "pciDeviceId", file), ComputeCapability = Str(g, "computeCapability", file), MemoryMiB = mem });
+                }
+            }
+            else host.GpusUnknownReason = $"the facts file {file} has no 'gpus'";
+            if (root.TryGetValue("driver", out var dv) && dv is Dictionary<string, object?> drv)
+            {
+                host.DriverVersion = Str(drv, "version", file);
+                host.DriverFlavor = Str(drv, "flavor", file);
+                host.DriverPinnedBy = Str(drv, "pinnedBy", file);
+            }
+            if (root.TryGetValue("pythons", out var pv))
+            {
+                if (!(pv is List<object?> pys)) throw Bad(file, "'pythons' is not a list");
+                foreach (var p in pys) host.Pythons.Add(p as string ?? throw Bad(file, "'pythons' holds a value that is not a string"));
+            }
+            return host;
+        }
+
+        private static string? Str(Dictionary<string, object?> map, string key, string file)
+        {
+            if (!map.TryGetValue(key, out var v) || v == null) return null;
+            return v switch
+            {
+                string s => s,
+                long l => l.ToString(CultureInfo.InvariantCulture),
+                double d => d.ToString(CultureInfo.InvariantCulture),
+                _ => throw Bad(file, $"'{key}' is not a string"),
+            };
+        }
+
+        private static AutoGlmException Bad(string file, string problem) =>
+            new AutoGlmException("FactsFileInvalid", ErrorKind.InvalidData,
+                $"The facts file '{file}' cannot be used: {problem}. See docs/resolve.md for its format.", file);
+    }
+}
