@@ -7,7 +7,15 @@ namespace AutoGlm.Engine.Checks
     /// <summary>Every check Test-AutoGlmEnvironment knows, in display order.</summary>
     public static class CheckCatalog
     {
-        public static IReadOnlyList<Check> All { get; } = HostChecks.All.ToList();
+        public static IReadOnlyList<Check> All { get; } = GroupByCategory(HostChecks.All.Concat(StackChecks.All));
+
+        /// <summary>Keeps each category together, in the order categories first appear (a stable sort).</summary>
+        private static IReadOnlyList<Check> GroupByCategory(IEnumerable<Check> checks)
+        {
+            var list = checks.ToList();
+            var order = list.Select(c => c.Info.Category).Distinct().ToList();
+            return list.OrderBy(c => order.IndexOf(c.Info.Category)).ToList();
+        }
 
         public static IEnumerable<string> Categories => All.Select(c => c.Info.Category).Distinct();
 

@@ -1,6 +1,7 @@
 using System;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Matrix;
+using AutoGlm.Engine.Resolve;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -17,6 +18,13 @@ namespace AutoGlm.Engine.Checks
         public HostFacts Facts { get; }
         public CompatibilityMatrix Matrix { get; }
         public ProfileEntry Profile { get; }
+
+        private ResolvedStack? _stack;
+
+        /// <summary>The stack the matrix resolves for these facts, computed once for all checks that need it.</summary>
+        public ResolvedStack Stack => _stack ??= StackService.Resolve(Matrix, Profile, StackHost.FromFacts(Facts));
+
+        public StackResolver Resolver => new StackResolver(Matrix);
 
         /// <summary>The OS family of the host as far as we know it (debian, rhel, windows), for remediation commands.</summary>
         public string Family

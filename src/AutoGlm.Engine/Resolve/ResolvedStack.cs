@@ -52,6 +52,8 @@ namespace AutoGlm.Engine.Resolve
         public string? CudaTag { get; set; }
         public string? Server { get; set; }
         public string? Torch { get; set; }
+        /// <summary>The torch wheel tag (cu128); differs from <see cref="CudaTag"/> when torch has no wheel for the server's CUDA.</summary>
+        public string? TorchTag { get; set; }
         public PythonChoice? Python { get; set; }
         public List<StackPackage> Packages { get; } = new List<StackPackage>();
         public List<string> IndexUrls { get; } = new List<string>();
@@ -81,6 +83,7 @@ namespace AutoGlm.Engine.Resolve
                 ["cudaTag"] = CudaTag,
                 ["server"] = Server,
                 ["torch"] = Torch,
+                ["torchTag"] = TorchTag,
                 ["python"] = Python == null ? null : new Dictionary<string, object?>
                 {
                     ["version"] = Python.Version,

@@ -90,10 +90,17 @@ namespace AutoGlm.Engine.Resolve
                 }
                 rejections.Add($"{candidate.Label}: {string.Join("; ", reasons.Distinct())}");
             }
-            // Nothing fits: name the conflicts of the most preferred candidates, and those all of them share.
+            // Nothing fits. The fields name the profile's preferred build, the one the first conflict is about.
+            var preferred = candidates[0];
+            result.Server = preferred.Server == null ? null : $"{preferred.Server.Package} {preferred.Server.Version}";
+            result.Torch = preferred.TorchVersion.ToString();
+            result.CudaTag = preferred.Tags.FirstOrDefault();
+            result.Cuda = result.CudaTag == null ? null : CudaVersion.FromWheelTag(result.CudaTag).ToString();
             result.Conflicts.Add($"No {profile.Id} build fits this host ({candidates.Count} candidate{(candidates.Count == 1 ? "" : "s")} tried).");
-            foreach (var r in rejections.Take(4)) result.Conflicts.Add(r);
-            if (rejections.Count > 4) result.Conflicts.Add($"… and {rejections.Count - 4} older candidates for the same reasons or older ones.");
+            // The newest candidates and the oldest one: what the profile would prefer, and its last resort.
+            var named = rejections.Count <= 4 ? rejections : rejections.Take(3).Concat(new[] { rejections[rejections.Count - 1] }).ToList();
+            foreach (var r in named) result.Conflicts.Add(r);
+            if (rejections.Count > 4) result.Conflicts.Add($"({rejections.Count - 4} candidates between those were refused too.)");
             return result;
         }
 
@@ -215,6 +222,7 @@ namespace AutoGlm.Engine.Resolve
                 result.Driver = driver;
                 result.Cuda = cuda.ToString();
                 result.CudaTag = tag;
+                result.TorchTag = torchTag;
                 result.Torch = c.TorchVersion.ToString();
                 result.Server = c.Server == null ? null : $"{c.Server.Package} {c.Server.Version}";
                 if (c.Server != null)
@@ -391,6 +399,16 @@ namespace AutoGlm.Engine.Resolve
             coverage.Sass.Any(s => ComputeCapability.Parse(s).SassRunsOn(gpu))
             || (coverage.Ptx != null && ComputeCapability.Parse(coverage.Ptx) <= gpu);
 
+        /// <summary>The full-feature minimum driver for a CUDA version on Linux or Windows (Table 3), or null.</summary>
+        public NvidiaDriverVersion? DriverMinimum(CudaVersion cuda, bool windows) => FullDriverMinimum(cuda, windows, out _);
+
+        /// <summary>Whether a torch wheel carries code (SASS or PTX) for a GPU; null when the matrix has no coverage for it.</summary>
+        public bool? WheelCovers(string tag, string torchVersion, ComputeCapability gpu)
+        {
+            var coverage = Coverage(tag, Pep440Version.Parse(torchVersion));
+            return coverage == null ? (bool?)null : Covers(coverage, gpu);
+        }
+
         /// <summary>The driver shipped with the GA release of the CUDA minor (Table 3): the full-feature minimum.</summary>
         private NvidiaDriverVersion? FullDriverMinimum(CudaVersion cuda, bool windows, out string source)
         {
@@ -442,7 +460,7 @@ namespace AutoGlm.Engine.Resolve
             var repo = os == null ? "the OS is not in the matrix, so no packaged Python is known"
                 : os.Pythons == null ? $"the matrix lists no Python packages for {os.Name ?? os.Id}"
                 : $"{os.Name ?? os.Id} packages Python {string.Join(", ", os.Pythons)} only";
-            why = $"{have}, and {repo}. Install a newer Python (e.g. from python.org or a maintained backport), or use an OS release that packages one";
+            why = $"{have}, and {repo}. Install a Python in that range (python.org or a maintained backport), or use an OS release that packages one";
             return null;
         }
 
@@ -455,7 +473,8 @@ namespace AutoGlm.Engine.Resolve
         }
 
         private static Pep440SpecifierSet Intersect(params string?[] specs) =>
-            Pep440SpecifierSet.Parse(string.Join(",", specs.Where(s => !string.IsNullOrWhiteSpace(s))));
+            Pep440SpecifierSet.Parse(string.Join(",", specs.Where(s => !string.IsNullOrWhiteSpace(s))
+                .SelectMany(s => s!.Split(',')).Select(s => s.Trim()).Distinct()));
 
         /// <summary>Fills python, packages and indexes of a stack that fits.</summary>
         private void Accept(ResolvedStack result, ProfileEntry profile, PythonChoice python, Candidate? c, string? torchTag, string? serverTag)

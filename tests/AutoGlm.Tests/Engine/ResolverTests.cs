@@ -269,7 +269,9 @@ profiles:
             var m = MatrixLoader.LoadDefault(new[] { file });
             var s = Resolve("vllm-old", "rtx5090-ubuntu2404-570-proprietary", matrix: m);
             Assert.False(s.Resolved);
-            Assert.Contains(s.Conflicts, c => c.Contains("carries no code for NVIDIA GeForce RTX 5090 (cc 12.0"));
+            // Blackwell's first CUDA is 12.8; vLLM < 0.9 ships cu124 (and cu121) builds.
+            Assert.Contains(s.Conflicts, c => c.Contains("RTX 5090") && c.Contains("cc 12.0) needs CUDA 12.8 or newer"));
+            Assert.DoesNotContain(s.Conflicts, c => c.Contains("cu128") || c.Contains("cu13"));
         }
 
         [Theory]
