@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: build, xunit (engine, CLI end-to-end, module contract),
-# and the tree-sitter syntax check of every PowerShell file. Needs the .NET SDK and Node.js.
+# the tree-sitter syntax check of every PowerShell file, and the matrix files against their JSON Schema. Needs the .NET SDK and Node.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,10 +25,17 @@ if [ -f tests/pwsh-syntax/package.json ]; then
   node tests/pwsh-syntax/check.mjs . || syntax_rc=$?
 fi
 
+schema_rc=0
+if [ -f tests/schema/package.json ]; then
+  echo "== matrix files against the JSON Schema (ajv)"
+  npm ci --prefix tests/schema --no-audit --no-fund --loglevel=error
+  node tests/schema/check.mjs . || schema_rc=$?
+fi
+
 # One closing line any reader can count: totals over the xunit summary lines.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 echo "xunit: ${passed} passed, ${failed} failed"
-if [ "$xunit_rc" -ne 0 ] || [ "$syntax_rc" -ne 0 ] || [ "$passed" -eq 0 ]; then
+if [ "$xunit_rc" -ne 0 ] || [ "$syntax_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi
