@@ -170,7 +170,7 @@ namespace AutoGlm.Engine.Checks
             var expected = $"supports CUDA {s.Cuda}";
             if (entry == null) return Verdict.Skip($"{os.PrettyName ?? os.Distro} is not in the matrix (see os.supported)", expected);
             if (entry.Cuda == null)
-                return new Verdict { Status = CheckStatus.Unknown, Observed = entry.Name ?? entry.Id, Expected = expected, Message = $"The matrix does not say which CUDA versions {entry.Name ?? entry.Id} supports.", Source = entry.Source };
+                return Verdict.Pass(entry.Name ?? entry.Id, expected, $"{entry.Name ?? entry.Id} is supported, and the matrix knows no CUDA range that limits it.", entry.Source);
             var observed = $"{entry.Name ?? entry.Id}: CUDA {entry.Cuda}";
             if (Pep440SpecifierSet.Parse(entry.Cuda).IsSatisfiedBy(Pep440Version.Parse(s.Cuda)))
                 return Verdict.Pass(observed, expected, $"{entry.Name ?? entry.Id} is supported for CUDA {s.Cuda}.", entry.Source);

@@ -19,10 +19,13 @@ namespace AutoGlm.Tests.EndToEnd
             var r = Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath, "--format", "json");
             Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
             var checks = Checks(r.Stdout);
-            Assert.Equal(12, checks.Count);
+            Assert.Equal(AutoGlm.Engine.Checks.CheckCatalog.All.Count, checks.Count);
             var fields = new[] { "id", "category", "status", "severity", "observed", "expected", "message", "remediation", "source" };
             Assert.All(checks, c => Assert.Equal(fields, c.Keys));
-            Assert.All(checks, c => Assert.Equal("pass", c["status"]));
+            // The fixture has no GPU tooling: host checks pass, GPU and stack checks may only be skipped or unknown.
+            var hostIds = AutoGlm.Engine.Checks.HostChecks.All.Select(h => h.Info.Id).ToList();
+            Assert.All(checks.Where(c => hostIds.Contains((string)c["id"]!)), c => Assert.Equal("pass", c["status"]));
+            Assert.All(checks, c => Assert.Contains((string)c["status"]!, new[] { "pass", "skip", "unknown" }));
             Assert.Contains(checks, c => (string)c["id"]! == "python.venv.available" && (string)c["category"]! == "python");
         }
 
@@ -35,7 +38,7 @@ namespace AutoGlm.Tests.EndToEnd
             Assert.Equal(1, r.ExitCode);
             Assert.Contains("[FAIL] python.venv.available", r.Stdout);
             Assert.Contains("fix: sudo apt-get install -y python3.10-venv", r.Stdout);
-            Assert.Contains("12 checks: 11 pass, 1 fail", r.Stdout);
+            Assert.Matches(@"\d+ checks: \d+ pass, .*1 fail", r.Stdout);
         }
 
         [Fact]
@@ -54,7 +57,7 @@ namespace AutoGlm.Tests.EndToEnd
         {
             using var fx = FixtureHost.HealthyUbuntu();
             var r = Cli.Run(fx.PathVariable, "test", "--root", fx.RootPath, "--format", "json", "--category", "os", "--category", "network");
-            Assert.Equal(new[] { "os.supported", "os.kernel", "os.architecture", "network.port.available" }, Checks(r.Stdout).Select(c => c["id"]));
+            Assert.Equal(new[] { "os.supported", "os.kernel", "os.architecture", "os.cuda", "network.port.available" }, Checks(r.Stdout).Select(c => c["id"]));
             var list = Cli.Run(null, "test", "--list-checks");
             Assert.Equal(0, list.ExitCode);
             Assert.Contains("python.venv.available", list.Stdout);

@@ -264,7 +264,7 @@ namespace AutoGlm.Tests.Engine
             var run = Evaluate(fx, request: new TestRequest { Categories = new[] { "python" } });
             Assert.Equal(new[] { "python.interpreter", "python.venv.available" }, run.Results.Select(r => r.Id));
             run = Evaluate(fx, request: new TestRequest { Ids = new[] { "os.*" } });
-            Assert.Equal(new[] { "os.supported", "os.kernel", "os.architecture" }, run.Results.Select(r => r.Id));
+            Assert.Equal(new[] { "os.supported", "os.kernel", "os.architecture", "os.cuda" }, run.Results.Select(r => r.Id));
         }
     }
 }
