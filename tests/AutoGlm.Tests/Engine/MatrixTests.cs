@@ -65,6 +65,58 @@ profiles:
             Assert.Equal("MatrixInvalid", ex.ErrorId);
         }
 
+        // Each error class of the stack sections, as a site override over the shipped files (so references can resolve).
+        [Theory]
+        [InlineData("profiles:\n  - id: x\n    source: s\n    requires: {python: '>=3.10', gpu: true}\n    stack:\n      server: {package: tgi, version: '>=1'}\n", 7, 15, "names server package 'tgi'")]
+        [InlineData("profiles:\n  - id: x\n    source: s\n    requires: {python: '>=3.10', gpu: true}\n    stack:\n      server: {package: vllm, version: '>=99'}\n", 7, 15, "no serverReleases entry matches")]
+        [InlineData("profiles:\n  - id: a\n    extends: b\n    source: s\n  - id: b\n    extends: a\n    source: s\n", 3, 5, "extends itself through a → b → a")]
+        [InlineData("profiles:\n  - id: a\n    extends: nobody\n    source: s\n", 3, 5, "extends 'nobody', which is no profile")]
+        [InlineData("gpus:\n  - id: g\n    source: s\n    name: G\n    architecture: nope\n    computeCapability: '9.0'\n", 3, 5, "architecture 'nope'")]
+        [InlineData("gpus:\n  - id: g\n    source: s\n    name: G\n    architecture: hopper\n    computeCapability: '8.6'\n", 3, 5, "is not one of hopper's")]
+        [InlineData("cudaReleases:\n  - id: c\n    source: s\n    version: '12.2'\n    linuxDriver: abc\n", 3, 5, "linuxDriver 'abc' is not an NVIDIA driver version")]
+        [InlineData("serverReleases:\n  - id: v\n    source: s\n    package: vllm\n    version: 9.9.9\n    torch: 9.9.9\n    cuda: cu129\n", 3, 5, "torch 9.9.9 is in no torchReleases entry")]
+        [InlineData("wheelCoverage:\n  - id: w\n    source: s\n    tag: cuda12\n    sass: ['8.0']\n", 3, 5, "tag 'cuda12' is not a CUDA wheel tag")]
+        [InlineData("driverBranches:\n  - id: r\n    source: s\n    branch: five\n", 5, 13, "five")]
+        [InlineData("driverBranches:\n  - id: r\n    source: s\n    branch: 999\n    type: beta\n", 3, 5, "'type' is 'beta'")]
+        [InlineData("torchReleases:\n  - id: t\n    source: s\n    series: '9.9'\n    versions: [9.9.0]\n    python: '>=3.10'\n    variants: [cu128]\n    pypiDefault: cu130\n", 3, 5, "pypiDefault 'cu130' is not one of its variants")]
+        public void BrokenStackEntriesPointAtTheirLine(string body, int line, int column, string problem)
+        {
+            using var tmp = new TempDir();
+            var file = Write(tmp, "site.yaml", "schemaVersion: 1\n" + body);
+            var shipped = Directory.GetFiles(Path.Combine(Repo.Root, "matrices"), "*.yaml");
+            var ex = Assert.Throws<MatrixException>(() => MatrixLoader.Load(shipped, new[] { file }));
+            Assert.Equal(file, ex.Location.File);
+            Assert.Contains(problem, ex.Message);
+            Assert.Equal((line, column), ((int)ex.Location.Line, (int)ex.Location.Column));
+            Assert.Equal("MatrixInvalid", ex.ErrorId);
+        }
+
+        [Fact]
+        public void AProfileInheritsWhatItLeavesOutAndKeepsWhatItSets()
+        {
+            using var tmp = new TempDir();
+            var file = Write(tmp, "site.yaml", "schemaVersion: 1\nprofiles:\n  - id: vllm-9000\n    extends: vllm-server\n    source: s\n    port: 9000\n");
+            var m = MatrixLoader.Load(Directory.GetFiles(Path.Combine(Repo.Root, "matrices"), "*.yaml"), new[] { file });
+            var child = m.GetProfile("vllm-9000");
+            var parent = m.GetProfile("vllm-server");
+            Assert.Equal(9000, child.Port);
+            Assert.Same(parent.Stack, child.Stack);
+            Assert.Equal(parent.Requires.Python, child.Requires.Python);
+            Assert.Equal(parent.Launch, child.Launch);
+        }
+
+        [Fact]
+        public void EveryShippedStackEntryHasASourceAndTheReferencesResolve()
+        {
+            var m = MatrixLoader.LoadDefault();
+            foreach (var section in MatrixQuery.Sections)
+                Assert.All(section.Value(m), e => Assert.False(string.IsNullOrWhiteSpace(e.Source), $"{section.Key} {e.Id} has no source"));
+            Assert.NotEmpty(m.CudaReleases);
+            Assert.NotEmpty(m.Gpus);
+            Assert.All(m.ServerReleases, s => Assert.NotNull(m.FindTorch(s.Torch)));
+            Assert.All(m.Gpus, g => Assert.Contains(m.GpuArchitectures, a => a.Id == g.Architecture));
+        }
+
         [Fact]
         public void DuplicateIdAcrossShippedFilesIsAnErrorNamingBothPlaces()
         {
