@@ -22,7 +22,7 @@ if [ -f tests/pwsh-syntax/package.json ]; then
   echo "== PowerShell syntax (tree-sitter)"
   npm ci --prefix tests/pwsh-syntax --no-audit --no-fund --loglevel=error
   bash tests/pwsh-syntax/selftest.sh || syntax_rc=$?
-  node tests/pwsh-syntax/check.mjs . || syntax_rc=$?
+  node tests/pwsh-syntax/check.mjs --markdown . || syntax_rc=$?
 fi
 
 schema_rc=0

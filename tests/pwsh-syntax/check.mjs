@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // PowerShell syntax check without a PowerShell runtime.
 //
-//   node tests/pwsh-syntax/check.mjs <repo-root-or-files...>
+//   node tests/pwsh-syntax/check.mjs [--markdown] <repo-root-or-files...>
 //
 // Parses every .ps1/.psm1/.psd1 file (and the script blocks inside .ps1xml
-// files) with the tree-sitter PowerShell grammar (WASM, via web-tree-sitter)
+// files, and with --markdown the ```powershell blocks of .md files; an .md file
+// named explicitly is always read that way) with the tree-sitter PowerShell
+// grammar (WASM, via web-tree-sitter)
 // and prints every ERROR/MISSING node as `path:line:col: syntax error near '...'`.
 // Exit 0: all clean. Exit 1: syntax errors, or no files found. Exit 2: setup/usage.
 // Known grammar false positives are listed in README.md next to this file.
@@ -22,6 +24,9 @@ const FIXTURES = path.join(HERE, 'fixtures'); // contains deliberately broken fi
 const SKIP_DIRS = new Set(['node_modules', 'bin', 'obj', '.git']);
 const SCRIPT_EXT = new Set(['.ps1', '.psm1', '.psd1']);
 const XML_EXT = '.ps1xml';
+const MD_EXT = '.md';
+const MD_LANGS = new Set(['powershell', 'pwsh', 'ps1', 'ps']);
+let markdown = false; // --markdown: walks also take .md files
 
 function die(code, msg) {
   console.error(`pwsh-syntax: ${msg}`);
@@ -65,7 +70,7 @@ function collect(arg, out, isRoot) {
 
 function isWanted(p) {
   const ext = path.extname(p).toLowerCase();
-  return SCRIPT_EXT.has(ext) || ext === XML_EXT;
+  return SCRIPT_EXT.has(ext) || ext === XML_EXT || (markdown && ext === MD_EXT);
 }
 
 // Windows PowerShell often writes UTF-16 LE (with BOM) or UTF-8 with BOM.
@@ -80,12 +85,44 @@ function readText(file) {
 // <ScriptBlock>/<GetScriptBlock>/<SetScriptBlock>/<Script> element. `map[i]` is
 // the offset in the file of character i of the (entity-decoded) piece.
 function pieces(file, text) {
+  if (path.extname(file).toLowerCase() === MD_EXT) return markdownBlocks(text);
   if (path.extname(file).toLowerCase() !== XML_EXT) return [{ code: text, map: null }];
   const noComments = text.replace(/<!--[\s\S]*?-->/g, (m) => ' '.repeat(m.length));
   const out = [];
   const re = /<(ScriptBlock|GetScriptBlock|SetScriptBlock|Script)>([\s\S]*?)<\/\1>/g;
   for (let m; (m = re.exec(noComments));) {
     out.push(decodeXml(m[2], m.index + m[1].length + 2));
+  }
+  return out;
+}
+
+// Fenced code blocks tagged powershell/pwsh/ps1/ps (CommonMark fences: ``` or ~~~,
+// closed by the same character at least as long; other blocks, including ones
+// nested in a longer fence, are skipped). Indentation up to the fence's own is removed.
+function markdownBlocks(text) {
+  const out = [];
+  const lines = text.split('\n');
+  let offset = 0;
+  let open = null; // { fence, indent, wanted, code, map }
+  for (const line of lines) {
+    const start = offset;
+    offset += line.length + 1;
+    const m = /^( {0,3})(`{3,}|~{3,})\s*([^`\s]*)/.exec(line);
+    if (!open) {
+      if (m) open = { fence: m[2], indent: m[1].length, wanted: MD_LANGS.has(m[3].toLowerCase()), code: '', map: [] };
+      continue;
+    }
+    if (m && m[2][0] === open.fence[0] && m[2].length >= open.fence.length && m[3] === '' && line.trim() === m[2]) {
+      if (open.wanted) { open.map.push(start); out.push({ code: open.code, map: open.map }); }
+      open = null;
+      continue;
+    }
+    if (!open.wanted) continue;
+    let cut = 0;
+    while (cut < open.indent && line[cut] === ' ') cut++;
+    for (let i = cut; i < line.length; i++) open.map.push(start + i);
+    open.map.push(start + line.length);
+    open.code += line.slice(cut) + '\n';
   }
   return out;
 }
@@ -156,13 +193,17 @@ function snippet(code, at) {
   return s.length > 30 ? `${s.slice(0, 30)}...` : s;
 }
 
-const args = process.argv.slice(2);
-if (args.length === 0) die(2, 'usage: node tests/pwsh-syntax/check.mjs <repo-root-or-files...>');
+const args = process.argv.slice(2).filter((a) => {
+  if (a !== '--markdown') return true;
+  markdown = true;
+  return false;
+});
+if (args.length === 0) die(2, 'usage: node tests/pwsh-syntax/check.mjs [--markdown] <repo-root-or-files...>');
 
 const parser = await loadParser();
 const files = [];
 for (const a of args) collect(a, files, true);
-if (files.length === 0) die(1, `no .ps1/.psm1/.psd1/.ps1xml files found under: ${args.join(' ')}`);
+if (files.length === 0) die(1, `no .ps1/.psm1/.psd1/.ps1xml${markdown ? '/.md' : ''} files found under: ${args.join(' ')}`);
 
 let bad = 0;
 for (const file of files) {

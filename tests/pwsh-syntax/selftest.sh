@@ -9,13 +9,13 @@ pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok   - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; printf '%s\n' "$2" | sed 's/^/       /'; }
 
-out=$(node check.mjs fixtures/good.ps1 fixtures/good.psm1 fixtures/good.psd1 fixtures/good.ps1xml 2>&1)
+out=$(node check.mjs fixtures/good.ps1 fixtures/good.psm1 fixtures/good.psd1 fixtures/good.ps1xml fixtures/good.md 2>&1)
 rc=$?
 if [ "$rc" -eq 2 ]; then echo "$out"; exit 2; fi # grammar not installed
 if [ "$rc" -eq 0 ]; then ok "good fixtures pass"; else bad "good fixtures pass (exit $rc)" "$out"; fi
 
 # fixture  expected first diagnostic (path:line:col)
-for case in "bad.ps1 9:2" "bad.psd1 4:5" "bad.ps1xml 13:11"; do
+for case in "bad.ps1 9:2" "bad.psd1 4:5" "bad.ps1xml 13:11" "bad.md 9:1"; do
   f=${case% *} want="fixtures/$f:${case#* }: syntax error near '"
   out=$(node check.mjs "fixtures/$f" 2>&1)
   rc=$?
