@@ -150,10 +150,12 @@ namespace AutoGlm.Engine
         /// Which NVML library describes this host's GPUs: only the live host's own (root "/"), or the one
         /// AUTOGLM_NVML_LIBRARY names explicitly. A snapshot or another root gets none, so nvidia-smi's
         /// recorded or faked answers are used and the real library of this machine is never loaded.
+        /// A recording (snapshot export) gets none either: its verdicts must be the ones the replay gives,
+        /// and a replay has only the recorded nvidia-smi answers.
         /// </summary>
         internal static string? NvmlLibraryFor(IHost host)
         {
-            if (host.Kind != "live") return null;
+            if (host.Kind != "live" || host is RecordingHost) return null;
             var explicitLibrary = Environment.GetEnvironmentVariable(Nvml.LibraryVariable);
             if (!string.IsNullOrEmpty(explicitLibrary)) return explicitLibrary;
             if (host.Root != "/") return null;

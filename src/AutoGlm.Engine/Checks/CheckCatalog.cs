@@ -7,7 +7,7 @@ namespace AutoGlm.Engine.Checks
     /// <summary>Every check Test-AutoGlmEnvironment knows, in display order.</summary>
     public static class CheckCatalog
     {
-        public static IReadOnlyList<Check> All { get; } = HostChecks.All.ToList();
+        public static IReadOnlyList<Check> All { get; } = HostChecks.All.Concat(GpuChecks.All).ToList();
 
         public static IEnumerable<string> Categories => All.Select(c => c.Info.Category).Distinct();
 
