@@ -70,7 +70,7 @@ namespace AutoGlm.Engine.Facts
                 facts.Sources.AddRange(smi.Sources);
                 facts.LibraryVersion ??= smi.LibraryVersion;
                 // When both failed, NVML's own return code is the sharper diagnosis (unless NVML was simply absent).
-                bool keepNvmlError = nvml != null && nvml.ReturnCode > 0 && nvml.ReturnCode != Nvml.LibraryNotFound && smi.QueryError != null;
+                bool keepNvmlError = nvml != null && !nvml.Ok && nvml.ReturnCode != Nvml.LibraryNotFound && smi.QueryError != null;
                 if (!nvmlAnswered && !keepNvmlError)
                 {
                     facts.QuerySource = smi.QuerySource;
