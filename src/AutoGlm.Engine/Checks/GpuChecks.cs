@@ -155,10 +155,10 @@ namespace AutoGlm.Engine.Checks
             if (driver.NvidiaLoaded)
                 return Verdict.Pass("nvidia " + (driver.LoadedModuleVersion ?? "(version unknown)") + (driver.Flavor != null ? $" ({driver.Flavor})" : ""), expected,
                     $"The nvidia kernel module {driver.LoadedModuleVersion} is loaded.", driver.SourceText);
+            if (gpu.Known && gpu.Gpus.Count == 0) return Verdict.Skip("No NVIDIA GPU is present (see gpu.present).", expected);
             if (driver.LoadedModules == null)
                 return new Verdict { Status = CheckStatus.Unknown, Observed = "unknown", Expected = expected, Source = driver.SourceText,
                     Message = "Neither /proc/driver/nvidia/version, /proc/modules nor lsmod could be read." };
-            if (gpu.Known && gpu.Gpus.Count == 0) return Verdict.Skip("No NVIDIA GPU is present (see gpu.present).", expected);
             var why = new List<string>();
             if (driver.NouveauLoaded) why.Add("nouveau holds the GPU");
             if (driver.ModuleFile == null) why.Add("no nvidia module exists for the running kernel (" + (driver.ModinfoError ?? "modinfo found none") + ")");
@@ -332,6 +332,8 @@ namespace AutoGlm.Engine.Checks
             const string expected = "nouveau not loaded and blacklisted";
             if (!NeedsGpu(c)) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!driver.Known) return Verdict.Unknown(driver, expected);
+            var gpu = c.Facts.Get<GpuFacts>();
+            if (gpu.Known && gpu.Gpus.Count == 0 && !driver.NouveauLoaded) return Verdict.Skip("No NVIDIA GPU is present (see gpu.present).", expected);
             if (driver.LoadedModules == null)
                 return new Verdict { Status = CheckStatus.Unknown, Observed = "unknown", Expected = expected, Source = driver.SourceText, Message = "Neither /proc/modules nor lsmod could be read." };
             var update = c.Family == "rhel" ? "sudo dracut -f" : "sudo update-initramfs -u";
