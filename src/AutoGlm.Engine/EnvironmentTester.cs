@@ -24,6 +24,11 @@ namespace AutoGlm.Engine
         public string? InstallPath { get; set; }
         public int? Port { get; set; }
         public TimeSpan? CommandTimeout { get; set; }
+        /// <summary>
+        /// NVML library to query instead of the default choice (see <see cref="EnvironmentTester.NvmlLibraryFor"/>);
+        /// tests point it at a fake libnvidia-ml.
+        /// </summary>
+        public string? NvmlLibrary { get; set; }
     }
 
     public sealed class TestRun
@@ -81,7 +86,11 @@ namespace AutoGlm.Engine
         internal static TestRun Evaluate(IHost host, CompatibilityMatrix matrix, ProfileEntry profile, TestRequest request, IEngineOutput output)
         {
             ValidatePort(request.Port);
-            var context = new ProbeContext(host, profile, request.InstallPath, request.Port, request.CommandTimeout);
+            var context = new ProbeContext(host, profile, request.InstallPath, request.Port, request.CommandTimeout)
+            {
+                NvmlLibrary = request.NvmlLibrary ?? NvmlLibraryFor(host),
+            };
+            if (context.NvmlLibrary != null) output.Verbose($"NVML library: {context.NvmlLibrary}");
             var facts = FactCollector.Collect(context, LinuxProbes.All, output);
             var checkContext = new CheckContext(facts, matrix, profile);
             var results = new List<CheckResult>();
@@ -135,6 +144,22 @@ namespace AutoGlm.Engine
                 Created = created,
                 Results = run.Results,
             };
+        }
+
+        /// <summary>
+        /// Which NVML library describes this host's GPUs: only the live host's own (root "/"), or the one
+        /// AUTOGLM_NVML_LIBRARY names explicitly. A snapshot or another root gets none, so nvidia-smi's
+        /// recorded or faked answers are used and the real library of this machine is never loaded.
+        /// A recording (snapshot export) gets none either: its verdicts must be the ones the replay gives,
+        /// and a replay has only the recorded nvidia-smi answers.
+        /// </summary>
+        internal static string? NvmlLibraryFor(IHost host)
+        {
+            if (host.Kind != "live" || host is RecordingHost) return null;
+            var explicitLibrary = Environment.GetEnvironmentVariable(Nvml.LibraryVariable);
+            if (!string.IsNullOrEmpty(explicitLibrary)) return explicitLibrary;
+            if (host.Root != "/") return null;
+            return host.Platform == "windows" ? Nvml.DefaultWindowsLibrary : Nvml.DefaultLinuxLibrary;
         }
 
         private static void ValidatePort(int? port)

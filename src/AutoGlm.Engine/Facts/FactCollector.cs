@@ -28,6 +28,12 @@ namespace AutoGlm.Engine.Facts
         /// <summary>How long any one external tool may run.</summary>
         public TimeSpan CommandTimeout { get; }
 
+        /// <summary>
+        /// The NVML library to query (a name dlopen searches, or a path), or null to use nvidia-smi only.
+        /// Set for the live host; never for a snapshot or a fixture root, whose GPUs are not this machine's.
+        /// </summary>
+        public string? NvmlLibrary { get; set; }
+
         public CommandResult Run(params string[] argv) => Host.Run(argv, CommandTimeout);
     }
 

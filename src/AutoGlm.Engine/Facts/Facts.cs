@@ -126,6 +126,18 @@ namespace AutoGlm.Engine.Facts
         public string? CudaDriverVersion { get; set; }
         /// <summary>Why NVML / nvidia-smi could not answer although GPUs may be present (driver not loaded, mismatch).</summary>
         public string? QueryError { get; set; }
+        /// <summary>nvml or nvidia-smi: which driver interface answered (or was asked last, when none did).</summary>
+        public string? QuerySource { get; set; }
+        /// <summary>The NVML return code (or nvidia-smi exit code, which follows it) behind <see cref="QueryError"/>.</summary>
+        public int? QueryErrorCode { get; set; }
+        /// <summary>The driver interface did not answer in time: nothing is known about the driver's health.</summary>
+        public bool QueryTimedOut { get; set; }
+        /// <summary>User-space library version printed with a mismatch ("NVML library version: 535.161").</summary>
+        public string? LibraryVersion { get; set; }
+        /// <summary>NVIDIA display/3D controllers seen on PCI, whether or not a driver answers.</summary>
+        public List<GpuDevice> PciGpus { get; } = new List<GpuDevice>();
+        /// <summary>The driver answered: GPUs and versions come from NVML or nvidia-smi.</summary>
+        public bool DriverResponded => QuerySource != null && QueryError == null;
     }
 
     /// <summary>The installed NVIDIA driver: kernel module, packages, and the pin that keeps it.</summary>
@@ -141,5 +153,37 @@ namespace AutoGlm.Engine.Facts
         public string? PinnedBy { get; set; }
         /// <summary>Branch or version the pin holds ("535", "535.183.01"); null when not pinned.</summary>
         public string? PinnedTo { get; set; }
+
+        // Kernel modules.
+        /// <summary>Loaded kernel modules we care about (nvidia*, nouveau), from /proc/modules or lsmod; null when unreadable.</summary>
+        public List<string>? LoadedModules { get; set; }
+        public bool NvidiaLoaded => LoadedModules?.Contains("nvidia") == true || LoadedModuleVersion != null;
+        public bool NouveauLoaded => LoadedModules?.Contains("nouveau") == true;
+        /// <summary>Where nouveau is blacklisted (a modprobe.d file or the kernel command line); null when it is not.</summary>
+        public string? NouveauBlacklistedBy { get; set; }
+        /// <summary>`modinfo nvidia` for the running kernel: the module modprobe would load.</summary>
+        public string? ModuleFile { get; set; }
+        public string? ModuleVersion { get; set; }
+        public string? ModuleLicense { get; set; }
+        /// <summary>The kernel release the module was built for (first word of vermagic).</summary>
+        public string? ModuleKernel { get; set; }
+        /// <summary>signer: field of modinfo; null with <see cref="ModuleSigned"/> false when unsigned.</summary>
+        public string? ModuleSigner { get; set; }
+        /// <summary>null when modinfo found no module.</summary>
+        public bool? ModuleSigned { get; set; }
+        public string? ModinfoError { get; set; }
+
+        // Packages.
+        /// <summary>apt or dnf; null when neither package database was found.</summary>
+        public string? PackageManager { get; set; }
+        /// <summary>Installed NVIDIA driver packages as "name version".</summary>
+        public List<string> Packages { get; } = new List<string>();
+        /// <summary>Held packages (apt-mark hold) among <see cref="Packages"/>.</summary>
+        public List<string> HeldPackages { get; } = new List<string>();
+        public string? PackagesUnknownReason { get; set; }
+        /// <summary>unattended-upgrades is installed and enabled (Debian family); null when not applicable.</summary>
+        public bool? UnattendedUpgradesActive { get; set; }
+        /// <summary>Where NVIDIA packages are kept out of unattended upgrades; null when they are not.</summary>
+        public string? UnattendedUpgradesExcludedBy { get; set; }
     }
 }

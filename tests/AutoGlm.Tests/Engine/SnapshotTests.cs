@@ -42,6 +42,23 @@ namespace AutoGlm.Tests.Engine
         }
 
         [Fact]
+        public void SnapshotOfABrokenGpuHostReplaysTheDiagnosis()
+        {
+            // Mismatch, nouveau blacklist missing, Secure Boot on: the GPU probes' files and tools replay.
+            using var fx = FixtureHost.HealthyUbuntu();
+            fx.Smi("nvidia-smi--driver-library-mismatch-535-rc18.txt", exitCode: 18);
+            fx.File("/proc/driver/nvidia/version", File.ReadAllText(FixtureHost.Realworld("proc-driver-nvidia-version--proprietary-535.104.05-debian12.txt")));
+            fx.Dir("/sys/firmware/efi/efivars");
+            fx.ToolPrints("mokutil", "SecureBoot enabled");
+            using var tmp = new TempDir();
+            var (live, dir) = Record(new LiveHost(fx.RootPath, fx.PathVariable), tmp);
+            var replay = HostCheckTests.Evaluate(new SnapshotHost(dir));
+            Assert.Equal(Json(live), Json(replay));
+            Assert.Equal(CheckStatus.Fail, replay.Results.Single(r => r.Id == "gpu.nvml").Status);
+            Assert.Equal(CheckStatus.Fail, replay.Results.Single(r => r.Id == "secureboot.state").Status);
+        }
+
+        [Fact]
         public void SnapshotOfThisMachineEvaluatesExactlyAsTheMachineDid()
         {
             using var tmp = new TempDir();

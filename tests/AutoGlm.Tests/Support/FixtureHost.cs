@@ -95,7 +95,68 @@ namespace AutoGlm.Tests.Support
              .Partition("pci0000:00/0000:00:1d.0/nvme/nvme0", "nvme0n1", "nvme0n1p2", rotational: false);
             h.ToolPrints("df", "Filesystem     1024-blocks      Used Available Capacity Mounted on\n/dev/nvme0n1p2  1921724676 412345678 1411741234      23% /");
             h.Python("python3", "3.10.12", venv: true, ensurepip: true);
+            h.HealthyGpu();
             return h;
+        }
+
+        /// <summary>A real-world capture from tests/fixtures/realworld.</summary>
+        public static string Realworld(string name) => System.IO.Path.Combine(Repo.Root, "tests", "fixtures", "realworld", name);
+
+        public const string H100Query = "nvidia-smi--query-gpu-autoglm-fields-noheader-nounits-h100-590-DERIVED.txt";
+        public const string H100Table = "nvidia-smi--table-h100-590-idle.txt";
+
+        /// <summary>
+        /// One H100 SXM5 on driver 590.48.01 (open module, DKMS-built for the running kernel, apt-held,
+        /// nouveau blacklisted, legacy BIOS boot, IOMMU on), answering through a fake nvidia-smi that
+        /// prints the real captures.
+        /// </summary>
+        public FixtureHost HealthyGpu()
+        {
+            PciDevice("0000:00:09.0", "0x10de", "0x2330", "0x030200");
+            Smi(H100Query, H100Table);
+            File("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  590.48.01  Release Build  (dvs-builder@U22-I3-B17-02-5)  Mon Dec  8 12:54:27 UTC 2025\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n");
+            File("/proc/modules", "nvidia_uvm 4943872 0 - Live 0x0000000000000000 (POE)\nnvidia_drm 122880 4 - Live 0x0000000000000000 (POE)\nnvidia_modeset 1368064 3 nvidia_drm, Live 0x0000000000000000 (POE)\nnvidia 54566912 33 nvidia_uvm,nvidia_modeset, Live 0x0000000000000000 (POE)\n");
+            File("/etc/modprobe.d/blacklist-nouveau.conf", "blacklist nouveau\noptions nouveau modeset=0\n");
+            Modinfo("590.48.01", "5.15.0-91-generic", "Dual MIT/GPL", signer: null);
+            ToolPrints("dkms", "nvidia/590.48.01, 5.15.0-91-generic, x86_64: installed");
+            File("/var/lib/dpkg/status", DpkgStatus(("nvidia-driver-590-server-open", "590.48.01-0ubuntu0.22.04.1", true), ("libnvidia-compute-590-server", "590.48.01-0ubuntu0.22.04.1", true)));
+            File("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz-5.15.0-91-generic root=/dev/nvme0n1p2 ro intel_iommu=on iommu=pt\n");
+            Dir("/sys/class/iommu/dmar0");
+            for (int g = 0; g < 4; g++) Dir($"/sys/kernel/iommu_groups/{g}/devices");
+            return this;
+        }
+
+        /// <summary>A PCI function in sysfs.</summary>
+        public FixtureHost PciDevice(string bus, string vendor, string device, string cls)
+        {
+            File($"/sys/bus/pci/devices/{bus}/vendor", vendor + "\n");
+            File($"/sys/bus/pci/devices/{bus}/device", device + "\n");
+            return File($"/sys/bus/pci/devices/{bus}/class", cls + "\n");
+        }
+
+        /// <summary>A fake nvidia-smi: the query prints one capture, the bare table another (real files, real exit codes).</summary>
+        public FixtureHost Smi(string queryFile, string? tableFile = null, int exitCode = 0)
+        {
+            var q = Realworld(queryFile);
+            var t = tableFile != null ? Realworld(tableFile) : q;
+            return Tool("nvidia-smi", $"case \"$1\" in\n  --query-gpu=*) cat '{q}' ;;\n  *) cat '{t}' ;;\nesac\nexit {exitCode}");
+        }
+
+        /// <summary>A fake `modinfo nvidia` in modinfo's own layout.</summary>
+        public FixtureHost Modinfo(string version, string kernel, string license, string? signer)
+        {
+            var text = $"filename:       /lib/modules/{kernel}/updates/dkms/nvidia.ko\nversion:        {version}\nlicense:        {license}\nname:           nvidia\nvermagic:       {kernel} SMP preempt mod_unload modversions\n";
+            if (signer != null) text += $"sig_id:         PKCS#7\nsigner:         {signer}\nsig_hashalgo:   sha512\n";
+            return ToolPrints("modinfo", text);
+        }
+
+        /// <summary>/var/lib/dpkg/status stanzas for installed packages.</summary>
+        public static string DpkgStatus(params (string name, string version, bool held)[] packages)
+        {
+            var sb = new StringBuilder();
+            foreach (var (name, version, held) in packages)
+                sb.Append($"Package: {name}\nStatus: {(held ? "hold" : "install")} ok installed\nPriority: optional\nArchitecture: amd64\nVersion: {version}\nDescription: {name}\n\n");
+            return sb.ToString();
         }
 
         public const string TcpHeader = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -36,12 +37,15 @@ namespace AutoGlm.Tests.Support
     /// <summary>Runs the built autoglm CLI as a separate process, as a user would.</summary>
     public static class Cli
     {
-        public static ProcessOutcome Run(string? path, params string[] args)
+        public static ProcessOutcome Run(string? path, params string[] args) => Run(path, null, args);
+
+        public static ProcessOutcome Run(string? path, IDictionary<string, string>? environment, params string[] args)
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             psi.ArgumentList.Add(Repo.CliDll);
             foreach (var a in args) psi.ArgumentList.Add(a);
             if (path != null) psi.Environment["PATH"] = path;
+            foreach (var kv in environment ?? new Dictionary<string, string>()) psi.Environment[kv.Key] = kv.Value;
             using var p = Process.Start(psi)!;
             p.StandardInput.Close();
             var stdout = p.StandardOutput.ReadToEndAsync();
