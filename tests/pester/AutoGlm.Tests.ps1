@@ -66,3 +66,39 @@ Describe 'Export-AutoGlmHostSnapshot' {
         }
     }
 }
+
+Describe 'Resolve-AutoGlmStack' {
+    BeforeAll {
+        $hosts = Join-Path $PSScriptRoot '../fixtures/hosts'
+    }
+
+    It 'resolves a stack from a facts file' {
+        $stack = Resolve-AutoGlmStack -Profile vllm-server -FactsPath (Join-Path $hosts 'rtx5090-ubuntu2404-nodriver.json')
+        $stack.Resolved | Should -BeTrue
+        $stack.Driver.Flavor | Should -Be 'open'
+        $stack.Packages.Name | Should -Contain 'vllm'
+    }
+
+    It 'returns the conflicts when nothing fits' {
+        $stack = Resolve-AutoGlmStack -FactsPath (Join-Path $hosts 'h100x8-ubuntu2204-535-held.json')
+        $stack.Resolved | Should -BeFalse
+        ($stack.Conflicts -join "`n") | Should -Match 'held \(apt-hold\)'
+    }
+
+    It 'stops on a missing facts file with a stable error id' {
+        $err = { Resolve-AutoGlmStack -FactsPath ./no-such.json -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'FactsFileNotFound,*'
+    }
+}
+
+Describe 'Get-AutoGlmMatrix' {
+    It 'returns entries of one section with their sources' {
+        $gpus = Get-AutoGlmMatrix -Section gpus
+        $gpus.Count | Should -BeGreaterThan 0
+        $gpus | ForEach-Object { $_.Source | Should -Not -BeNullOrEmpty }
+    }
+
+    It 'rejects an unknown section' {
+        { Get-AutoGlmMatrix -Section nonsense -ErrorAction Stop } | Should -Throw -ErrorId 'UnknownMatrixSection,*'
+    }
+}
