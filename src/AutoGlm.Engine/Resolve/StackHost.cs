@@ -72,8 +72,9 @@ namespace AutoGlm.Engine.Resolve
                     throw Bad(file, $"unknown key '{key}' (known: platform, os, gpus, driver, pythons)");
             host.Platform = Str(root, "platform", file) ?? "linux";
             if (host.Platform != "linux" && host.Platform != "windows") throw Bad(file, $"platform is '{host.Platform}'; use linux or windows");
-            if (root.TryGetValue("os", out var osv) && osv is Dictionary<string, object?> os)
+            if (root.TryGetValue("os", out var osv))
             {
+                if (!(osv is Dictionary<string, object?> os)) throw Bad(file, "'os' is not an object");
                 host.Distro = Str(os, "distro", file);
                 host.OsVersion = Str(os, "version", file);
                 host.Architecture = Str(os, "architecture", file);
@@ -91,8 +92,9 @@ namespace AutoGlm.Engine.Resolve
                 }
             }
             else host.GpusUnknownReason = $"the facts file {file} has no 'gpus'";
-            if (root.TryGetValue("driver", out var dv) && dv is Dictionary<string, object?> drv)
+            if (root.TryGetValue("driver", out var dv) && dv != null)
             {
+                if (!(dv is Dictionary<string, object?> drv)) throw Bad(file, "'driver' is not an object");
                 host.DriverVersion = Str(drv, "version", file);
                 host.DriverFlavor = Str(drv, "flavor", file);
                 host.DriverPinnedBy = Str(drv, "pinnedBy", file);

@@ -32,6 +32,21 @@ namespace AutoGlm.Tests.Engine
                 new ResolveRequest { Today = Today, AllowMinorVersionCompatibility = minorCompat });
         }
 
+        /// <summary>The shipped matrix with one site profile that extends vllm-server and changes its server range.</summary>
+        private static CompatibilityMatrix WithSiteProfile(TempDir tmp, string id, string serverVersion)
+        {
+            var file = tmp.Combine("site.yaml");
+            File.WriteAllText(file, $@"schemaVersion: 1
+profiles:
+  - id: {id}
+    extends: vllm-server
+    source: https://intranet.example/autoglm/site-pins
+    stack:
+      server: {{ package: vllm, version: ""{serverVersion}"" }}
+");
+            return MatrixLoader.LoadDefault(new[] { file });
+        }
+
         private static string All(ResolvedStack s) => string.Join("\n", s.Conflicts.Concat(s.Explanation));
 
         /// <summary>The Table 3 Linux minimum for a CUDA minor: the GA release's driver.</summary>
@@ -232,17 +247,7 @@ namespace AutoGlm.Tests.Engine
         public void ASiteOverrideCanPinAnOlderVllm()
         {
             using var tmp = new TempDir("autoglm-override");
-            var file = tmp.Combine("site.yaml");
-            File.WriteAllText(file, @"schemaVersion: 1
-profiles:
-  - id: vllm-site
-    extends: vllm-server
-    source: https://intranet.example/autoglm/site-pins
-    notes: our fleet stays on vLLM 0.11.0 until 0.12 is qualified
-    stack:
-      server: { package: vllm, version: ""==0.11.0"" }
-");
-            var m = MatrixLoader.LoadDefault(new[] { file });
+            var m = WithSiteProfile(tmp, "vllm-site", "==0.11.0");
             var site = m.GetProfile("vllm-site");
             Assert.Equal(8000, site.Port); // inherited
             var s = Resolve("vllm-site", "h100-ubuntu2204-535", matrix: m);
@@ -257,16 +262,7 @@ profiles:
         public void AnOlderVllmPinnedOnAnRtx5090IsRefusedForLackOfSm120()
         {
             using var tmp = new TempDir("autoglm-override");
-            var file = tmp.Combine("site.yaml");
-            File.WriteAllText(file, @"schemaVersion: 1
-profiles:
-  - id: vllm-old
-    extends: vllm-server
-    source: https://intranet.example/autoglm/site-pins
-    stack:
-      server: { package: vllm, version: ""<0.9"" }
-");
-            var m = MatrixLoader.LoadDefault(new[] { file });
+            var m = WithSiteProfile(tmp, "vllm-old", "<0.9");
             var s = Resolve("vllm-old", "rtx5090-ubuntu2404-570-proprietary", matrix: m);
             Assert.False(s.Resolved);
             // Blackwell's first CUDA is 12.8; vLLM < 0.9 ships cu124 (and cu121) builds.
@@ -294,6 +290,8 @@ profiles:
         [InlineData("{\"gpus\": 3}", "'gpus' is not a list")]
         [InlineData("{\"platform\": \"beos\"}", "platform is 'beos'")]
         [InlineData("{\"gpu\": []}", "unknown key 'gpu'")]
+        [InlineData("{\"os\": \"ubuntu\"}", "'os' is not an object")]
+        [InlineData("{\"driver\": \"535\"}", "'driver' is not an object")]
         public void ABrokenFactsFileIsNamedWithItsProblem(string text, string problem)
         {
             var ex = Assert.Throws<AutoGlmException>(() => StackHost.FromJson(text, "host.json"));
