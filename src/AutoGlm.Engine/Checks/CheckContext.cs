@@ -19,12 +19,17 @@ namespace AutoGlm.Engine.Checks
         public CompatibilityMatrix Matrix { get; }
         public ProfileEntry Profile { get; }
 
+        private StackHost? _host;
         private ResolvedStack? _stack;
+        private StackResolver? _resolver;
+
+        /// <summary>The facts as the resolver reads them (installed driver, GPUs, Pythons).</summary>
+        public StackHost StackHost => _host ??= StackHost.FromFacts(Facts);
 
         /// <summary>The stack the matrix resolves for these facts, computed once for all checks that need it.</summary>
-        public ResolvedStack Stack => _stack ??= StackService.Resolve(Matrix, Profile, StackHost.FromFacts(Facts));
+        public ResolvedStack Stack => _stack ??= StackService.Resolve(Matrix, Profile, StackHost);
 
-        public StackResolver Resolver => new StackResolver(Matrix);
+        public StackResolver Resolver => _resolver ??= new StackResolver(Matrix);
 
         /// <summary>The OS family of the host as far as we know it (debian, rhel, windows), for remediation commands.</summary>
         public string Family

@@ -176,20 +176,6 @@ namespace AutoGlm.Engine.Checks
 
         // ------------------------------------------------------------ driver.flavor
 
-        /// <summary>
-        /// Which kernel module flavor a GPU needs, by compute capability (until the matrix carries it):
-        /// Blackwell (cc 10.x and 12.x) and Grace Hopper must use the open modules; before Turing (cc &lt; 7.5)
-        /// only the proprietary one works; Turing to Hopper run either (open recommended from R560).
-        /// </summary>
-        internal static string? RequiredFlavor(GpuDevice g)
-        {
-            if (g.Name != null && g.Name.IndexOf("GH200", StringComparison.OrdinalIgnoreCase) >= 0) return "open";
-            if (g.ComputeCapability == null || !Version.TryParse(g.ComputeCapability, out var cc)) return null;
-            if (cc.Major >= 10) return "open";
-            if (cc < new Version(7, 5)) return "proprietary";
-            return null;
-        }
-
         private static Verdict Flavor(CheckContext c)
         {
             var gpu = c.Facts.Get<GpuFacts>();
@@ -198,7 +184,7 @@ namespace AutoGlm.Engine.Checks
             if (!gpu.Known) return Verdict.Unknown(gpu, "a module flavor the GPU supports");
             var withCc = gpu.Gpus.Where(g => g.ComputeCapability != null).ToList();
             if (withCc.Count == 0) return Verdict.Skip("No GPU reported a compute capability (the driver does not answer); flavor cannot be judged.");
-            var required = withCc.Select(g => (gpu: g, need: RequiredFlavor(g))).Where(x => x.need != null).ToList();
+            var required = withCc.Select(g => (gpu: g, need: c.Matrix.RequiredKernelModules(g.ComputeCapability, g.Name))).Where(x => x.need != null).ToList();
             var conflicting = required.Select(x => x.need).Distinct().ToList();
             var expected = conflicting.Count == 1 ? conflicting[0] + " kernel module" : conflicting.Count == 0 ? "open (recommended) or proprietary" : "GPUs that need different flavors cannot share a host";
             if (driver.Flavor == null)

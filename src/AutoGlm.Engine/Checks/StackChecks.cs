@@ -55,7 +55,7 @@ namespace AutoGlm.Engine.Checks
             if (minimum == null) return Verdict.Skip($"the matrix has no minimum driver for CUDA {s.Cuda}");
             var gpus = c.Facts.Get<GpuFacts>();
             var driver = c.Facts.Get<DriverFacts>();
-            var text = gpus.DriverVersion ?? driver.LoadedModuleVersion ?? driver.InstalledVersion;
+            var text = c.StackHost.DriverVersion;
             var expected = $"≥ {minimum} for {s.CudaTag}";
             if (text == null)
             {
@@ -68,8 +68,7 @@ namespace AutoGlm.Engine.Checks
                     Source = driver.SourceText,
                 };
             }
-            NvidiaDriverVersion? installed = windows && WindowsDriverVersion.TryParse(text, out var w) ? w.ToNvidiaVersion()
-                : NvidiaDriverVersion.TryParse(text, out var n) ? n : null;
+            var installed = c.StackHost.InstalledDriver;
             if (installed == null) return new Verdict { Status = CheckStatus.Unknown, Observed = text, Expected = expected, Message = $"'{text}' is not a driver version AutoGlm can read." };
             var source = gpus.Known ? gpus.SourceText : driver.SourceText;
             if (installed >= minimum)
@@ -140,7 +139,7 @@ namespace AutoGlm.Engine.Checks
             var unknown = new List<string>();
             foreach (var g in gpus.Gpus)
             {
-                var ccText = g.ComputeCapability ?? c.Matrix.Gpus.FirstOrDefault(e => e.PciDeviceIds?.Contains(g.PciDeviceId ?? "") == true)?.ComputeCapability;
+                var ccText = g.ComputeCapability ?? c.Matrix.FindGpu(g.PciDeviceId, g.Name)?.ComputeCapability;
                 if (ccText == null || !ComputeCapability.TryParse(ccText, out var cc)) { unknown.Add(g.Name ?? g.PciDeviceId ?? "a GPU"); continue; }
                 var covered = c.Resolver.WheelCovers(tag, s.Torch, cc);
                 if (covered == null) return new Verdict { Status = CheckStatus.Unknown, Observed = "unknown", Expected = expected, Message = $"The matrix has no wheel coverage for {tag} with torch {s.Torch}." };

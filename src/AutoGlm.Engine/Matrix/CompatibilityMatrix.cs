@@ -25,6 +25,37 @@ namespace AutoGlm.Engine.Matrix
         public ProfileEntry? FindProfile(string id) =>
             Profiles.FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
 
+        /// <summary>
+        /// The matrix's GPU for a PCI device id, else for a name: NVML says "NVIDIA H100 80GB HBM3", so the
+        /// longest matrix name contained in it wins.
+        /// </summary>
+        public GpuEntry? FindGpu(string? pciDeviceId, string? name)
+        {
+            if (pciDeviceId != null)
+            {
+                var byId = Gpus.FirstOrDefault(e => e.PciDeviceIds != null && e.PciDeviceIds.Any(id => string.Equals(id, pciDeviceId, StringComparison.OrdinalIgnoreCase)));
+                if (byId != null) return byId;
+            }
+            if (name == null) return null;
+            return Gpus.Where(e => name.IndexOf(e.Name, StringComparison.OrdinalIgnoreCase) >= 0)
+                .OrderByDescending(e => e.Name.Length).FirstOrDefault();
+        }
+
+        /// <summary>
+        /// The kernel-module flavour a GPU needs: "open", "proprietary", or null when either runs. From its
+        /// architecture's kernelModules; Grace Hopper (GH200) needs open although Hopper runs either (NVIDIA's
+        /// open-modules transition blog); a capability the matrix lacks falls back to NVIDIA's rule (open from
+        /// Blackwell, cc 10; proprietary before Turing, cc 7.5).
+        /// </summary>
+        public string? RequiredKernelModules(string? computeCapability, string? name)
+        {
+            if (name != null && name.IndexOf("GH200", StringComparison.OrdinalIgnoreCase) >= 0) return "open";
+            if (!Versions.ComputeCapability.TryParse(computeCapability, out var cc)) return null;
+            var rule = GpuArchitectures.FirstOrDefault(a => a.ComputeCapabilities.Contains(cc.ToString()))?.KernelModules
+                ?? (cc.Major >= 10 ? "open-required" : cc < Versions.ComputeCapability.Parse("7.5") ? "proprietary-required" : "either");
+            return rule == "open-required" ? "open" : rule == "proprietary-required" ? "proprietary" : null;
+        }
+
         /// <summary>The torch series that lists this exact version.</summary>
         public TorchReleaseEntry? FindTorch(string version)
         {

@@ -160,7 +160,6 @@ namespace AutoGlm.Engine.Matrix
                     field == "source" ? "Every fact needs a 'source': the URL or repository path it was read from" : $"Add '{field}:'");
         }
 
-        private static readonly string[] Families = { "debian", "rhel", "windows" };
         private static readonly string[] Supports = { "supported", "deprecated", "unsupported" };
         private static readonly string[] Levels = { "required", "recommended", "optional" };
 
@@ -171,8 +170,8 @@ namespace AutoGlm.Engine.Matrix
             {
                 RequireField(os, os.Distro, "distro");
                 RequireField(os, os.Version, "version");
-                OneOf(os, os.Family, "family", Families);
-                OneOf(os, os.Support, "support", Supports);
+                StackValidator.OneOf(os, os.Family, "family", StackValidator.Families);
+                StackValidator.OneOf(os, os.Support, "support", Supports);
             }
             foreach (var p in m.Profiles)
             {
@@ -180,7 +179,7 @@ namespace AutoGlm.Engine.Matrix
                 RequireField(r.Location != null ? r : p, r.Python, "python");
                 if (!Versions.Pep440SpecifierSet.TryParse(r.Python, out _))
                     throw new MatrixException(r.Location ?? p.Location!, $"requires.python '{r.Python}' is not a PEP 440 specifier", "Write it like '>=3.10,<3.14'");
-                OneOf(r.Location != null ? r : p, r.Virtualization, "virtualization", Levels);
+                StackValidator.OneOf(r.Location != null ? r : p, r.Virtualization, "virtualization", Levels);
                 if (p.Port is int port && (port < 1 || port > 65535))
                     throw new MatrixException(p.Location!, $"port {port} is outside 1-65535", "Use a TCP port from 1 to 65535, or leave 'port' out for a client-only profile");
                 foreach (var a in new[] { r.Memory, r.Disk, r.CpuCores })
@@ -195,12 +194,6 @@ namespace AutoGlm.Engine.Matrix
             if (m.DefaultProfile != null && m.FindProfile(m.DefaultProfile) == null)
                 throw new AutoGlmException("MatrixInvalid", ErrorKind.InvalidData,
                     $"defaultProfile '{m.DefaultProfile}' names no profile. Known profiles: {string.Join(", ", m.Profiles.Select(x => x.Id))}.");
-        }
-
-        private static void OneOf(Located entry, string value, string field, string[] allowed)
-        {
-            if (!allowed.Contains(value))
-                throw new MatrixException(entry.Location!, $"'{field}' is '{value}'", $"Use one of: {string.Join(", ", allowed)}");
         }
 
         /// <summary>Records where each <see cref="Located"/> object starts, for later errors.</summary>

@@ -12,7 +12,7 @@ namespace AutoGlm.Engine.Matrix
     internal static class StackValidator
     {
         private static readonly string[] BranchTypes = { "ltsb", "production", "new-feature", "unknown" };
-        private static readonly string[] Families = { "debian", "rhel", "windows" };
+        internal static readonly string[] Families = { "debian", "rhel", "windows" };
         private static readonly string[] Pins = { "apt-hold", "apt-preferences", "pinning-package", "dnf-module", "dnf-versionlock", "windows-policy" };
         private static readonly string[] ModuleRules = { "open-required", "proprietary-required", "either" };
         private static readonly string[] Stages = { "base", "override" };
@@ -210,7 +210,7 @@ namespace AutoGlm.Engine.Matrix
             if (!ok) Fail(e, $"{field} '{text}' is not a date", "Write YYYY-MM or YYYY-MM-DD");
         }
 
-        private static void OneOf(Located e, string value, string field, string[] allowed)
+        internal static void OneOf(Located e, string value, string field, string[] allowed)
         {
             if (!allowed.Contains(value)) Fail(e, $"'{field}' is '{value}'", $"Use one of: {string.Join(", ", allowed)}");
         }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Versions;
 
 namespace AutoGlm.Engine.Resolve
 {
@@ -33,6 +34,15 @@ namespace AutoGlm.Engine.Resolve
         public string? DriverFlavor { get; set; }
         /// <summary>apt-hold, dnf-versionlock...: the installed driver may not move. Null when not pinned.</summary>
         public string? DriverPinnedBy { get; set; }
+        /// <summary>
+        /// The installed driver as an NVIDIA version; on Windows also from the Win32_VideoController form
+        /// (31.0.15.4633 = 546.33). Null when none is installed or the text cannot be read.
+        /// </summary>
+        public NvidiaDriverVersion? InstalledDriver =>
+            DriverVersion == null ? null
+            : Platform == "windows" && WindowsDriverVersion.TryParse(DriverVersion, out var w) ? w.ToNvidiaVersion()
+            : NvidiaDriverVersion.TryParse(DriverVersion, out var n) ? n : null;
+
         /// <summary>Python versions of the interpreters present ("3.10.12").</summary>
         public List<string> Pythons { get; } = new List<string>();
 

@@ -116,7 +116,7 @@ namespace AutoGlm.Engine.Resolve
             var gpus = new List<Gpu>();
             foreach (var hg in host.Gpus)
             {
-                var entry = FindGpu(hg);
+                var entry = _m.FindGpu(hg.PciDeviceId, hg.Name);
                 var ccText = hg.ComputeCapability ?? entry?.ComputeCapability;
                 var name = hg.Name ?? entry?.Name ?? hg.PciDeviceId ?? "GPU";
                 if (ccText == null || !ComputeCapability.TryParse(ccText, out var cc))
@@ -147,19 +147,6 @@ namespace AutoGlm.Engine.Resolve
             var distinct = gpus.GroupBy(g => g.Name).Select(g => $"{g.Count()}× {g.Key} (cc {g.First().Cc}, {g.First().Arch.Name}{(g.First().MemoryGiB is double m ? $", {m:0.#} GiB" : "")})");
             result.Explanation.Add("GPUs: " + string.Join(", ", distinct) + ".");
             return gpus;
-        }
-
-        private GpuEntry? FindGpu(HostGpu g)
-        {
-            if (g.PciDeviceId != null)
-            {
-                var byId = _m.Gpus.FirstOrDefault(e => e.PciDeviceIds != null && e.PciDeviceIds.Any(id => string.Equals(id, g.PciDeviceId, StringComparison.OrdinalIgnoreCase)));
-                if (byId != null) return byId;
-            }
-            if (g.Name == null) return null;
-            // NVML says "NVIDIA H100 80GB HBM3"; match the longest matrix name contained in it.
-            return _m.Gpus.Where(e => g.Name.IndexOf(e.Name, StringComparison.OrdinalIgnoreCase) >= 0)
-                .OrderByDescending(e => e.Name.Length).FirstOrDefault();
         }
 
         private IEnumerable<Candidate> Candidates(ProfileEntry profile)
@@ -303,11 +290,7 @@ namespace AutoGlm.Engine.Resolve
                 Flavor = flavor,
                 Installed = host.DriverVersion,
             };
-            NvidiaDriverVersion? installed = null;
-            if (host.DriverVersion != null && !windows) NvidiaDriverVersion.TryParse(host.DriverVersion, out installed);
-            if (host.DriverVersion != null && windows)
-                installed = WindowsDriverVersion.TryParse(host.DriverVersion, out var w) ? w.ToNvidiaVersion()
-                    : NvidiaDriverVersion.TryParse(host.DriverVersion, out var n) ? n : null;
+            var installed = host.InstalledDriver;
             bool flavorFits = !flavorRequired || host.DriverFlavor == null || windows || host.DriverFlavor == flavor;
             if (installed != null && installed >= minimum && flavorFits)
             {
@@ -378,10 +361,10 @@ namespace AutoGlm.Engine.Resolve
         /// The kernel-module flavour: required by the GPUs (Blackwell open, pre-Turing proprietary) or, when any
         /// will do, open, which NVIDIA recommends for Turing and newer and makes the default from R560.
         /// </summary>
-        private static bool ChooseFlavor(List<Gpu> gpus, List<string> reasons, out string flavor, out bool required)
+        private bool ChooseFlavor(List<Gpu> gpus, List<string> reasons, out string flavor, out bool required)
         {
-            var open = gpus.Where(g => g.Arch.KernelModules == "open-required").ToList();
-            var closed = gpus.Where(g => g.Arch.KernelModules == "proprietary-required").ToList();
+            var open = gpus.Where(g => _m.RequiredKernelModules(g.Cc.ToString(), g.Name) == "open").ToList();
+            var closed = gpus.Where(g => _m.RequiredKernelModules(g.Cc.ToString(), g.Name) == "proprietary").ToList();
             flavor = closed.Count > 0 ? "proprietary" : "open";
             required = open.Count > 0 || closed.Count > 0;
             if (open.Count > 0 && closed.Count > 0)

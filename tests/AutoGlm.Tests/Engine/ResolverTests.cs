@@ -148,6 +148,19 @@ profiles:
         }
 
         [Fact]
+        public void GraceHopperNeedsOpenModulesThoughHopperRunsEither()
+        {
+            const string facts = @"{""platform"": ""linux"", ""os"": {""distro"": ""ubuntu"", ""version"": ""22.04""},
+                ""gpus"": [{""name"": ""NVIDIA GH200 480GB"", ""computeCapability"": ""9.0"", ""memoryMiB"": 97871}],
+                ""driver"": {""version"": ""580.95.05"", ""flavor"": ""proprietary""}, ""pythons"": [""3.10.12""]}";
+            var gh200 = StackService.Resolve(Shipped, Shipped.GetProfile("vllm-server"), StackHost.FromJson(facts, "gh200.json"), new ResolveRequest { Today = Today });
+            Assert.True(gh200.Resolved, All(gh200));
+            Assert.Equal("replace", gh200.Driver!.Action);
+            Assert.Equal("open", gh200.Driver.Flavor);
+            Assert.Equal("keep", Resolve("vllm-server", "h200-ubuntu2404-580-open").Driver!.Action);
+        }
+
+        [Fact]
         public void V100GetsNoCuda13BuildAndStaysOnABranchThatSupportsVolta()
         {
             var s = Resolve("vllm-server", "v100-ubuntu2204");
