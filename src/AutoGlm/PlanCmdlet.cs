@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using AutoGlm.Engine;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Plan;
+
+namespace AutoGlm
+{
+    /// <summary>
+    /// The shape every state-changing cmdlet shares: build a plan in the engine, show it under -WhatIf
+    /// (one "What if" line per step that would change, with its files and commands), confirm it once
+    /// (ConfirmImpact High; -Force or -Confirm:$false skip the prompt), apply it with progress, and
+    /// return the <see cref="ApplyResult"/>. A failed step is a terminating error after the result.
+    /// </summary>
+    public abstract class PlanCmdlet : PSCmdlet
+    {
+        /// <summary>Gets or sets whether to continue the run that was interrupted or stopped for a reboot.</summary>
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
+        /// <summary>Gets or sets whether the host may reboot when a step needs it (the run continues by itself after).</summary>
+        [Parameter]
+        public SwitchParameter Reboot { get; set; }
+
+        /// <summary>Gets or sets whether to apply without asking for confirmation.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Gets or sets the directory that stands for '/', for an image or a test root.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Root { get; set; }
+
+        /// <summary>Gets or sets how long to wait for another AutoGlm run to release the host lock.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int LockTimeoutSec { get; set; } = 300;
+
+        /// <summary>Gets or sets how long any one command may run.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int TimeoutSec { get; set; } = 1800;
+
+        /// <summary>Builds the plan. Throw <see cref="AutoGlmException"/> for bad input: nothing has changed yet.</summary>
+        protected abstract ChangePlan BuildPlan(ISystemHost system, IEngineOutput output);
+
+        /// <summary>The command line that continues this run after a reboot, for -Reboot.</summary>
+        protected virtual IReadOnlyList<string> Continuation()
+        {
+            var parameters = MyInvocation.BoundParameters
+                .Where(kv => kv.Key != nameof(Reboot) && kv.Key != nameof(Resume) && kv.Key != nameof(Force) && kv.Key != "Confirm" && kv.Key != "WhatIf")
+                .Select(kv => kv.Value is SwitchParameter ? $"-{kv.Key}" : $"-{kv.Key} '{Convert.ToString(kv.Value)?.Replace("'", "''")}'");
+            var command = $"Import-Module AutoGlm; {MyInvocation.MyCommand.Name} {string.Join(" ", parameters)} -Resume -Reboot -Confirm:$false";
+            var shell = PSVersionTable() >= 6 ? "pwsh" : "powershell.exe";
+            return new[] { shell, "-NoProfile", "-NonInteractive", "-Command", command };
+        }
+
+        private int PSVersionTable()
+        {
+            var table = SessionState.PSVariable.GetValue("PSVersionTable") as System.Collections.Hashtable;
+            return table?["PSVersion"] is Version v ? v.Major : 5;
+        }
+
+        protected string ResolvedRoot => Root == null ? "/" : GetUnresolvedProviderPathFromPSPath(Root);
+
+        protected override void EndProcessing()
+        {
+            var output = new CmdletOutput(this);
+            try
+            {
+                var system = new LiveSystem(ResolvedRoot);
+                var plan = BuildPlan(system, output);
+                var preview = PlanExecutor.Preview(plan, system, output, TimeSpan.FromSeconds(TimeoutSec));
+                foreach (var note in preview.Notes) WriteVerbose(note);
+                if (IsWhatIf())
+                {
+                    foreach (var step in preview.Steps.Where(s => s.Status != "ok"))
+                        ShouldProcess(step.Target, Describe(step));
+                    return;
+                }
+                var changes = preview.ChangeCount;
+                if (changes > 0 && !Force && !Resume &&
+                    !ShouldProcess(plan.Title, $"{plan.Name}: {changes} of {preview.Steps.Count} steps change the host{(preview.RebootExpected ? ", then a reboot" : "")} (see -WhatIf for the full plan)"))
+                    return;
+                var options = new ApplyOptions
+                {
+                    Resume = Resume,
+                    Reboot = Reboot,
+                    LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+                    CommandTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                    Continuation = Continuation(),
+                };
+                var result = PlanExecutor.Apply(plan, system, options, output);
+                WriteObject(result);
+                if (result.Status == "failed" || result.Status == "rolled-back")
+                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(result.Message), "PlanStepFailed", ErrorCategory.InvalidResult, result.FailedStep));
+            }
+            catch (AutoGlmException ex)
+            {
+                ThrowTerminatingError(Errors.ToRecord(ex));
+            }
+        }
+
+        private bool IsWhatIf() =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
+                : SessionState.PSVariable.GetValue("WhatIfPreference") is SwitchParameter s ? s.IsPresent
+                : SessionState.PSVariable.GetValue("WhatIfPreference") is bool b && b;
+
+        private static string Describe(PlannedStep step)
+        {
+            var lines = new List<string> { $"[{step.Id}] {step.Description}" };
+            foreach (var f in step.Files)
+            {
+                lines.Add($"write {f.Path}{(f.Mode.HasValue ? " (mode " + f.ModeText + ")" : "")}:");
+                var body = !f.Sensitive && step.Diffs.TryGetValue(f.Path, out var diff) ? diff : f.ShownContent;
+                lines.AddRange(body.TrimEnd('\n').Split('\n').Select(l => "  | " + l));
+            }
+            lines.AddRange(step.CommandLines.Select(c => "run: " + c));
+            if (step.Reboot) lines.Add("then reboot (the run stops until the host has rebooted; -Reboot lets it reboot and continue)");
+            return string.Join(Environment.NewLine, lines);
+        }
+    }
+}
