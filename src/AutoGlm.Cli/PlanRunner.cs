@@ -56,6 +56,7 @@ namespace AutoGlm.Cli
                 Console.Write(Format == "json" ? Engine.Json.Json.Serialize(preview.ToJson()) + "\n" : RenderPreview(preview) + "Nothing was changed (--what-if).\n");
                 return Program.ExitOk;
             }
+            Privileges.EnsureAdministrator(system, "autoglm " + _command);
             if (preview.ChangeCount > 0 && !_args.Flag("force") && !_args.Flag("resume") && !Confirm(preview))
                 return Program.ExitUsage;
             var options = new ApplyOptions

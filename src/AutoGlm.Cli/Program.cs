@@ -24,11 +24,14 @@ Usage:
   autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
+  autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
+  autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)
   autoglm bench [options]            in-process timings of matrix load and resolve (docs/perf.md)
   autoglm --version                  print the version
   autoglm COMMAND --help             help for a command
 
-Exit codes: 0 nothing failed, 1 a check failed (or no stack fits), 2 the command could not run.";
+Exit codes: 0 nothing failed, 1 a check failed (or no stack fits, or a step failed), 2 the command
+could not run, 3 a reboot is needed (run again with --resume after it).";
 
         public static int Main(string[] argv)
         {
@@ -69,6 +72,9 @@ Exit codes: 0 nothing failed, 1 a check failed (or no stack fits), 2 the command
                     return ResolveCommand.Run(rest);
                 case "matrix":
                     return MatrixCommand.Run(rest);
+                case "install-driver":
+                case "install-cuda":
+                    return InstallDriverCommand.Run(rest, argv[0]);
                 case "bench":
                     return BenchCommand.Run(rest);
                 case "snapshot":

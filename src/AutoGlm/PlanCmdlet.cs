@@ -80,6 +80,7 @@ namespace AutoGlm
                         ShouldProcess(step.Target, Describe(step));
                     return;
                 }
+                Privileges.EnsureAdministrator(system, MyInvocation.MyCommand.Name);
                 var changes = preview.ChangeCount;
                 if (changes > 0 && !Force && !Resume &&
                     !ShouldProcess(plan.Title, $"{plan.Name}: {changes} of {preview.Steps.Count} steps change the host{(preview.RebootExpected ? ", then a reboot" : "")} (see -WhatIf for the full plan)"))

@@ -75,6 +75,11 @@ namespace AutoGlm.Engine.Matrix
         }
 
         /// <summary>The OS entry for an os-release ID and VERSION_ID ("9.4" matches an entry for "9").</summary>
+        /// <summary>How a driver branch is packaged and pinned on an OS family (debian, rhel, windows).</summary>
+        public DriverPackagingEntry? FindPackaging(string family, int branch) =>
+            DriverPackaging.FirstOrDefault(p => p.Family == family &&
+                Versions.Pep440SpecifierSet.Parse(p.Branches).IsSatisfiedBy(Versions.Pep440Version.Parse(branch.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
         public OperatingSystemEntry? FindOperatingSystem(string distro, string version)
         {
             var candidates = OperatingSystems.Where(o => string.Equals(o.Distro, distro, StringComparison.OrdinalIgnoreCase)).ToList();

@@ -202,10 +202,11 @@ namespace AutoGlm.Engine.Plan
                     step.Set(context);
                     options.Boundary?.Invoke(step.Id, "after-set");
 
-                    if (step.RequiresReboot)
+                    var rebootReason = context.TakeRebootRequest();
+                    if (step.RequiresReboot || rebootReason != null)
                     {
                         outcome.Outcome = "reboot-pending";
-                        outcome.Detail = "the change takes effect after a reboot";
+                        outcome.Detail = rebootReason ?? "takes effect after a reboot: " + step.Description;
                         outcome.Seconds = stepClock.Elapsed.TotalSeconds;
                         journal.Record(step.Id, "reboot-pending", outcome.Detail, options.Clock());
                         journal.Status = "reboot-pending";

@@ -94,6 +94,18 @@ namespace AutoGlm.Engine.Plan
         /// <summary>Values to mask in anything logged (API keys, passwords).</summary>
         public ISet<string> Secrets { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+        /// <summary>Set by a step whose change turned out to need a reboot (an installer's exit code, a loaded old module).</summary>
+        public string? RebootRequest { get; private set; }
+
+        public void RequestReboot(string reason) => RebootRequest = reason;
+
+        internal string? TakeRebootRequest()
+        {
+            var reason = RebootRequest;
+            RebootRequest = null;
+            return reason;
+        }
+
         public string Mask(string text) =>
             Secrets.Where(s => s.Length > 0).Aggregate(text, (t, s) => t.Replace(s, "****"));
 

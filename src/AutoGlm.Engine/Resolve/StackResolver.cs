@@ -353,9 +353,7 @@ namespace AutoGlm.Engine.Resolve
             text.Length == 7 ? DateTime.ParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture).AddMonths(1)
                 : DateTime.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-        private DriverPackagingEntry? Packaging(string family, int branch) =>
-            _m.DriverPackaging.FirstOrDefault(p => p.Family == family &&
-                Pep440SpecifierSet.Parse(p.Branches).IsSatisfiedBy(Pep440Version.Parse(branch.ToString(CultureInfo.InvariantCulture))));
+        private DriverPackagingEntry? Packaging(string family, int branch) => _m.FindPackaging(family, branch);
 
         /// <summary>
         /// The kernel-module flavour: required by the GPUs (Blackwell open, pre-Turing proprietary) or, when any

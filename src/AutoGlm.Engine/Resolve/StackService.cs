@@ -38,24 +38,26 @@ namespace AutoGlm.Engine.Resolve
                     "Pass at most one of --root / -Root, --snapshot / -Snapshot and --facts / -FactsPath: they each describe the host.");
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
-            StackHost host;
+            var host = Host(request, profile, output);
+            return Resolve(matrix, profile, host, request);
+        }
+
+        /// <summary>The host's facts as the resolver sees them: from a facts file, a snapshot or a (live) root.</summary>
+        public static StackHost Host(ResolveRequest request, ProfileEntry profile, IEngineOutput output)
+        {
             if (request.FactsFile != null)
             {
                 if (!File.Exists(request.FactsFile))
                     throw new AutoGlmException("FactsFileNotFound", ErrorKind.ObjectNotFound,
                         $"The facts file '{request.FactsFile}' does not exist. Pass the path of a JSON facts file (see docs/resolve.md).", request.FactsFile);
-                host = StackHost.FromJson(File.ReadAllText(request.FactsFile), request.FactsFile);
                 output.Verbose($"host facts from {request.FactsFile}");
+                return StackHost.FromJson(File.ReadAllText(request.FactsFile), request.FactsFile);
             }
-            else
-            {
-                IHost source = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
-                var context = new ProbeContext(source, profile, commandTimeout: request.CommandTimeout);
-                var facts = FactCollector.Collect(context, LinuxProbes.All.Where(p => Needed.Contains(p.FactType)).ToList(), output);
-                host = StackHost.FromFacts(facts);
-                output.Verbose($"host facts probed from {source.Kind} {request.Snapshot ?? source.Root}");
-            }
-            return Resolve(matrix, profile, host, request);
+            IHost source = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
+            var context = new ProbeContext(source, profile, commandTimeout: request.CommandTimeout);
+            var facts = FactCollector.Collect(context, LinuxProbes.All.Where(p => Needed.Contains(p.FactType)).ToList(), output);
+            output.Verbose($"host facts probed from {source.Kind} {request.Snapshot ?? source.Root}");
+            return StackHost.FromFacts(facts);
         }
 
         public static ResolvedStack Resolve(CompatibilityMatrix matrix, ProfileEntry profile, StackHost host, ResolveRequest? request = null)

@@ -1,0 +1,467 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Matrix;
+using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Platforms;
+using AutoGlm.Engine.Resolve;
+using AutoGlm.Engine.Versions;
+
+namespace AutoGlm.Engine.Install
+{
+    /// <summary>What Install-AutoGlmDriver / Install-AutoGlmCuda and `autoglm install-driver|install-cuda` ask.</summary>
+    public sealed class DriverInstallRequest
+    {
+        public string? Profile { get; set; }
+        /// <summary>Describe the host from a facts file (planning for another machine; -WhatIf only).</summary>
+        public string? FactsFile { get; set; }
+        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
+        /// <summary>Overrides the resolver's branch (e.g. 570); must be in the matrix and serve the stack's CUDA.</summary>
+        public int? Branch { get; set; }
+        /// <summary>Overrides the newest version of the branch in the repository (e.g. 570.195.03).</summary>
+        public string? Version { get; set; }
+        /// <summary>open or proprietary; overrides the resolver's choice within what the GPUs allow.</summary>
+        public string? Flavor { get; set; }
+        /// <summary>NVIDIA's CUDA repository by default; a site mirror (https, http or file URL) for air-gapped hosts.</summary>
+        public string? RepositoryUrl { get; set; }
+        /// <summary>The toolkit to install ("12.8"); the resolved stack's CUDA by default.</summary>
+        public string? CudaVersion { get; set; }
+        /// <summary>Windows: the NVIDIA driver or CUDA installer (a local path or URL).</summary>
+        public string? InstallerPath { get; set; }
+        public bool AllowMinorVersionCompatibility { get; set; }
+        public DateTime? Today { get; set; }
+        public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    }
+
+    /// <summary>
+    /// Turns the resolved stack into install plans for the driver and the CUDA toolkit: apt (Debian,
+    /// Ubuntu) from NVIDIA's repository or a mirror, dnf (RHEL, Rocky) through module streams or
+    /// versionlock, and the silent installers on Windows. Bad input fails here, before anything changes.
+    /// </summary>
+    public static class DriverPlanner
+    {
+        private sealed class Context
+        {
+            public CompatibilityMatrix Matrix = null!;
+            public StackHost Host = null!;
+            public OperatingSystemEntry Os = null!;
+            public ResolvedStack Stack = null!;
+            public int Branch;
+            public string Flavor = "";
+            public DriverBranchEntry BranchEntry = null!;
+            public List<string> Notes = new List<string>();
+        }
+
+        public static ChangePlan PlanDriver(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
+        {
+            var c = Prepare(request, system, output);
+            switch (c.Os.Family)
+            {
+                case "debian": return AptDriverPlan(c, request, system);
+                case "rhel": return DnfDriverPlan(c, request, system);
+                case "windows": return WindowsDriverPlan(c, request, system);
+                default: throw Unsupported(c.Os.Id, c.Os.Family);
+            }
+        }
+
+        public static ChangePlan PlanCuda(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
+        {
+            var c = Prepare(request, system, output);
+            var cuda = request.CudaVersion ?? c.Stack.Cuda
+                ?? throw new AutoGlmException("CudaVersionUnknown", ErrorKind.InvalidArgument, "The resolved stack names no CUDA version; pass -CudaVersion (--cuda-version), e.g. 12.8.", request.Profile);
+            if (!CudaVersion.TryParse(cuda, out var cudaVersion) || !c.Matrix.CudaReleases.Any(r => CudaVersion.Parse(r.Version).Major == cudaVersion.Major && CudaVersion.Parse(r.Version).Minor == cudaVersion.Minor))
+                throw new AutoGlmException("UnknownCudaVersion", ErrorKind.InvalidArgument,
+                    $"CUDA '{cuda}' is not in the matrix. Known: {string.Join(", ", c.Matrix.CudaReleases.Select(r => MajorMinor(r.Version)).Distinct())}.", cuda);
+            var minimum = new StackResolver(c.Matrix).DriverMinimum(cudaVersion, c.Os.Family == "windows");
+            var driver = c.Host.InstalledDriver;
+            if (minimum != null && driver != null && driver.CompareTo(minimum) < 0)
+                throw new AutoGlmException("CudaNeedsNewerDriver", ErrorKind.InvalidArgument,
+                    $"CUDA {MajorMinor(cuda)} needs driver {minimum} or newer; this host has {driver}. Install a newer driver first (Install-AutoGlmDriver / autoglm install-driver), or pick an older -CudaVersion.", cuda);
+            if (minimum != null && driver == null) c.Notes.Add($"No driver is installed; CUDA {MajorMinor(cuda)} needs {minimum} or newer (Install-AutoGlmDriver).");
+            var mm = MajorMinor(cuda);
+            switch (c.Os.Family)
+            {
+                case "debian":
+                {
+                    var apt = new AptTool(system);
+                    var repo = LoadRepo(c, request);
+                    var package = "cuda-toolkit-" + mm.Replace('.', '-');
+                    var entry = repo.Newest(package) ?? throw NotInRepository(package, repo);
+                    var steps = RepositorySteps(c, system, apt, repo, entry);
+                    steps.Add(new AptInstallStep("cuda.install", $"Install the CUDA {mm} toolkit at {entry.Version}.", apt, new[] { new PackageVersion(package, entry.Version) }));
+                    steps.Add(new AptHoldStep("cuda.hold", $"Hold {package} so upgrades cannot move it.", apt, new[] { package }));
+                    steps.Add(CudaProfileStep(mm));
+                    return new ChangePlan("install-cuda", $"CUDA toolkit {mm} ({entry.Version}), held", steps, c.Notes);
+                }
+                case "rhel":
+                {
+                    var package = "cuda-toolkit-" + mm.Replace('.', '-');
+                    var steps = DnfRepositorySteps(c, request);
+                    steps.Add(RpmStep("cuda.install", $"Install the CUDA {mm} toolkit.", new[] { package }, new[] { "dnf", "install", "-y", package }));
+                    steps.Add(new CommandStep("cuda.versionlock", "hold-packages", package, $"Lock {package} with dnf versionlock.",
+                        new IReadOnlyList<string>[] { new[] { "dnf", "install", "-y", "python3-dnf-plugin-versionlock" }, new[] { "dnf", "versionlock", "add", package } },
+                        ctx => Contains(ctx, new[] { "dnf", "versionlock", "list" }, package)));
+                    steps.Add(CudaProfileStep(mm));
+                    return new ChangePlan("install-cuda", $"CUDA toolkit {mm}, version-locked", steps, c.Notes);
+                }
+                case "windows":
+                {
+                    var installer = request.InstallerPath ?? throw new AutoGlmException("InstallerRequired", ErrorKind.InvalidArgument,
+                        $"On Windows the CUDA {mm} installer must be given: pass -InstallerPath (--installer) with the local path of cuda_{mm}.x_windows.exe from NVIDIA's download page.", "InstallerPath");
+                    var steps = new List<PlanStep>
+                    {
+                        PendingRebootStep(),
+                        new WindowsInstallerStep("cuda.install", $"Install the CUDA {mm} toolkit silently.", installer, new[] { "-s", "-n" },
+                            new[] { "reg.exe", "query", $@"HKLM\SOFTWARE\NVIDIA Corporation\GPU Computing Toolkit\CUDA\v{mm}" }),
+                    };
+                    return new ChangePlan("install-cuda", $"CUDA toolkit {mm}", steps, c.Notes);
+                }
+                default: throw Unsupported(c.Os.Id, c.Os.Family);
+            }
+        }
+
+        // ------------------------------------------------------------------ shared preparation and validation
+
+        private static Context Prepare(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
+        {
+            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
+            var profile = matrix.GetProfile(request.Profile);
+            var resolveRequest = new ResolveRequest
+            {
+                Profile = profile.Id, FactsFile = request.FactsFile, Root = request.FactsFile == null ? system.Root : null,
+                AllowMinorVersionCompatibility = request.AllowMinorVersionCompatibility, CommandTimeout = request.CommandTimeout, Today = request.Today,
+            };
+            var host = StackService.Host(resolveRequest, profile, output);
+            if (host.Distro == null || host.OsVersion == null)
+                throw new AutoGlmException("OperatingSystemUnknown", ErrorKind.ObjectNotFound,
+                    "The operating system could not be identified (no /etc/os-release). AutoGlm installs drivers only on the systems in matrices/operating-systems.yaml.", system.Root);
+            var os = matrix.FindOperatingSystem(host.Distro, host.OsVersion);
+            if (os == null || os.Support == "unsupported")
+                throw new AutoGlmException("UnsupportedOperatingSystem", ErrorKind.NotImplemented,
+                    $"{host.Distro} {host.OsVersion} is not a supported operating system for driver installation. Supported: {string.Join(", ", matrix.OperatingSystems.Where(o => o.Support != "unsupported").Select(o => o.Id))}.", host.Distro + " " + host.OsVersion);
+            var stack = StackService.Resolve(matrix, profile, host, resolveRequest);
+            if (!stack.Resolved)
+                throw new AutoGlmException("NoStackFits", ErrorKind.InvalidOperation,
+                    $"No stack of profile '{profile.Id}' fits this host: {string.Join("; ", stack.Conflicts)}. See Resolve-AutoGlmStack -Explain.", profile.Id);
+            if (stack.Driver == null)
+                throw new AutoGlmException("NoNvidiaGpu", ErrorKind.ObjectNotFound,
+                    $"No NVIDIA GPU was found on this host{(host.GpusUnknownReason != null ? " (" + host.GpusUnknownReason + ")" : "")}, so there is no driver to install. Check the GPU is seated and visible (lspci -nn | grep -i nvidia).", "gpu");
+            var c = new Context { Matrix = matrix, Host = host, Os = os, Stack = stack };
+            c.Notes.AddRange(stack.Warnings);
+            if (os.Support == "deprecated") c.Notes.Add($"{os.Name ?? os.Id} is deprecated for CUDA: plan a move to a supported release.");
+
+            c.Branch = request.Branch ?? stack.Driver.Branch;
+            c.BranchEntry = matrix.DriverBranches.FirstOrDefault(b => b.Branch == c.Branch)
+                ?? throw new AutoGlmException("UnknownDriverBranch", ErrorKind.InvalidArgument,
+                    $"Driver branch R{c.Branch} is not in the matrix. Known branches: {string.Join(", ", matrix.DriverBranches.Select(b => "R" + b.Branch))}.", c.Branch);
+            var minimum = NvidiaDriverVersion.Parse(stack.Driver.Minimum);
+            if (c.Branch < minimum.Major)
+                throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument,
+                    $"Driver branch R{c.Branch} cannot serve CUDA {stack.Cuda}, which profile '{profile.Id}' needs (driver {minimum} or newer). Choose R{stack.Driver.Branch} or leave -Branch out.", c.Branch);
+            if (request.Version != null)
+            {
+                if (!NvidiaDriverVersion.TryParse(request.Version, out var v) || v.Major != c.Branch)
+                    throw new AutoGlmException("DriverVersionInvalid", ErrorKind.InvalidArgument,
+                        $"Driver version '{request.Version}' is not a version of branch R{c.Branch} (expected {c.Branch}.x.y, e.g. {c.Branch}.65.06).", request.Version);
+                if (v.CompareTo(minimum) < 0)
+                    throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument,
+                        $"Driver {v} cannot serve CUDA {stack.Cuda}, which needs {minimum} or newer.", request.Version);
+            }
+
+            c.Flavor = request.Flavor ?? stack.Driver.Flavor;
+            if (c.Flavor != "open" && c.Flavor != "proprietary")
+                throw new AutoGlmException("DriverFlavorInvalid", ErrorKind.InvalidArgument, $"Kernel module flavour '{c.Flavor}' is neither 'open' nor 'proprietary'.", c.Flavor);
+            foreach (var gpu in host.Gpus)
+            {
+                var required = matrix.RequiredKernelModules(gpu.ComputeCapability, gpu.Name);
+                if (required != null && required != "either" && required != c.Flavor)
+                    throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
+                        $"The {gpu.Name ?? "GPU"} (compute capability {gpu.ComputeCapability}) needs the {required} kernel modules; '{c.Flavor}' would not drive it. Use -Flavor {required} or leave -Flavor out.", c.Flavor);
+            }
+            if (c.Flavor == "open" && !c.BranchEntry.OpenModules && c.Os.Family != "windows")
+                throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
+                    $"Branch R{c.Branch} has no open kernel modules. Use -Flavor proprietary or a newer branch.", c.Flavor);
+            return c;
+        }
+
+        private static AutoGlmException Unsupported(string os, string family) =>
+            new AutoGlmException("UnsupportedOperatingSystem", ErrorKind.NotImplemented, $"{os} ({family}) has no driver installation path in AutoGlm.", os);
+
+        private static AutoGlmException NotInRepository(string package, AptRepository repo) =>
+            new AutoGlmException("PackageNotInRepository", ErrorKind.ObjectNotFound,
+                $"The repository {AptRepository.Redact(repo.Url)} has no package '{package}'. Check the branch and the repository (a mirror may be incomplete).", package);
+
+        private static string MajorMinor(string version)
+        {
+            var parts = version.Split('.');
+            return parts.Length >= 2 ? parts[0] + "." + parts[1] : version;
+        }
+
+        private static string Upstream(string debianVersion) => Regex.Replace(Regex.Replace(debianVersion, @"^\d+:", ""), @"-[^-]*$", "");
+
+        // ------------------------------------------------------------------ apt
+
+        private static AptRepository LoadRepo(Context c, DriverInstallRequest request)
+        {
+            if (request.RepositoryUrl == null && c.Os.CudaRepo == null)
+                throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, $"The matrix names no NVIDIA repository for {c.Os.Id}; pass -RepositoryUrl (--repository-url).", c.Os.Id);
+            var url = request.RepositoryUrl ?? AptRepository.NvidiaUrl(c.Os.CudaRepo!, c.Host.Architecture ?? "x86_64");
+            return AptRepository.Load(url, request.CommandTimeout);
+        }
+
+        private static List<PlanStep> RepositorySteps(Context c, ISystemHost system, AptTool apt, AptRepository repo, AptIndexEntry probe)
+        {
+            var keyring = repo.Newest("cuda-keyring") ?? throw NotInRepository("cuda-keyring", repo);
+            // apt reads signed-by as a real path, also when pointed at an isolated root.
+            var line = $"deb [signed-by={system.MapPath(KeyringStep.KeyringPath)}] {repo.Url} /\n";
+            return new List<PlanStep>
+            {
+                new KeyringStep(apt, repo, keyring),
+                new WriteFileStep("repo.source", "Add NVIDIA's CUDA repository, signed by its keyring.",
+                    new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" + line, 0x1A4)),
+                new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
+                    new[] { apt.AptGet("update") },
+                    ctx => ctx.Run(apt.AptCache("show", $"{probe.Package}={probe.Version}"), check: false).Succeeded
+                        ? StepCheck.Satisfied($"apt knows {probe.Package} {probe.Version}")
+                        : StepCheck.Needed($"apt does not know {probe.Package} {probe.Version} yet")),
+            };
+        }
+
+        private static ChangePlan AptDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
+        {
+            var apt = new AptTool(system);
+            var repo = LoadRepo(c, request);
+            var packaging = c.Matrix.FindPackaging("debian", c.Branch)
+                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, $"The matrix has no apt packaging for branch R{c.Branch}.", c.Branch);
+            string B(string s) => s.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
+            var meta = B((c.Flavor == "open" ? packaging.Open : packaging.Proprietary) ?? packaging.Open
+                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, $"The matrix names no {c.Flavor} package for R{c.Branch}.", c.Branch));
+            // Re-running restores the version pinned last time (recorded below) unless another is asked for.
+            var recorded = system.ReadFile(PinRecordPath);
+            var pinned = request.Version ?? (recorded.Ok && request.Branch == null ? RecordedVersion(recorded.Text!, meta) : null);
+            bool InBranch(string v) => Upstream(v).StartsWith(c.Branch + ".", StringComparison.Ordinal)
+                && (pinned == null || Upstream(v) == pinned);
+            var metaEntry = repo.Newest(meta, InBranch)
+                ?? throw new AutoGlmException("DriverVersionNotFound", ErrorKind.ObjectNotFound,
+                    $"The repository {AptRepository.Redact(repo.Url)} has no {meta} {(request.Version ?? "R" + c.Branch)}. Versions there: {string.Join(", ", repo.Entries.Where(e => e.Package == meta).Select(e => e.Version))}.", request.Version ?? meta);
+            var version = Upstream(metaEntry.Version);
+            var minimum = NvidiaDriverVersion.Parse(c.Stack.Driver!.Minimum);
+            if (NvidiaDriverVersion.Parse(version).CompareTo(minimum) < 0)
+                throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument, $"The newest R{c.Branch} in the repository is {version}, below the {minimum} that CUDA {c.Stack.Cuda} needs.", version);
+
+            // The packages to pin and hold: the meta package plus the libraries NVIDIA's packaging names, at the same version.
+            var held = new List<PackageVersion> { new PackageVersion(meta, metaEntry.Version) };
+            foreach (var argv in packaging.PinCommands ?? new List<List<string>>())
+                foreach (var name in argv.Skip(2).Select(B).Where(n => !n.StartsWith("-", StringComparison.Ordinal)))
+                    if (packaging.Pin == "apt-hold" && repo.Find(name, metaEntry.Version) != null && held.All(h => h.Name != name))
+                        held.Add(new PackageVersion(name, metaEntry.Version));
+
+            var steps = RepositorySteps(c, system, apt, repo, metaEntry);
+            if (packaging.Pin == "pinning-package")
+            {
+                var pinName = "nvidia-driver-pinning-" + c.Branch;
+                var pin = repo.Newest(pinName) ?? throw NotInRepository(pinName, repo);
+                steps.Add(new AptInstallStep("driver.pin", $"Pin the driver to branch R{c.Branch} with NVIDIA's pinning package, before the driver is installed.", apt, new[] { new PackageVersion(pinName, pin.Version) }));
+            }
+            else
+            {
+                steps.Add(new WriteFileStep("driver.pin", $"Pin the driver packages to {metaEntry.Version} before installing them (priority 1001 also brings a moved package back).",
+                    new PlannedFile("/etc/apt/preferences.d/autoglm-nvidia-driver",
+                        "# Written by AutoGlm: keep the NVIDIA driver at the version the compatibility matrix resolved.\n" +
+                        $"Package: {string.Join(" ", held.Select(h => h.Name))}\nPin: version {metaEntry.Version}\nPin-Priority: 1001\n", 0x1A4)));
+            }
+
+            var kernels = Kernels(system);
+            var headerPackages = new List<PackageVersion>();
+            foreach (var k in kernels.Distinct())
+            {
+                headerPackages.Add(new PackageVersion((c.Os.KernelHeaders ?? "linux-headers-{kernel}").Replace("{kernel}", k), null));
+            }
+            headerPackages.Add(new PackageVersion("dkms", null));
+            steps.Add(new AptInstallStep("kernel.headers", $"Install DKMS and the kernel headers for {(kernels.Count > 0 ? string.Join(" and ", kernels.Distinct()) : "the running kernel")} (running and newest installed), so the module builds now and after the next boot.",
+                apt, headerPackages));
+
+            steps.Add(new FileThenRunStep("nouveau.blacklist", "Keep nouveau off the GPU and rebuild the initramfs without it.",
+                new PlannedFile("/etc/modprobe.d/autoglm-blacklist-nouveau.conf", "# Written by AutoGlm: nouveau must not claim the NVIDIA GPU.\nblacklist nouveau\noptions nouveau modeset=0\n", 0x1A4),
+                new[] { (IReadOnlyList<string>)new[] { "update-initramfs", "-u" } }));
+            steps.Add(new WriteFileStep("driver.unattended-upgrades", "Keep unattended-upgrades away from the NVIDIA driver and CUDA packages.",
+                new PlannedFile("/etc/apt/apt.conf.d/51autoglm-nvidia",
+                    "// Written by AutoGlm: the NVIDIA driver and CUDA are pinned; upgrade them with Install-AutoGlmDriver.\n" +
+                    "Unattended-Upgrade::Package-Blacklist {\n    \"nvidia-\";\n    \"libnvidia-\";\n    \"cuda-\";\n};\n", 0x1A4)));
+            var mok = SecureBootStep(c, system);
+            if (mok != null) steps.Add(mok);
+            steps.Add(new AptInstallStep("driver.install", $"Install the NVIDIA {c.Flavor} driver {version} (R{c.Branch}).", apt, held));
+            steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, held.Select(h => h.Name).ToList()));
+            steps.Add(new WriteFileStep("driver.record", "Record the pinned driver, so a later run restores exactly this version.",
+                new PlannedFile(PinRecordPath, "# Written by AutoGlm: the driver version install-driver pinned.\n" + string.Join("", held.Select(h => h.Spec + "\n")), 0x1A4)));
+            steps.Add(new DriverVerifyStep(version, RebootReason(system, version, mok != null), system));
+            if (pinned != null && request.Version == null) c.Notes.Add($"Keeping the driver pinned earlier ({pinned}, recorded in {PinRecordPath}); pass -DriverVersion or -Branch to move it.");
+            return new ChangePlan("install-driver", $"NVIDIA driver {version} ({c.Flavor}, R{c.Branch}), pinned", steps, c.Notes);
+        }
+
+        public const string PinRecordPath = "/var/lib/autoglm/pins/driver";
+
+        private static string? RecordedVersion(string text, string package)
+        {
+            foreach (var line in text.Split('\n'))
+            {
+                var t = line.Trim();
+                if (t.StartsWith(package + "=", StringComparison.Ordinal)) return Upstream(t.Substring(package.Length + 1));
+            }
+            return null;
+        }
+
+        /// <summary>The running kernel and the newest installed one (the next boot), newest last.</summary>
+        private static List<string> Kernels(ISystemHost system)
+        {
+            var list = new List<string>();
+            var running = system.ReadFile("/proc/sys/kernel/osrelease");
+            if (running.Ok) list.Add(running.Text!.Trim());
+            var installed = (system.ListDirectory("/lib/modules") ?? Array.Empty<string>())
+                .OrderBy(k => k, Comparer<string>.Create(CompareKernels)).ToList();
+            if (installed.Count > 0 && !list.Contains(installed[installed.Count - 1])) list.Add(installed[installed.Count - 1]);
+            return list;
+        }
+
+        // "6.8.0-45-generic" < "6.8.0-101-generic": compare the numeric runs as numbers.
+        internal static int CompareKernels(string a, string b)
+        {
+            var x = Regex.Matches(a, @"\d+|\D+").Cast<Match>().Select(m => m.Value).ToList();
+            var y = Regex.Matches(b, @"\d+|\D+").Cast<Match>().Select(m => m.Value).ToList();
+            for (int i = 0; i < Math.Min(x.Count, y.Count); i++)
+            {
+                int r = long.TryParse(x[i], out var nx) && long.TryParse(y[i], out var ny) ? nx.CompareTo(ny) : string.CompareOrdinal(x[i], y[i]);
+                if (r != 0) return r;
+            }
+            return x.Count.CompareTo(y.Count);
+        }
+
+        private static string? RebootReason(ISystemHost system, string version, bool mokQueued)
+        {
+            if (system.ListDirectory("/sys/module/nouveau") != null) return "nouveau holds the GPU until the next boot";
+            var loaded = system.ReadFile("/sys/module/nvidia/version");
+            if (loaded.Ok && !DriverVerifyStep.Matches(loaded.Text!.Trim(), version)) return $"driver {loaded.Text!.Trim()} is loaded and in use until the next boot";
+            if (mokQueued) return "the new module signing key is enrolled at the next boot (MokManager)";
+            return null;
+        }
+
+        private static PlanStep? SecureBootStep(Context c, ISystemHost system)
+        {
+            var state = system.ReadFile("/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e98c6ac12a5c");
+            bool enabled = state.Ok && state.Text!.Length >= 5 && state.Text[4] == '\u0001';
+            if (!enabled) return null;
+            // Ubuntu's DKMS signs with shim-signed's MOK; Debian's with its own key pair.
+            return c.Os.Distro == "ubuntu"
+                ? new MokStep("/var/lib/shim-signed/mok/MOK.priv", "/var/lib/shim-signed/mok/MOK.der")
+                : new MokStep("/var/lib/dkms/mok.key", "/var/lib/dkms/mok.pub");
+        }
+
+        private static PlanStep CudaProfileStep(string mm) =>
+            new WriteFileStep("cuda.environment", $"Put CUDA {mm}'s tools and libraries on the path for login shells.",
+                new PlannedFile("/etc/profile.d/autoglm-cuda.sh",
+                    $"# Written by AutoGlm: CUDA {mm} from the pinned toolkit.\nexport CUDA_HOME=/usr/local/cuda-{mm}\nexport PATH=\"$CUDA_HOME/bin:$PATH\"\n", 0x1A4));
+
+        // ------------------------------------------------------------------ dnf
+
+        private static List<PlanStep> DnfRepositorySteps(Context c, DriverInstallRequest request)
+        {
+            if (request.RepositoryUrl != null) AptRepository.ValidateUrl(request.RepositoryUrl);
+            var repoName = c.Os.CudaRepo ?? throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, $"The matrix names no NVIDIA repository for {c.Os.Id}.", c.Os.Id);
+            var baseUrl = request.RepositoryUrl ?? AptRepository.NvidiaUrl(repoName, c.Host.Architecture ?? "x86_64");
+            var repoFile = $"/etc/yum.repos.d/cuda-{repoName}.repo";
+            return new List<PlanStep>
+            {
+                new CommandStep("repo.add", "run", repoFile, "Add NVIDIA's CUDA repository (dnf checks its signature with the key the .repo file names).",
+                    new IReadOnlyList<string>[] { new[] { "dnf", "config-manager", "--add-repo", (baseUrl.EndsWith("/") ? baseUrl : baseUrl + "/") + $"cuda-{repoName}.repo" } },
+                    ctx => ctx.System.ReadFile(repoFile).Exists ? StepCheck.Satisfied(repoFile + " exists") : StepCheck.Needed(repoFile + " does not exist")),
+            };
+        }
+
+        private static PlanStep RpmStep(string id, string description, IReadOnlyList<string> packages, IReadOnlyList<string> install) =>
+            new CommandStep(id, "install-packages", string.Join(" ", packages), description, new[] { install },
+                ctx => ctx.Run(new[] { "rpm", "-q" }.Concat(packages).ToList(), check: false).Succeeded
+                    ? StepCheck.Satisfied(string.Join(", ", packages) + " installed")
+                    : StepCheck.Needed(string.Join(", ", packages) + " not (all) installed"));
+
+        private static StepCheck Contains(StepContext ctx, IReadOnlyList<string> argv, string needle)
+        {
+            var r = ctx.Run(argv, check: false);
+            return r.Succeeded && r.Stdout.Contains(needle) ? StepCheck.Satisfied($"'{ArgvTextJoin(argv)}' lists {needle}") : StepCheck.Needed($"'{ArgvTextJoin(argv)}' does not list {needle}");
+        }
+
+        private static string ArgvTextJoin(IReadOnlyList<string> argv) => Hosting.ArgvText.Join(argv);
+
+        private static ChangePlan DnfDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
+        {
+            var packaging = c.Matrix.FindPackaging("rhel", c.Branch)
+                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, $"The matrix has no dnf packaging for branch R{c.Branch}.", c.Branch);
+            string B(string s) => s.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
+            var steps = DnfRepositorySteps(c, request);
+            var kernel = Kernels(system).FirstOrDefault() ?? "$(uname -r)";
+            steps.Add(RpmStep("kernel.headers", $"Install DKMS prerequisites: kernel-devel and kernel-headers for {kernel}.",
+                new[] { "kernel-devel-" + kernel, "kernel-headers-" + kernel }, new[] { "dnf", "install", "-y", "kernel-devel-" + kernel, "kernel-headers-" + kernel }));
+            steps.Add(new FileThenRunStep("nouveau.blacklist", "Keep nouveau off the GPU and rebuild the initramfs without it.",
+                new PlannedFile("/etc/modprobe.d/autoglm-blacklist-nouveau.conf", "# Written by AutoGlm: nouveau must not claim the NVIDIA GPU.\nblacklist nouveau\noptions nouveau modeset=0\n", 0x1A4),
+                new[] { (IReadOnlyList<string>)new[] { "dracut", "-f" } }));
+            bool streams = packaging.Pin == "dnf-module" && !(c.Os.Version.StartsWith("10", StringComparison.Ordinal));
+            string version = request.Version ?? $"R{c.Branch}";
+            if (streams)
+            {
+                var stream = B((c.Flavor == "open" ? packaging.Open : packaging.Proprietary) ?? packaging.Open!);
+                steps.Add(new CommandStep("driver.install", "install-packages", stream,
+                    $"Install the NVIDIA {c.Flavor} driver from the module stream {stream}; the stream pins the branch.",
+                    new IReadOnlyList<string>[] { new[] { "dnf", "module", "install", "-y", stream } },
+                    ctx => Contains(ctx, new[] { "dnf", "module", "list", "--installed", "nvidia-driver" }, stream.Split(':')[1])));
+            }
+            else
+            {
+                var package = c.Flavor == "open" ? "nvidia-open" : "cuda-drivers";
+                steps.Add(RpmStep("driver.install", $"Install the NVIDIA {c.Flavor} driver (R{c.Branch}).", new[] { package }, new[] { "dnf", "install", "-y", package }));
+                steps.Add(new CommandStep("driver.pin", "hold-packages", $"*nvidia*{c.Branch}*", $"Lock the driver to R{c.Branch} with dnf versionlock.",
+                    (packaging.PinCommands ?? new List<List<string>> { new List<string> { "dnf", "versionlock", "add", $"*nvidia*{c.Branch}*" } }).Select(a => (IReadOnlyList<string>)a.Select(B).ToList()).ToList(),
+                    ctx => Contains(ctx, new[] { "dnf", "versionlock", "list" }, "nvidia")));
+            }
+            var mok = SecureBootStep(c, system);
+            if (mok != null) steps.Insert(steps.Count - (streams ? 1 : 2), mok);
+            var expected = request.Version ?? c.Branch + ".";
+            steps.Add(new DriverVerifyStep(expected, RebootReason(system, expected, mok != null), system));
+            c.Notes.Add(streams
+                ? $"dnf picks the newest driver in the {c.Branch} stream; the stream keeps later updates inside R{c.Branch}."
+                : $"dnf versionlock keeps the driver inside R{c.Branch}.");
+            return new ChangePlan("install-driver", $"NVIDIA driver {version} ({c.Flavor}), pinned", steps, c.Notes);
+        }
+
+        // ------------------------------------------------------------------ windows
+
+        private static PlanStep PendingRebootStep() =>
+            new CommandStep("windows.pending-reboot", "verify", "pending reboot",
+                "Make sure no reboot is pending from earlier updates: installers fail or half-install otherwise.",
+                new IReadOnlyList<string>[] { new[] { "reg.exe", "query", @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending" } },
+                ctx => ctx.Run(new[] { "reg.exe", "query", @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending" }, check: false).ExitCode == 1
+                    && ctx.Run(new[] { "reg.exe", "query", @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired" }, check: false).ExitCode == 1
+                    ? StepCheck.Satisfied("no reboot pending")
+                    : StepCheck.Needed("a reboot is pending (Component Based Servicing or Windows Update)"),
+                requiresReboot: true);
+
+        private static ChangePlan WindowsDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
+        {
+            var installer = request.InstallerPath ?? throw new AutoGlmException("InstallerRequired", ErrorKind.InvalidArgument,
+                $"On Windows the NVIDIA driver installer must be given: pass -InstallerPath (--installer) with the local path of the R{c.Branch} data center driver package from NVIDIA's download page.", "InstallerPath");
+            const string policyKey = @"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate";
+            var steps = new List<PlanStep>
+            {
+                PendingRebootStep(),
+                new RegistryValueStep("driver.windows-update", "Stop Windows Update from replacing the driver (ExcludeWUDriversInQualityUpdate; it holds back every driver update from Windows Update).",
+                    policyKey, "ExcludeWUDriversInQualityUpdate", "1"),
+                new WindowsInstallerStep("driver.install", $"Install the NVIDIA driver (R{c.Branch}) silently, without a reboot.", installer, new[] { "-s", "-noreboot", "-clean" },
+                    new[] { "nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader" }),
+            };
+            c.Notes.Add("ExcludeWUDriversInQualityUpdate applies to all drivers on this host, not only NVIDIA's; rollback restores the previous value.");
+            return new ChangePlan("install-driver", $"NVIDIA driver R{c.Branch} ({c.Flavor}), protected from Windows Update", steps, c.Notes);
+        }
+    }
+}
