@@ -58,7 +58,7 @@ namespace AutoGlm.Engine.Install
 
         public static ChangePlan PlanDriver(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
         {
-            var c = Prepare(request, system, output);
+            var c = Prepare(request, system, output, replacingDriver: true);
             switch (c.Os.Family)
             {
                 case "debian": return AptDriverPlan(c, request, system);
@@ -70,7 +70,7 @@ namespace AutoGlm.Engine.Install
 
         public static ChangePlan PlanCuda(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
         {
-            var c = Prepare(request, system, output);
+            var c = Prepare(request, system, output, replacingDriver: false);
             var cuda = request.CudaVersion ?? c.Stack.Cuda
                 ?? throw new AutoGlmException("CudaVersionUnknown", ErrorKind.InvalidArgument, "The resolved stack names no CUDA version; pass -CudaVersion (--cuda-version), e.g. 12.8.", request.Profile);
             if (!CudaVersion.TryParse(cuda, out var cudaVersion) || !c.Matrix.CudaReleases.Any(r => CudaVersion.Parse(r.Version).Major == cudaVersion.Major && CudaVersion.Parse(r.Version).Minor == cudaVersion.Minor))
@@ -126,7 +126,8 @@ namespace AutoGlm.Engine.Install
 
         // ------------------------------------------------------------------ shared preparation and validation
 
-        private static Context Prepare(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
+        /// <param name="replacingDriver">The plan replaces the driver, so the installed one (and its hold) does not constrain the stack.</param>
+        private static Context Prepare(DriverInstallRequest request, ISystemHost system, IEngineOutput output, bool replacingDriver)
         {
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
@@ -143,6 +144,16 @@ namespace AutoGlm.Engine.Install
             if (os == null || os.Support == "unsupported")
                 throw new AutoGlmException("UnsupportedOperatingSystem", ErrorKind.NotImplemented,
                     $"{host.Distro} {host.OsVersion} is not a supported operating system for driver installation. Supported: {string.Join(", ", matrix.OperatingSystems.Where(o => o.Support != "unsupported").Select(o => o.Id))}.", host.Distro + " " + host.OsVersion);
+            if (host.Gpus.Count == 0)
+                throw new AutoGlmException("NoNvidiaGpu", ErrorKind.ObjectNotFound,
+                    $"No NVIDIA GPU was found on this host{(host.GpusUnknownReason != null ? " (" + host.GpusUnknownReason + ")" : "")}, so there is no driver to install. Check the GPU is seated and visible (lspci -nn | grep -i nvidia).", "gpu");
+            var installedDriver = host.InstalledDriver;
+            if (replacingDriver)
+            {
+                host.DriverVersion = null;
+                host.DriverFlavor = null;
+                host.DriverPinnedBy = null;
+            }
             var stack = StackService.Resolve(matrix, profile, host, resolveRequest);
             if (!stack.Resolved)
                 throw new AutoGlmException("NoStackFits", ErrorKind.InvalidOperation,
@@ -177,10 +188,13 @@ namespace AutoGlm.Engine.Install
                 throw new AutoGlmException("DriverFlavorInvalid", ErrorKind.InvalidArgument, $"Kernel module flavour '{c.Flavor}' is neither 'open' nor 'proprietary'.", c.Flavor);
             foreach (var gpu in host.Gpus)
             {
-                var required = matrix.RequiredKernelModules(gpu.ComputeCapability, gpu.Name);
+                // A GPU seen only on PCI (no driver yet) has no reported capability: the matrix knows its architecture's.
+                var cc = gpu.ComputeCapability ?? matrix.GpuArchitectures
+                    .FirstOrDefault(a => a.Id == matrix.FindGpu(gpu.PciDeviceId, gpu.Name)?.Architecture)?.ComputeCapabilities.FirstOrDefault();
+                var required = matrix.RequiredKernelModules(cc, gpu.Name);
                 if (required != null && required != "either" && required != c.Flavor)
                     throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
-                        $"The {gpu.Name ?? "GPU"} (compute capability {gpu.ComputeCapability}) needs the {required} kernel modules; '{c.Flavor}' would not drive it. Use -Flavor {required} or leave -Flavor out.", c.Flavor);
+                        $"The {gpu.Name ?? "GPU"} (compute capability {cc}) needs the {required} kernel modules; '{c.Flavor}' would not drive it. Use -Flavor {required} or leave -Flavor out.", c.Flavor);
             }
             if (c.Flavor == "open" && !c.BranchEntry.OpenModules && c.Os.Family != "windows")
                 throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
@@ -420,6 +434,7 @@ namespace AutoGlm.Engine.Install
             else
             {
                 var package = c.Flavor == "open" ? "nvidia-open" : "cuda-drivers";
+                c.Notes.Add($"The RHEL package name '{package}' for R{c.Branch} follows NVIDIA's apt naming from 590; NVIDIA's RHEL names for 590+ are not in the matrix's sources (unverified).");
                 steps.Add(RpmStep("driver.install", $"Install the NVIDIA {c.Flavor} driver (R{c.Branch}).", new[] { package }, new[] { "dnf", "install", "-y", package }));
                 steps.Add(new CommandStep("driver.pin", "hold-packages", $"*nvidia*{c.Branch}*", $"Lock the driver to R{c.Branch} with dnf versionlock.",
                     (packaging.PinCommands ?? new List<List<string>> { new List<string> { "dnf", "versionlock", "add", $"*nvidia*{c.Branch}*" } }).Select(a => (IReadOnlyList<string>)a.Select(B).ToList()).ToList(),
