@@ -15,6 +15,8 @@
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
         'Get-AutoGlmMatrix'
+        'Install-AutoGlmCuda'
+        'Install-AutoGlmDriver'
         'Resolve-AutoGlmStack'
         'Test-AutoGlmEnvironment'
     )

@@ -17,7 +17,7 @@ Usage:
 
 Options:
   --profile NAME      deployment profile from the matrix (default: the matrix's defaultProfile)
-  --branch N          driver branch instead of the resolver's choice (e.g. 570)
+  --driver-branch N   driver branch instead of the resolver's choice (e.g. 570)
   --driver-version V  exact driver version instead of the newest of the branch (e.g. 570.195.03)
   --flavor F          open or proprietary kernel modules (default: what the GPUs need)
   --cuda-version X.Y  CUDA toolkit version (install-cuda; default: the stack's CUDA)
@@ -34,7 +34,7 @@ Exit codes: 0 done (or nothing to do), 1 a step failed (rolled back), 2 the comm
         public static int Run(IReadOnlyList<string> argv, string command)
         {
             var args = Args.Parse(argv, command,
-                PlanRunner.ValueOptions.Concat(new[] { "profile", "branch", "driver-version", "flavor", "cuda-version", "repository-url", "installer", "matrix", "facts" }),
+                PlanRunner.ValueOptions.Concat(new[] { "profile", "driver-branch", "driver-version", "flavor", "cuda-version", "repository-url", "installer", "matrix", "facts" }),
                 PlanRunner.FlagOptions.Concat(new[] { "minor-version-compatibility" }));
             if (args.Flag("help")) { Console.WriteLine(Help(command)); return Program.ExitOk; }
             var runner = new PlanRunner(args, command);
@@ -46,7 +46,7 @@ Exit codes: 0 done (or nothing to do), 1 a step failed (rolled back), 2 the comm
             var request = new DriverInstallRequest
             {
                 Profile = args.One("profile"),
-                Branch = args.Int("branch", 1, 9999),
+                Branch = args.Int("driver-branch", 1, 9999),
                 Version = args.One("driver-version"),
                 Flavor = flavor,
                 CudaVersion = args.One("cuda-version"),

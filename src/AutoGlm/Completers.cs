@@ -53,3 +53,25 @@ namespace AutoGlm
             MatrixQuery.Sections.Keys.Select(k => (k, k));
     }
 }
+
+namespace AutoGlm
+{
+    /// <summary>Driver branches from the matrix, newest first, with their type and end of life.</summary>
+    public sealed class DriverBranchCompleter : CompleterBase
+    {
+        protected override IEnumerable<(string, string)> Candidates() =>
+            MatrixLoader.LoadDefault().DriverBranches.OrderByDescending(b => b.Branch)
+                .Select(b => (b.Branch.ToString(System.Globalization.CultureInfo.InvariantCulture), $"R{b.Branch} {b.Type}{(b.EndOfLife != null ? ", end of life " + b.EndOfLife : "")}"));
+    }
+
+    /// <summary>CUDA major.minor versions from the matrix, newest first.</summary>
+    public sealed class CudaVersionCompleter : CompleterBase
+    {
+        protected override IEnumerable<(string, string)> Candidates() =>
+            MatrixLoader.LoadDefault().CudaReleases
+                .Select(r => Engine.Versions.CudaVersion.Parse(r.Version))
+                .Select(v => v.Major + "." + v.Minor).Distinct()
+                .OrderByDescending(v => Engine.Versions.CudaVersion.Parse(v))
+                .Select(v => (v, "CUDA " + v));
+    }
+}
