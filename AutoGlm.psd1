@@ -14,6 +14,7 @@
     FormatsToProcess     = @('AutoGlm.format.ps1xml')
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
+        'Export-AutoGlmReport'
         'Get-AutoGlmMatrix'
         'Resolve-AutoGlmStack'
         'Test-AutoGlmEnvironment'
