@@ -14,6 +14,7 @@
     FormatsToProcess     = @('AutoGlm.format.ps1xml')
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
+        'Export-AutoGlmReport'
         'Get-AutoGlmMatrix'
         'Install-AutoGlmCuda'
         'Install-AutoGlmDriver'
@@ -28,7 +29,7 @@
             Tags         = @('GPU', 'NVIDIA', 'CUDA', 'vLLM', 'SGLang', 'AutoGLM', 'Provisioning', 'Linux', 'Windows', 'PSEdition_Desktop', 'PSEdition_Core')
             ProjectUri   = 'https://github.com/autoglm/autoglm'
             LicenseUri   = 'https://github.com/autoglm/autoglm/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: Test-AutoGlmEnvironment (OS, CPU, memory, disk, Python, privileges, port checks) and host snapshots.'
+            ReleaseNotes = '0.1.0: Test-AutoGlmEnvironment (host, GPU, driver, firmware, stack and CUDA toolkit checks), host snapshots, and Export-AutoGlmReport (JSON, JUnit XML, Prometheus textfile).'
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Checks;
+using AutoGlm.Engine.Reports;
 
 namespace AutoGlm.Cli
 {
@@ -14,19 +15,24 @@ namespace AutoGlm.Cli
 Usage:
   autoglm test [--profile NAME] [--root DIR | --snapshot DIR] [--category C]... [--id ID]...
                [--matrix FILE]... [--install-path PATH] [--port N] [--timeout SECONDS]
-               [--format table|json] [--quiet] [--list-checks] [--verbose]
+               [--format table|json|junit|prometheus [--out FILE]] [--quiet] [--list-checks] [--verbose]
 
 Options:
   --profile NAME      deployment profile from the matrix (default: the matrix's defaultProfile)
   --root DIR          directory that stands for '/' (a chroot, a mounted image, a test fixture)
   --snapshot DIR      evaluate a snapshot written by 'autoglm snapshot export' instead of this host
-  --category C        only checks of this category (repeatable): os, cpu, memory, disk, python, privileges, network
+  --category C        only checks of this category (repeatable): os, cpu, memory, disk, python, privileges,
+                      network, gpu, driver, firmware, stack, cuda
   --id ID             only checks with this id; '*' wildcards allowed (repeatable)
   --matrix FILE       site matrix file merged over the shipped matrix (repeatable)
   --install-path P    where the deployment lives (default: the profile's installPath)
   --port N            the service port to check (default: the profile's port)
   --timeout SECONDS   how long any one external tool may run (default 10)
-  --format F          table (default) or json: a JSON array of check objects
+  --format F          table (default); json (an object with schemaVersion, summary and a checks array);
+                      junit (JUnit XML, a testsuite per category); prometheus (text exposition format
+                      for node_exporter's textfile collector)
+  --out FILE          write the json/junit/prometheus report to FILE (atomically: a temporary file in
+                      the same folder, then a rename) instead of stdout
   --quiet             print nothing; the exit code is the answer
   --list-checks       list the checks instead of running them
   --verbose           say what each probe did, on stderr
@@ -36,14 +42,19 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
         public static int Run(IReadOnlyList<string> argv)
         {
             var args = Args.Parse(argv, "test",
-                new[] { "profile", "root", "snapshot", "category", "id", "matrix", "install-path", "port", "format", "timeout" },
+                new[] { "profile", "root", "snapshot", "category", "id", "matrix", "install-path", "port", "format", "timeout", "out" },
                 new[] { "quiet", "list-checks", "verbose" });
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
-            var format = args.Choice("format", "table", "table", "json");
+            var format = args.Choice("format", "table", "table", "json", "junit", "prometheus");
             var timeout = args.Int("timeout", 1, 3600);
+            var outFile = args.One("out");
+            if (outFile != null && format == "table")
+                throw new UsageException("--out writes a report: pass --format json, junit or prometheus with it.");
 
             if (args.Flag("list-checks"))
             {
+                if (format != "table" && format != "json")
+                    throw new UsageException($"--list-checks prints a table or JSON, not {format}.");
                 var checks = EnvironmentTester.ListChecks(args.All("category").ToList(), args.All("id").ToList());
                 if (format == "json")
                     Console.WriteLine(Engine.Json.Json.Serialize(checks.Select(c => (object?)c.ToJson()).ToList()));
@@ -65,13 +76,19 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
                 CommandTimeout = timeout is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
             };
             var quiet = args.Flag("quiet");
-            var run = EnvironmentTester.Run(request, new ConsoleOutput(args.Flag("verbose"), quiet || format == "json"));
-            if (!quiet)
+            var output = new ConsoleOutput(args.Flag("verbose"), quiet || format != "table");
+            var run = EnvironmentTester.Run(request, output);
+            if (format == "table")
             {
-                if (format == "json")
-                    Console.WriteLine(Engine.Json.Json.Serialize(run.Results.Select(r => (object?)r.ToJson()).ToList()));
-                else
-                    Console.Write(CheckTable.Render(run, request.Snapshot));
+                if (!quiet) Console.Write(CheckTable.Render(run, request.Snapshot));
+            }
+            else
+            {
+                var kind = format == "json" ? ReportFormat.Json : format == "junit" ? ReportFormat.JUnit : ReportFormat.Prometheus;
+                var content = Report.Render(kind, run.Results, new ReportContext { Profile = run.Profile.Id, Target = request.Snapshot ?? run.Host.Root });
+                // A file is written even with --quiet: cron runs it that way for the textfile collector.
+                if (outFile != null) output.Verbose("report written to " + Report.Write(outFile, content, noClobber: false));
+                else if (!quiet) Console.Write(content);
             }
             return run.AnyFailed ? Program.ExitFailed : Program.ExitOk;
         }

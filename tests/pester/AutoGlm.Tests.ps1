@@ -67,6 +67,59 @@ Describe 'Export-AutoGlmHostSnapshot' {
     }
 }
 
+Describe 'Export-AutoGlmReport' {
+    BeforeAll {
+        $results = Test-AutoGlmEnvironment -Category os
+    }
+
+    It 'changes nothing under -WhatIf' {
+        $target = Join-Path ([System.IO.Path]::GetTempPath()) ([guid]::NewGuid().ToString() + '.json')
+        $results | Export-AutoGlmReport -Path $target -WhatIf
+        Test-Path $target | Should -BeFalse
+    }
+
+    It 'writes a JSON report with a schemaVersion and returns the file with -PassThru' {
+        $target = Join-Path ([System.IO.Path]::GetTempPath()) ([guid]::NewGuid().ToString() + '.json')
+        try {
+            $file = $results | Export-AutoGlmReport -Path $target -PassThru -Confirm:$false
+            $file | Should -BeOfType [System.IO.FileInfo]
+            $report = Get-Content -LiteralPath $target -Raw | ConvertFrom-Json
+            $report.schemaVersion | Should -Be 1
+            @($report.checks).Count | Should -Be @($results).Count
+        }
+        finally {
+            Remove-Item -LiteralPath $target -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'writes JUnit XML and a Prometheus textfile' {
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ([guid]::NewGuid().ToString())
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        try {
+            $results | Export-AutoGlmReport -Format JUnit -Path (Join-Path $dir 'autoglm.xml') -Confirm:$false
+            ([xml](Get-Content -LiteralPath (Join-Path $dir 'autoglm.xml') -Raw)).testsuites.testsuite.name | Should -Contain 'autoglm.os'
+            $results | Export-AutoGlmReport -Format Prometheus -Path (Join-Path $dir 'autoglm.prom') -Confirm:$false
+            Get-Content -LiteralPath (Join-Path $dir 'autoglm.prom') | Should -Contain '# TYPE autoglm_check_status gauge'
+            (Get-ChildItem -LiteralPath $dir -Force).Name | Sort-Object | Should -Be @('autoglm.prom', 'autoglm.xml')
+        }
+        finally {
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'stops with ReportPathExists under -NoClobber' {
+        $target = Join-Path ([System.IO.Path]::GetTempPath()) ([guid]::NewGuid().ToString() + '.json')
+        Set-Content -LiteralPath $target -Value '{}'
+        try {
+            { $results | Export-AutoGlmReport -Path $target -NoClobber -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ReportPathExists,AutoGlm.Commands.ExportAutoGlmReportCommand'
+        }
+        finally {
+            Remove-Item -LiteralPath $target -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
+
 Describe 'Resolve-AutoGlmStack' {
     BeforeAll {
         $hosts = Join-Path $PSScriptRoot '../fixtures/hosts'

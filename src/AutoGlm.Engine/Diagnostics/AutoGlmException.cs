@@ -15,6 +15,7 @@ namespace AutoGlm.Engine.Diagnostics
         NotInstalled,
         NotImplemented,
         ResourceUnavailable,
+        ResourceExists,
         ResourceBusy,
         InvalidOperation,
         OperationTimeout,

@@ -169,6 +169,8 @@ namespace AutoGlm.Engine.Facts
         public string? ModuleKernel { get; set; }
         /// <summary>signer: field of modinfo; null with <see cref="ModuleSigned"/> false when unsigned.</summary>
         public string? ModuleSigner { get; set; }
+        /// <summary>sig_key: fingerprint of the signing key, to compare with `mokutil --list-enrolled`.</summary>
+        public string? ModuleSigKey { get; set; }
         /// <summary>null when modinfo found no module.</summary>
         public bool? ModuleSigned { get; set; }
         public string? ModinfoError { get; set; }

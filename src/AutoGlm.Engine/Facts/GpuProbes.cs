@@ -345,6 +345,7 @@ namespace AutoGlm.Engine.Facts
                     case "license": facts.ModuleLicense ??= value; break;
                     case "vermagic": facts.ModuleKernel ??= value.Split(' ')[0]; break;
                     case "signer": facts.ModuleSigner ??= value; break;
+                    case "sig_key": facts.ModuleSigKey ??= value; break;
                 }
             }
             // modinfo prints sig_id/signer/signature only for signed modules.

@@ -19,7 +19,7 @@ namespace AutoGlm.Engine.Facts
             Probe.Of("python", Python),
             Probe.Of("privileges", Privileges),
             Probe.Of("port", Port),
-        }.Concat(GpuProbes.All).ToList();
+        }.Concat(GpuProbes.All).Concat(LifecycleProbes.All).ToList();
 
         private static T Unknown<T>(string reason, params string[] sources) where T : FactSet, new()
         {

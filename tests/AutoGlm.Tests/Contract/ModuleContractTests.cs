@@ -132,6 +132,30 @@ namespace AutoGlm.Tests.Contract
         }
 
         [Fact]
+        public void TheModuleHasExactlyTheseCmdlets()
+        {
+            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmMatrix", "Resolve-AutoGlmStack", "Test-AutoGlmEnvironment" },
+                _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
+        }
+
+        [Fact]
+        public void ExportAutoGlmReportTakesCheckResultsFromThePipelineAndWritesUnderShouldProcess()
+        {
+            var t = _m.Cmdlets.Single(c => _m.Name(c) == "Export-AutoGlmReport");
+            Assert.True(_m.Named(_m.CmdletAttribute(t), "SupportsShouldProcess") as bool? == true);
+            var output = t.GetCustomAttributesData().Single(a => a.AttributeType.Name == "OutputTypeAttribute");
+            Assert.Equal("System.IO.FileInfo", ((Type)((IEnumerable<CustomAttributeTypedArgument>)output.ConstructorArguments[0].Value!).Single().Value!).FullName);
+            var parameters = t.GetProperties().Where(p => p.GetCustomAttributesData().Any(a => a.AttributeType.Name == "ParameterAttribute")).ToDictionary(p => p.Name);
+            Assert.Equal(new[] { "Format", "InputObject", "NoClobber", "PassThru", "Path" }, parameters.Keys.OrderBy(k => k, StringComparer.Ordinal));
+            var input = parameters["InputObject"].GetCustomAttributesData().Single(a => a.AttributeType.Name == "ParameterAttribute");
+            Assert.True(_m.Named(input, "ValueFromPipeline") as bool? == true);
+            Assert.Equal("AutoGlm.Engine.Checks.CheckResult[]", parameters["InputObject"].PropertyType.FullName);
+            var format = parameters["Format"].PropertyType;
+            Assert.True(format.IsEnum);
+            Assert.Equal(new[] { "Json", "JUnit", "Prometheus" }, format.GetFields().Where(f => f.IsLiteral).Select(f => f.Name));
+        }
+
+        [Fact]
         public void ManifestTargetsBothEditionsFrom51AndCarriesPublishingData()
         {
             Assert.Equal(new[] { "Desktop", "Core" }, ManifestList("CompatiblePSEditions"));
@@ -174,7 +198,8 @@ namespace AutoGlm.Tests.Contract
                     foreach (var arg in (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!)
                     {
                         var type = (Type)arg.Value!;
-                        if (type.IsPrimitive || type.FullName == "System.String") continue;
+                        // PowerShell's own views cover framework types (FileInfo from -PassThru).
+                        if (type.IsPrimitive || type.FullName!.StartsWith("System.", StringComparison.Ordinal)) continue;
                         Assert.True(viewed.Contains(type.FullName!), $"{_m.Name(t)} outputs {type.FullName}, which has no view in AutoGlm.format.ps1xml");
                     }
                 }

@@ -157,7 +157,7 @@ namespace AutoGlm.Tests.Engine
             using var dir = new TempDir();
             var lib = FakeNvml.Create(dir.Path, Config("hang_ms=30000\n"));
             var r = Cli.Run(fx.PathVariable, NvmlEnv(lib), "test", "--root", fx.RootPath, "--format", "json", "--id", "gpu.nvml", "--timeout", "2");
-            var check = ((IList<object?>)AutoGlm.Engine.Json.Json.Parse(r.Stdout)!).Cast<IDictionary<string, object?>>().Single();
+            var check = AutoGlm.Tests.EndToEnd.CliEndToEndTests.Checks(r.Stdout).Single();
             Assert.Equal("unknown", check["status"]);
             Assert.Contains("did not answer within 2 s", (string)check["message"]!);
         }

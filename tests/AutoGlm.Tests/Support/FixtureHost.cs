@@ -121,8 +121,28 @@ namespace AutoGlm.Tests.Support
             ToolPrints("dkms", "nvidia/590.48.01, 5.15.0-91-generic, x86_64: installed");
             File("/var/lib/dpkg/status", DpkgStatus(("nvidia-driver-590-server-open", "590.48.01-0ubuntu0.22.04.1", true), ("libnvidia-compute-590-server", "590.48.01-0ubuntu0.22.04.1", true)));
             File("/proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz-5.15.0-91-generic root=/dev/nvme0n1p2 ro intel_iommu=on iommu=pt\n");
+            // The running kernel is the newest installed one, with headers and the DKMS module; the kernel log is clean.
+            Kernel("5.15.0-91-generic", headers: true, module: "updates/dkms/nvidia.ko");
+            Tool("dmesg", $"cat '{Realworld("dmesg--nvidia-load-535.104.05-healthy.txt")}'");
             Dir("/sys/class/iommu/dmar0");
             for (int g = 0; g < 4; g++) Dir($"/sys/kernel/iommu_groups/{g}/devices");
+            return this;
+        }
+
+        /// <summary>
+        /// An installed kernel: /boot/vmlinuz-K, /lib/modules/K, headers in /usr/src with the build link
+        /// as the headers package makes it (absolute, so it must resolve inside the root), and an nvidia module.
+        /// </summary>
+        public FixtureHost Kernel(string release, bool headers, string? module)
+        {
+            File($"/boot/vmlinuz-{release}", "");
+            Dir($"/lib/modules/{release}/kernel");
+            if (headers)
+            {
+                Dir($"/usr/src/linux-headers-{release}/include");
+                Link($"/lib/modules/{release}/build", $"/usr/src/linux-headers-{release}");
+            }
+            if (module != null) File($"/lib/modules/{release}/{module}", "");
             return this;
         }
 
