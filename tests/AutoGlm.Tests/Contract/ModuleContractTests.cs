@@ -134,8 +134,21 @@ namespace AutoGlm.Tests.Contract
         [Fact]
         public void TheModuleHasExactlyTheseCmdlets()
         {
-            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmMatrix", "Resolve-AutoGlmStack", "Test-AutoGlmEnvironment" },
+            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmMatrix", "Install-AutoGlmCuda", "Install-AutoGlmDriver",
+                    "Resolve-AutoGlmStack", "Test-AutoGlmEnvironment" },
                 _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
+        }
+
+        [Fact]
+        public void InstallCmdletsAskFirstAndShareThePlanParameters()
+        {
+            foreach (var name in new[] { "Install-AutoGlmDriver", "Install-AutoGlmCuda" })
+            {
+                var t = _m.Cmdlets.Single(c => _m.Name(c) == name);
+                Assert.Equal(3, Convert.ToInt32(_m.Named(_m.CmdletAttribute(t), "ConfirmImpact"))); // ConfirmImpact.High
+                foreach (var p in new[] { "Resume", "Reboot", "Force", "Root", "LockTimeoutSec", "TimeoutSec", "Profile" })
+                    Assert.NotNull(t.GetProperty(p));
+            }
         }
 
         [Fact]

@@ -1,0 +1,66 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using AutoGlm.Tests.Support;
+using Xunit;
+
+namespace AutoGlm.Tests.Install
+{
+    /// <summary>`autoglm install-driver` end to end: the JSON plan, applying in an isolated root, exit codes.</summary>
+    [Collection("apt")]
+    public class InstallDriverCliTests
+    {
+        private static readonly string Facts = Path.Combine(Repo.Root, "tests", "fixtures", "hosts", "h100-ubuntu2204-nodriver.json");
+
+        [Fact]
+        public void WhatIfPrintsThePlanAsJsonAndChangesNothing()
+        {
+            using var apt = new AptSandbox().WithNvidiaRepository();
+            apt.Publish();
+            var before = apt.Tree();
+
+            var run = Cli.Run(apt.Path_, "install-driver", "--what-if", "--format", "json", "--root", apt.Root, "--facts", Facts,
+                "--repository-url", apt.RepoUrl, "--profile", "vllm-server");
+
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Equal(before, apt.Tree());
+            var plan = (IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(run.Stdout)!;
+            var steps = ((IEnumerable<object?>)plan["steps"]!).Cast<IDictionary<string, object?>>().ToList();
+            Assert.All(steps, s => Assert.True(s.ContainsKey("id") && s.ContainsKey("action") && s.ContainsKey("target") && s.ContainsKey("commands") && s.ContainsKey("reboot")));
+            var install = steps.Single(s => (string)s["id"]! == "driver.install");
+            var argv = ((IEnumerable<object?>)((IEnumerable<object?>)install["commands"]!).Single()!).Cast<string>().ToList();
+            Assert.Equal("apt-get", argv[0]);
+            Assert.Contains("nvidia-open=595.58.03-1", argv);
+        }
+
+        [Fact]
+        public void ApplyWithoutATerminalNeedsForceThenConvergesAndASecondRunSaysSo()
+        {
+            using var apt = new AptSandbox().WithNvidiaRepository();
+            apt.Publish();
+            string[] Args(params string[] extra) => new[] { "install-driver", "--root", apt.Root, "--repository-url", apt.RepoUrl,
+                "--profile", "vllm-server", "--driver-version", "595.45.04" }.Concat(extra).ToArray();
+            // --root probes the root itself: give it an OS and a GPU the probes can see.
+            Directory.CreateDirectory(Path.Combine(apt.Root, "etc"));
+            File.WriteAllText(Path.Combine(apt.Root, "etc/os-release"), "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\n");
+            var pci = Path.Combine(apt.Root, "sys/bus/pci/devices/0000:17:00.0");
+            Directory.CreateDirectory(pci);
+            File.WriteAllText(Path.Combine(pci, "vendor"), "0x10de\n");
+            File.WriteAllText(Path.Combine(pci, "device"), "0x2330\n");
+            File.WriteAllText(Path.Combine(pci, "class"), "0x030200\n");
+
+            var refused = Cli.Run(apt.Path_, Args());
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("--force", refused.Stderr);
+            Assert.False(apt.Installed().ContainsKey("nvidia-open"));
+
+            var first = Cli.Run(apt.Path_, Args("--force"));
+            Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+            Assert.Equal(("595.45.04-1", true), apt.Installed()["nvidia-open"]);
+
+            var second = Cli.Run(apt.Path_, Args("--force", "--format", "json"));
+            Assert.Equal(0, second.ExitCode);
+            Assert.Contains("\"status\": \"converged\"", second.Stdout);
+        }
+    }
+}
