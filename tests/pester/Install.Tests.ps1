@@ -1,0 +1,44 @@
+# Pester 5 specs for Install-AutoGlmDriver and Install-AutoGlmCuda. They run where pwsh and Pester
+# exist; the xunit tests (tests/AutoGlm.Tests/Install) drive the same engine with real apt and dpkg.
+BeforeAll {
+    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
+    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+}
+
+AfterAll {
+    Remove-Module AutoGlm -ErrorAction SilentlyContinue
+}
+
+Describe 'Install-AutoGlmDriver' {
+    It 'asks before it changes anything (ConfirmImpact High)' {
+        $command = Get-Command Install-AutoGlmDriver
+        $command.ImplementingType.GetCustomAttributes($true) |
+            Where-Object { $_ -is [System.Management.Automation.CmdletAttribute] } |
+            ForEach-Object { $_.ConfirmImpact } | Should -Be 'High'
+    }
+
+    It 'refuses an unknown driver branch with a stable error id and changes nothing' {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ([guid]::NewGuid())
+        New-Item -ItemType Directory -Path $root | Out-Null
+        try {
+            { Install-AutoGlmDriver -Root $root -DriverBranch 123 -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'UnknownDriverBranch,AutoGlm.Commands.InstallAutoGlmDriverCommand'
+            Get-ChildItem -Path $root -Recurse | Should -BeNullOrEmpty
+        }
+        finally {
+            Remove-Item -Path $root -Recurse -Force
+        }
+    }
+
+    It 'completes driver branches from the matrix' {
+        $completions = TabExpansion2 -inputScript 'Install-AutoGlmDriver -DriverBranch 5' -cursorColumn 39
+        $completions.CompletionMatches.CompletionText | Should -Contain '580'
+    }
+}
+
+Describe 'Install-AutoGlmCuda' {
+    It 'completes CUDA versions from the matrix' {
+        $completions = TabExpansion2 -inputScript 'Install-AutoGlmCuda -CudaVersion 12.' -cursorColumn 36
+        $completions.CompletionMatches.CompletionText | Should -Contain '12.8'
+    }
+}
