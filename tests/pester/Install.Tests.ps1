@@ -19,11 +19,17 @@ Describe 'Install-AutoGlmDriver' {
 
     It 'refuses an unknown driver branch with a stable error id and changes nothing' {
         $root = Join-Path ([IO.Path]::GetTempPath()) ([guid]::NewGuid())
-        New-Item -ItemType Directory -Path $root | Out-Null
+        $pci = Join-Path $root 'sys/bus/pci/devices/0000:17:00.0'
+        New-Item -ItemType Directory -Path (Join-Path $root 'etc'), $pci | Out-Null
+        Set-Content -Path (Join-Path $root 'etc/os-release') -Value 'ID=ubuntu', 'VERSION_ID="22.04"'
+        Set-Content -Path (Join-Path $pci 'vendor') -Value '0x10de'
+        Set-Content -Path (Join-Path $pci 'device') -Value '0x2330'
+        Set-Content -Path (Join-Path $pci 'class') -Value '0x030200'
+        $before = Get-ChildItem -Path $root -Recurse -File | Get-FileHash
         try {
             { Install-AutoGlmDriver -Root $root -DriverBranch 123 -WhatIf -ErrorAction Stop } |
                 Should -Throw -ErrorId 'UnknownDriverBranch,AutoGlm.Commands.InstallAutoGlmDriverCommand'
-            Get-ChildItem -Path $root -Recurse | Should -BeNullOrEmpty
+            (Get-ChildItem -Path $root -Recurse -File | Get-FileHash).Hash | Should -Be $before.Hash
         }
         finally {
             Remove-Item -Path $root -Recurse -Force
