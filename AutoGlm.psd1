@@ -17,6 +17,7 @@
         'Get-AutoGlmMatrix'
         'Resolve-AutoGlmStack'
         'Test-AutoGlmEnvironment'
+        'Update-AutoGlmRepository'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -24,6 +24,7 @@ Usage:
   autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
+  autoglm repo migrate --path DIR    move a checkout to its new remote URL (Update-AutoGlmRepository)
   autoglm bench [options]            in-process timings of matrix load and resolve (docs/perf.md)
   autoglm --version                  print the version
   autoglm COMMAND --help             help for a command
@@ -69,6 +70,8 @@ Exit codes: 0 nothing failed, 1 a check failed (or no stack fits), 2 the command
                     return ResolveCommand.Run(rest);
                 case "matrix":
                     return MatrixCommand.Run(rest);
+                case "repo":
+                    return RepoCommand.Run(rest);
                 case "bench":
                     return BenchCommand.Run(rest);
                 case "snapshot":
