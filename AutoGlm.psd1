@@ -20,6 +20,7 @@
         'Install-AutoGlmDriver'
         'Resolve-AutoGlmStack'
         'Test-AutoGlmEnvironment'
+        'Update-AutoGlmRepository'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

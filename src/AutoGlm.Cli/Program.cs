@@ -26,6 +26,7 @@ Usage:
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
   autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
   autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)
+  autoglm repo migrate --path DIR    move a checkout to its new remote URL (Update-AutoGlmRepository)
   autoglm bench [options]            in-process timings of matrix load and resolve (docs/perf.md)
   autoglm --version                  print the version
   autoglm COMMAND --help             help for a command
@@ -75,6 +76,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
                 case "install-driver":
                 case "install-cuda":
                     return InstallDriverCommand.Run(rest, argv[0]);
+                case "repo":
+                    return RepoCommand.Run(rest);
                 case "bench":
                     return BenchCommand.Run(rest);
                 case "snapshot":

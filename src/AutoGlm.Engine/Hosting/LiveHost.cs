@@ -14,10 +14,12 @@ namespace AutoGlm.Engine.Hosting
         private const int MaxFileBytes = 4 * 1024 * 1024;
         private static readonly PropertyInfo? LinkTargetProperty = typeof(FileSystemInfo).GetProperty("LinkTarget");
         private readonly string? _pathOverride;
+        private readonly IReadOnlyDictionary<string, string?>? _environment;
 
         /// <param name="root">Directory that stands for '/'. Must exist.</param>
         /// <param name="path">PATH to resolve tools on; null means this process's PATH.</param>
-        public LiveHost(string root = "/", string? path = null)
+        /// <param name="environment">Variables set (null: removed) for the tools run, e.g. tests isolating git from the user's config.</param>
+        public LiveHost(string root = "/", string? path = null, IReadOnlyDictionary<string, string?>? environment = null)
         {
             if (string.IsNullOrWhiteSpace(root))
                 throw new AutoGlmException("RootInvalid", ErrorKind.InvalidArgument, "The root directory is empty. Pass an existing directory, e.g. --root /.", root);
@@ -33,6 +35,7 @@ namespace AutoGlm.Engine.Hosting
             }
             Root = full;
             _pathOverride = path;
+            _environment = environment;
         }
 
         public string Root { get; }
@@ -136,9 +139,13 @@ namespace AutoGlm.Engine.Hosting
             var exe = Resolve(argv[0]);
             if (exe == null)
                 return new CommandResult(argv, CommandStatus.NotFound, -1, "", "", TimeSpan.Zero, timeout);
-            IReadOnlyDictionary<string, string?>? env = _pathOverride != null
-                ? new Dictionary<string, string?> { ["PATH"] = _pathOverride }
-                : null;
+            Dictionary<string, string?>? env = null;
+            if (_pathOverride != null || _environment != null)
+            {
+                env = new Dictionary<string, string?>(StringComparer.Ordinal);
+                foreach (var kv in _environment ?? new Dictionary<string, string?>()) env[kv.Key] = kv.Value;
+                if (_pathOverride != null) env["PATH"] = _pathOverride;
+            }
             return ProcessRunner.Run(exe, argv, timeout, env);
         }
     }

@@ -45,6 +45,10 @@ namespace AutoGlm.Engine.Hosting
             // Parse-stable output from tools regardless of the operator's locale.
             psi.EnvironmentVariables["LC_ALL"] = "C";
             psi.EnvironmentVariables["LANG"] = "C";
+            // No tool may wait on a prompt: stdin is closed above, and git, which asks for credentials on
+            // the terminal itself, is told not to (nor the Git Credential Manager to open a window).
+            psi.EnvironmentVariables["GIT_TERMINAL_PROMPT"] = "0";
+            psi.EnvironmentVariables["GCM_INTERACTIVE"] = "never";
             if (environment != null)
             {
                 foreach (var kv in environment)

@@ -34,9 +34,11 @@ namespace AutoGlm.Engine.Plan
         /// <param name="root">Directory standing for '/'.</param>
         /// <param name="path">PATH for tools; null means this process's PATH.</param>
         /// <param name="stateDirectory">Overrides where journal and lock live (tests, or a site policy).</param>
-        public LiveSystem(string root = "/", string? path = null, string? stateDirectory = null)
+        /// <param name="environment">Variables for the tools run (tests: git without the user's global config).</param>
+        public LiveSystem(string root = "/", string? path = null, string? stateDirectory = null,
+            IReadOnlyDictionary<string, string?>? environment = null)
         {
-            _host = new LiveHost(root, path);
+            _host = new LiveHost(root, path, environment);
             StateDirectory = stateDirectory ?? DefaultStateDirectory(_host);
         }
 

@@ -135,7 +135,7 @@ namespace AutoGlm.Tests.Contract
         public void TheModuleHasExactlyTheseCmdlets()
         {
             Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmMatrix", "Install-AutoGlmCuda", "Install-AutoGlmDriver",
-                    "Resolve-AutoGlmStack", "Test-AutoGlmEnvironment" },
+                    "Resolve-AutoGlmStack", "Test-AutoGlmEnvironment", "Update-AutoGlmRepository" },
                 _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
         }
 

@@ -1,0 +1,61 @@
+using System.Collections.Generic;
+using System.IO;
+using AutoGlm.Engine.Git;
+using AutoGlm.Tests.Support;
+using Xunit;
+
+namespace AutoGlm.Tests.Git
+{
+    /// <summary>`autoglm repo migrate` and `autoglm repo status` as a user runs them, on an isolated root.</summary>
+    public class RepoCliTests
+    {
+        private static Dictionary<string, string> Env(GitFixture f) => new Dictionary<string, string>
+        {
+            ["GIT_CONFIG_GLOBAL"] = f.GlobalConfig,
+            ["GIT_CONFIG_NOSYSTEM"] = "1",
+        };
+
+        [Fact]
+        public void WhatIfPrintsThePlanThenMigrateMovesTheRemote()
+        {
+            using var f = new GitFixture();
+            f.CreateRemote("THUDM");
+            f.CopyRemote("THUDM", "zai-org");
+            f.CloneCheckout("THUDM");
+            var before = f.State();
+
+            var whatIf = Cli.Run(null, Env(f), "repo", "migrate", "--root", f.RootDir, "--path", GitFixture.CheckoutHostPath,
+                "--to", f.Url("zai-org"), "--allow-local", "--what-if");
+            Assert.Equal(0, whatIf.ExitCode);
+            Assert.Contains("remote rename origin autoglm-previous", whatIf.Stdout);
+            Assert.Contains("Nothing was changed", whatIf.Stdout);
+            Assert.Equal(before, f.State());
+
+            var run = Cli.Run(null, Env(f), "repo", "migrate", "--root", f.RootDir, "--path", GitFixture.CheckoutHostPath,
+                "--to", f.Url("zai-org"), "--allow-local", "--force", "--format", "json");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("\"status\": \"changed\"", run.Stdout);
+            Assert.Equal(f.Url("zai-org"), f.Git(f.Checkout, "remote", "get-url", "origin"));
+
+            var status = Cli.Run(null, Env(f), "repo", "status", "--root", f.RootDir, "--path", GitFixture.CheckoutHostPath);
+            Assert.Equal(0, status.ExitCode);
+            Assert.Contains("remote origin: " + f.Url("zai-org"), status.Stdout);
+            Assert.Contains("remote autoglm-previous: " + f.Url("THUDM"), status.Stdout);
+        }
+
+        [Fact]
+        public void AHostileUrlExitsWithUsageAndTheErrorId()
+        {
+            using var f = new GitFixture();
+            f.CreateRemote("THUDM");
+            f.CloneCheckout("THUDM");
+
+            var run = Cli.Run(null, Env(f), "repo", "migrate", "--root", f.RootDir, "--path", GitFixture.CheckoutHostPath,
+                "--to", "ext::sh -c id", "--force");
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("[RepositoryUrlUnsafe]", run.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(f.RootDir, "var")));
+        }
+    }
+}
