@@ -176,6 +176,7 @@ echo ""fake systemctl: unexpected $*"" >&2; exit 1";
                     var stream = client.GetStream();
                     var reader = new StreamReader(stream, Encoding.ASCII);
                     var requestLine = await reader.ReadLineAsync() ?? "";
+                    if (requestLine.Length == 0) return; // a bare TCP connect (the probe's first look)
                     while (!string.IsNullOrEmpty(await reader.ReadLineAsync())) { }
                     var path = requestLine.Split(' ').Skip(1).FirstOrDefault() ?? "/";
                     lock (Requests) Requests.Add(path);
