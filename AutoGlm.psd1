@@ -15,8 +15,11 @@
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
         'Get-AutoGlmMatrix'
+        'Get-AutoGlmService'
+        'Register-AutoGlmService'
         'Resolve-AutoGlmStack'
         'Test-AutoGlmEnvironment'
+        'Unregister-AutoGlmService'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -24,6 +24,7 @@ Usage:
   autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
+  autoglm service register|unregister|status  the model server as a systemd service (Register-AutoGlmService)
   autoglm bench [options]            in-process timings of matrix load and resolve (docs/perf.md)
   autoglm --version                  print the version
   autoglm COMMAND --help             help for a command
@@ -71,6 +72,8 @@ Exit codes: 0 nothing failed, 1 a check failed (or no stack fits), 2 the command
                     return MatrixCommand.Run(rest);
                 case "bench":
                     return BenchCommand.Run(rest);
+                case "service":
+                    return ServiceCommand.Run(rest);
                 case "snapshot":
                     if (rest.Count == 0 || rest[0] == "--help" || rest[0] == "-h")
                     {
