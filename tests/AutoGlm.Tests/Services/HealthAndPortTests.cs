@@ -74,24 +74,25 @@ namespace AutoGlm.Tests.Services
         [Fact]
         public void NothingListeningIsNotHealthy()
         {
-            var r = HealthProbe.Check("127.0.0.1", ServiceRig.FreePort(), Short);
+            var (reserved, port) = ServiceRig.ReservedPort();
+            using var _ = reserved;
+            var r = HealthProbe.Check("127.0.0.1", port, Short);
             Assert.False(r.Healthy);
             Assert.False(r.Listening);
             Assert.Contains("nothing listens", r.Detail);
         }
 
         [Fact]
-        public void WaitHealthyKeepsProbingUntilTheServerComesUp()
+        public void WaitHealthyKeepsProbingWhileTheModelLoads()
         {
-            var port = ServiceRig.FreePort();
-            CannedHttpServer? late = null;
-            using var timer = new System.Threading.Timer(_ => late = CannedHttpServer.OpenAi(port), null, 700, System.Threading.Timeout.Infinite);
-            try
-            {
-                var r = HealthProbe.WaitHealthy("127.0.0.1", port, TimeSpan.FromSeconds(10), Short, TimeSpan.FromMilliseconds(200));
-                Assert.True(r.Healthy, r.Detail);
-            }
-            finally { late?.Dispose(); }
+            // 503 while loading, as vLLM answers before the engine is ready; the model list after 700 ms.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var server = new CannedHttpServer(p => clock.ElapsedMilliseconds < 700
+                ? (503, "{\"detail\":\"loading\"}", TimeSpan.Zero)
+                : (200, "{\"data\":[{\"id\":\"autoglm-phone-9b\"}]}", TimeSpan.Zero));
+            var r = HealthProbe.WaitHealthy("127.0.0.1", server.Port, TimeSpan.FromSeconds(10), Short, TimeSpan.FromMilliseconds(200));
+            Assert.True(r.Healthy, r.Detail);
+            Assert.True(server.Requests.Count >= 3, string.Join(",", server.Requests));
         }
 
         // The machine's real /proc behind the isolated root: the probe sees this test's own listener.

@@ -137,7 +137,9 @@ namespace AutoGlm.Tests.Services
         public void AServerThatNeverAnswersFailsWithTheJournalAndRollsBack()
         {
             using var rig = new ServiceRig();
-            var result = Apply(rig, Request(ServiceRig.FreePort()));
+            var (reserved, port) = ServiceRig.ReservedPort();
+            using var _ = reserved;
+            var result = Apply(rig, Request(port));
 
             Assert.Equal("rolled-back", result.Status);
             Assert.Equal("service.health", result.FailedStep);

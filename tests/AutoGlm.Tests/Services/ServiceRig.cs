@@ -123,6 +123,17 @@ echo ""fake systemctl: unexpected $*"" >&2; exit 1";
 
         public void Dispose() => _dir.Dispose();
 
+        /// <summary>
+        /// A port bound but not listening: connections are refused, and no other test can take it meanwhile.
+        /// Dispose the socket to release it.
+        /// </summary>
+        public static (Socket Socket, int Port) ReservedPort()
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return (socket, ((IPEndPoint)socket.LocalEndPoint!).Port);
+        }
+
         public static int FreePort()
         {
             var l = new TcpListener(IPAddress.Loopback, 0);
