@@ -16,10 +16,13 @@
         'Export-AutoGlmHostSnapshot'
         'Export-AutoGlmReport'
         'Get-AutoGlmMatrix'
+        'Get-AutoGlmService'
         'Install-AutoGlmCuda'
         'Install-AutoGlmDriver'
+        'Register-AutoGlmService'
         'Resolve-AutoGlmStack'
         'Test-AutoGlmEnvironment'
+        'Unregister-AutoGlmService'
         'Update-AutoGlmRepository'
     )
     FunctionsToExport    = @()
@@ -30,7 +33,7 @@
             Tags         = @('GPU', 'NVIDIA', 'CUDA', 'vLLM', 'SGLang', 'AutoGLM', 'Provisioning', 'Linux', 'Windows', 'PSEdition_Desktop', 'PSEdition_Core')
             ProjectUri   = 'https://github.com/autoglm/autoglm'
             LicenseUri   = 'https://github.com/autoglm/autoglm/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: Test-AutoGlmEnvironment (host, GPU, driver, firmware, stack and CUDA toolkit checks), host snapshots, and Export-AutoGlmReport (JSON, JUnit XML, Prometheus textfile).'
+            ReleaseNotes = '0.1.0: Test-AutoGlmEnvironment (host, GPU, driver, firmware, stack and CUDA toolkit checks), host snapshots, Export-AutoGlmReport (JSON, JUnit XML, Prometheus textfile), Resolve-AutoGlmStack, Install-AutoGlmDriver and Install-AutoGlmCuda (plan/apply with journal, resume and rollback), Update-AutoGlmRepository, Register/Unregister/Get-AutoGlmService.'
         }
     }
 }

@@ -46,9 +46,10 @@ namespace AutoGlm.Cli
         public TimeSpan CommandTimeout => TimeSpan.FromSeconds(_args.Int("timeout", 1, 86400) ?? 1800);
 
         public LiveSystem CreateSystem() => new LiveSystem(Root);
+        public bool WhatIf => _args.Flag("what-if");
 
         /// <summary>Previews or applies the plan and prints the outcome; returns the exit code.</summary>
-        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv)
+        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null)
         {
             var preview = PlanExecutor.Preview(plan, system, Output, CommandTimeout);
             if (_args.Flag("what-if"))
@@ -67,6 +68,7 @@ namespace AutoGlm.Cli
                 CommandTimeout = CommandTimeout,
                 Continuation = Continuation(argv),
             };
+            foreach (var secret in secrets ?? Array.Empty<string>()) options.Secrets.Add(secret);
             var result = PlanExecutor.Apply(plan, system, options, Output);
             Console.Write(Format == "json" ? Engine.Json.Json.Serialize(result.ToJson()) + "\n" : RenderResult(result));
             switch (result.Status)

@@ -27,6 +27,7 @@ Usage:
   autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
   autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)
   autoglm repo migrate --path DIR    move a checkout to its new remote URL (Update-AutoGlmRepository)
+  autoglm service register|unregister|status  the model server as a systemd service (Register-AutoGlmService)
   autoglm bench [options]            in-process timings of matrix load and resolve (docs/perf.md)
   autoglm --version                  print the version
   autoglm COMMAND --help             help for a command
@@ -80,6 +81,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
                     return RepoCommand.Run(rest);
                 case "bench":
                     return BenchCommand.Run(rest);
+                case "service":
+                    return ServiceCommand.Run(rest);
                 case "snapshot":
                     if (rest.Count == 0 || rest[0] == "--help" || rest[0] == "-h")
                     {

@@ -46,6 +46,9 @@ namespace AutoGlm
         /// <summary>Builds the plan. Throw <see cref="AutoGlmException"/> for bad input: nothing has changed yet.</summary>
         protected abstract ChangePlan BuildPlan(ISystemHost system, IEngineOutput output);
 
+        /// <summary>Values to mask in everything the run logs or reports (API keys, tokens).</summary>
+        protected virtual IEnumerable<string> Secrets => Array.Empty<string>();
+
         /// <summary>The command line that continues this run after a reboot, for -Reboot.</summary>
         protected virtual IReadOnlyList<string> Continuation()
         {
@@ -93,6 +96,7 @@ namespace AutoGlm
                     CommandTimeout = TimeSpan.FromSeconds(TimeoutSec),
                     Continuation = Continuation(),
                 };
+                foreach (var secret in Secrets) options.Secrets.Add(secret);
                 var result = PlanExecutor.Apply(plan, system, options, output);
                 WriteObject(result);
                 if (result.Status == "failed" || result.Status == "rolled-back")
@@ -104,7 +108,7 @@ namespace AutoGlm
             }
         }
 
-        private bool IsWhatIf() =>
+        protected bool IsWhatIf() =>
             MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
                 : SessionState.PSVariable.GetValue("WhatIfPreference") is SwitchParameter s ? s.IsPresent
                 : SessionState.PSVariable.GetValue("WhatIfPreference") is bool b && b;

@@ -134,8 +134,8 @@ namespace AutoGlm.Tests.Contract
         [Fact]
         public void TheModuleHasExactlyTheseCmdlets()
         {
-            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmMatrix", "Install-AutoGlmCuda", "Install-AutoGlmDriver",
-                    "Resolve-AutoGlmStack", "Test-AutoGlmEnvironment", "Update-AutoGlmRepository" },
+            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver",
+                    "Register-AutoGlmService", "Resolve-AutoGlmStack", "Test-AutoGlmEnvironment", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
                 _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
         }
 

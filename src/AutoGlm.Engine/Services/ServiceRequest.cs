@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Matrix;
+
+namespace AutoGlm.Engine.Services
+{
+    /// <summary>What the user asked for: a profile to serve and how (the cmdlet's and the CLI's options).</summary>
+    public sealed class ServiceRequest
+    {
+        /// <summary>Profile id from the matrix; null means the matrix's default profile.</summary>
+        public string? Profile { get; set; }
+        /// <summary>Service (unit) name; default "autoglm-" + the profile id.</summary>
+        public string? Name { get; set; }
+        /// <summary>Where the profile is installed; default the profile's installPath.</summary>
+        public string? InstallPath { get; set; }
+        /// <summary>The virtual environment with the server; default InstallPath/venv.</summary>
+        public string? VenvPath { get; set; }
+        /// <summary>"auto", a number from 1 to 65535, or null for the profile's port.</summary>
+        public string? Port { get; set; }
+        /// <summary>System account the service runs as; default "autoglm".</summary>
+        public string? User { get; set; }
+        /// <summary>Extra environment for the server (API keys, HF_TOKEN). Every value is treated as a secret.</summary>
+        public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+        public IReadOnlyList<string>? MatrixPaths { get; set; }
+        /// <summary>How long the health check waits for the server to answer after a (re)start.</summary>
+        public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromMinutes(15);
+        /// <summary>Only a preview: checks that matter for applying (root rights, the Windows host binary) are skipped.</summary>
+        public bool WhatIf { get; set; }
+
+        public IEnumerable<string> Secrets => Environment.Values.Where(v => v.Length > 0);
+    }
+
+    /// <summary>The request checked and completed: everything a unit file or a Windows service definition needs.</summary>
+    public sealed class ServiceDefinition
+    {
+        public string Name { get; set; } = "";
+        public string ProfileId { get; set; } = "";
+        public string Description { get; set; } = "";
+        public int Port { get; set; }
+        /// <summary>The port was moved off a taken one (-Port Auto); says from which.</summary>
+        public int? PortMovedFrom { get; set; }
+        public string User { get; set; } = "";
+        public string Group { get; set; } = "";
+        public string InstallPath { get; set; } = "";
+        public string VenvPath { get; set; } = "";
+        /// <summary>The server's argv with the venv's interpreter and the port filled in.</summary>
+        public IReadOnlyList<string> Launch { get; set; } = Array.Empty<string>();
+        public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+        public string ModelId { get; set; } = "";
+        /// <summary>The one directory the service may write: model downloads and compile caches.</summary>
+        public string CacheDirectory => "/var/cache/autoglm/" + Name;
+        public string UnitName => Name + ".service";
+        public string UnitPath => "/etc/systemd/system/" + UnitName;
+        public string EnvironmentFile => "/etc/autoglm/" + Name + ".env";
+        /// <summary>What the last apply started the service with (a hash), so a changed input restarts it.</summary>
+        public string StampPath => "/var/lib/autoglm/services/" + Name + ".applied";
+        /// <summary>nvidia-persistenced.service is installed: order after it, so the GPUs are initialised.</summary>
+        public bool PersistencedPresent { get; set; }
+        public string GpuProbe { get; set; } = "/usr/bin/nvidia-smi";
+        /// <summary>/dev/nvidia0..N found on the host, allowed by path as well as by the driver's major number.</summary>
+        public IReadOnlyList<string> GpuNodes { get; set; } = Array.Empty<string>();
+        public TimeSpan HealthTimeout { get; set; }
+    }
+
+    /// <summary>Validation of the inputs, with one error id per kind of bad input.</summary>
+    public static class ServiceInput
+    {
+        // systemd unit names and Windows service names both accept this; no path separators, no shell metacharacters.
+        private static readonly Regex NamePattern = new Regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", RegexOptions.CultureInvariant);
+        private static readonly Regex UserPattern = new Regex("^[a-z_][a-z0-9_-]{0,31}$", RegexOptions.CultureInvariant);
+        private static readonly Regex VariablePattern = new Regex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+
+        public static string DefaultName(string profileId) => "autoglm-" + profileId;
+
+        public static string Name(string name)
+        {
+            if (!NamePattern.IsMatch(name) || name.EndsWith(".service", StringComparison.Ordinal))
+                throw new AutoGlmException("ServiceNameInvalid", ErrorKind.InvalidArgument,
+                    $"The service name '{name}' is not allowed. Use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, without '.service' (e.g. autoglm-vllm-server); no path separators, spaces or shell characters.", name);
+            return name;
+        }
+
+        public static string User(string user)
+        {
+            if (!UserPattern.IsMatch(user) || user == "root")
+                throw new AutoGlmException("ServiceUserInvalid", ErrorKind.InvalidArgument,
+                    $"The service user '{user}' is not allowed. Use a dedicated system account name: lower-case letters, digits, '_' or '-', at most 32 characters, not root (e.g. autoglm).", user);
+            return user;
+        }
+
+        /// <summary>Null when "auto" (the caller picks a free port), else the number.</summary>
+        public static int? Port(string text, out bool auto)
+        {
+            auto = string.Equals(text.Trim(), "auto", StringComparison.OrdinalIgnoreCase);
+            if (auto) return null;
+            if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port >= 1 && port <= 65535) return port;
+            throw new AutoGlmException("ServicePortInvalid", ErrorKind.InvalidArgument,
+                $"The port '{text}' is not valid. Give a TCP port from 1 to 65535, or Auto to take the next free port after the profile's.", text);
+        }
+
+        public static string AbsolutePath(string path, string what)
+        {
+            if (!path.StartsWith("/", StringComparison.Ordinal) || path.Contains("/../") || path.EndsWith("/..", StringComparison.Ordinal) ||
+                path.IndexOfAny(new[] { '\n', '\r', '\0', '"', '\'', '\\', '$', '%', '`', ' ', ';' }) >= 0)
+                throw new AutoGlmException("ServicePathInvalid", ErrorKind.InvalidArgument,
+                    $"The {what} '{path}' is not usable in a service definition. Give an absolute path without '..', spaces, quotes or shell characters (e.g. /opt/autoglm).", path);
+            return path.Length > 1 ? path.TrimEnd('/') : path;
+        }
+
+        public static void Environment(IDictionary<string, string> environment)
+        {
+            foreach (var kv in environment)
+            {
+                if (!VariablePattern.IsMatch(kv.Key))
+                    throw new AutoGlmException("ServiceEnvironmentInvalid", ErrorKind.InvalidArgument,
+                        $"The environment variable name '{kv.Key}' is not valid. Use letters, digits and '_', not starting with a digit (e.g. HF_TOKEN).", kv.Key);
+                if (kv.Value.IndexOfAny(new[] { '\n', '\r', '\0' }) >= 0)
+                    throw new AutoGlmException("ServiceEnvironmentInvalid", ErrorKind.InvalidArgument,
+                        $"The value of the environment variable '{kv.Key}' contains a line break or NUL, which an environment file cannot hold. Pass it on one line.", kv.Key);
+            }
+        }
+
+        /// <summary>The profile's launch argv, or an error when the profile serves nothing.</summary>
+        public static IReadOnlyList<string> Launch(ProfileEntry profile)
+        {
+            if (profile.Launch == null || profile.Launch.Count == 0 || profile.Port == null)
+                throw new AutoGlmException("ServiceProfileNotServable", ErrorKind.InvalidArgument,
+                    $"Profile '{profile.Id}' has no server to run (no 'launch' command or 'port' in the matrix). Pick a server profile such as vllm-server or sglang-server, or add 'launch' and 'port' to the profile in a --matrix override file.", profile.Id);
+            return profile.Launch;
+        }
+    }
+}
