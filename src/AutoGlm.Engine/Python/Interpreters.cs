@@ -43,14 +43,11 @@ namespace AutoGlm.Engine.Python
             if (string.IsNullOrEmpty(pyenvRoot) && !string.IsNullOrEmpty(home)) pyenvRoot = home!.TrimEnd('/') + "/.pyenv";
             if (!string.IsNullOrEmpty(pyenvRoot) && pyenvRoot!.StartsWith("/", StringComparison.Ordinal))
             {
-                // pyenv lives in the user's home: it is read from this machine, not from under a test root.
+                // Read under the root like every other file, so an isolated root sees only its own pyenv.
                 var versions = pyenvRoot.TrimEnd('/') + "/versions";
-                if (System.IO.Directory.Exists(versions))
-                    foreach (var dir in System.IO.Directory.GetDirectories(versions).OrderBy(d => d, StringComparer.Ordinal))
-                    {
-                        var exe = System.IO.Path.Combine(dir, "bin", "python3");
-                        if (System.IO.File.Exists(exe)) list.Add(exe);
-                    }
+                foreach (var dir in host.ListDirectory(versions) ?? Array.Empty<string>())
+                    if ((host.ListDirectory(versions + "/" + dir + "/bin") ?? Array.Empty<string>()).Contains("python3"))
+                        list.Add(host.MapPath(versions + "/" + dir + "/bin/python3"));
             }
             return list.Distinct(StringComparer.Ordinal).ToList();
         }

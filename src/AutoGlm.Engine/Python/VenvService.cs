@@ -99,9 +99,18 @@ namespace AutoGlm.Engine.Python
                 }
             }
             steps.AddRange(LockSteps(pythonLock, install));
-            venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName);
+            var basePip = chosen != null && BasePipCanTarget(system, interpreter, request.CommandTimeout);
+            venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip);
             steps.Add(venvStep);
             return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
+        }
+
+        /// <summary>pip 22.3 added --python: the base interpreter's pip installs into a venv made without pip.</summary>
+        private static bool BasePipCanTarget(ISystemHost system, string interpreter, TimeSpan timeout)
+        {
+            var r = system.Run(new[] { interpreter, "-m", "pip", "--version" }, timeout);
+            var m = System.Text.RegularExpressions.Regex.Match(r.Stdout, @"^pip (\d+)\.(\d+)");
+            return r.Succeeded && m.Success && (int.Parse(m.Groups[1].Value) > 22 || (int.Parse(m.Groups[1].Value) == 22 && int.Parse(m.Groups[2].Value) >= 3));
         }
 
         private static IEnumerable<string> Notes(PythonLock l) =>
