@@ -15,7 +15,9 @@
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
         'Get-AutoGlmMatrix'
+        'New-AutoGlmLockFile'
         'Resolve-AutoGlmStack'
+        'Sync-AutoGlmPythonEnvironment'
         'Test-AutoGlmEnvironment'
     )
     FunctionsToExport    = @()

@@ -23,6 +23,7 @@ Usage:
   autoglm test [options]             verify this host (Test-AutoGlmEnvironment)
   autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
+  autoglm venv lock|sync|check       hash-locked Python venv: lock, atomic sync, drift (Sync-AutoGlmPythonEnvironment)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
   autoglm bench [options]            in-process timings of matrix load and resolve (docs/perf.md)
   autoglm --version                  print the version
@@ -69,6 +70,8 @@ Exit codes: 0 nothing failed, 1 a check failed (or no stack fits), 2 the command
                     return ResolveCommand.Run(rest);
                 case "matrix":
                     return MatrixCommand.Run(rest);
+                case "venv":
+                    return VenvCommand.Run(rest);
                 case "bench":
                     return BenchCommand.Run(rest);
                 case "snapshot":

@@ -53,3 +53,13 @@ namespace AutoGlm
             MatrixQuery.Sections.Keys.Select(k => (k, k));
     }
 }
+
+namespace AutoGlm
+{
+    /// <summary>Python minor versions the matrix's torch series support, newest first.</summary>
+    public sealed class PythonVersionCompleter : CompleterBase
+    {
+        protected override IEnumerable<(string, string)> Candidates() =>
+            AutoGlm.Engine.Python.PythonVersions.FromMatrix(MatrixLoader.LoadDefault()).Select(v => (v, "Python " + v));
+    }
+}

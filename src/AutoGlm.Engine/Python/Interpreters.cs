@@ -208,3 +208,19 @@ namespace AutoGlm.Engine.Python
                 new[] { new[] { "apt-get", "install", "-y", "--no-install-recommends", $"python{minor}-venv" } }, test);
     }
 }
+
+namespace AutoGlm.Engine.Python
+{
+    /// <summary>The Python minor versions the matrix knows: those some torch series supports (3.8 ... 3.14).</summary>
+    public static class PythonVersions
+    {
+        public static IReadOnlyList<string> FromMatrix(Matrix.CompatibilityMatrix matrix)
+        {
+            var specs = matrix.TorchReleases.Select(t => t.Python).Concat(matrix.Profiles.Select(p => p.Requires.Python))
+                .Where(s => s.Length > 0).Select(s => Pep440SpecifierSet.TryParse(s, out var set) ? set : null).Where(s => s != null).ToList();
+            return Enumerable.Range(8, 10).Select(minor => "3." + minor)
+                .Where(v => specs.Any(s => s!.IsSatisfiedBy(Pep440Version.Parse(v))))
+                .OrderByDescending(v => Pep440Version.Parse(v)).ToList();
+        }
+    }
+}
