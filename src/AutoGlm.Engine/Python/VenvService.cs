@@ -66,6 +66,18 @@ namespace AutoGlm.Engine.Python
             var steps = new List<PlanStep>();
             var notes = Notes(pythonLock).ToList();
 
+            // A venv that already matches its lock needs no interpreter search (the slow part of a no-op sync):
+            // should it change before apply, it is rebuilt with the interpreter it was made with.
+            var current = VenvProbe.Probe(system, venv, request.CommandTimeout);
+            if (request.PythonVersion == null && current.Exists && current.Error == null && current.Marker == pythonLock.Sha256
+                && VenvDrift.Compare(pythonLock.Expected, current.Packages).Clean && BuiltWith(system, venv) is string builtWith)
+            {
+                steps.AddRange(LockSteps(pythonLock, install));
+                venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName);
+                steps.Add(venvStep);
+                notes.Add($"{venv} matches the lock; it was built with {builtWith}.");
+                return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
+            }
             var found = Interpreters.Discover(system, request.CommandTimeout);
             var chosen = Interpreters.Choose(found, spec, minor);
             string interpreter;
@@ -103,6 +115,24 @@ namespace AutoGlm.Engine.Python
             venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip);
             steps.Add(venvStep);
             return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
+        }
+
+        /// <summary>The interpreter a venv was made with, from pyvenv.cfg (executable, or home + python3).</summary>
+        private static string? BuiltWith(ISystemHost system, string venv)
+        {
+            var cfg = system.ReadFile(venv + "/pyvenv.cfg");
+            if (!cfg.Ok) return null;
+            string? home = null, executable = null;
+            foreach (var line in cfg.Text!.Split('\n'))
+            {
+                int eq = line.IndexOf('=');
+                if (eq < 0) continue;
+                var key = line.Substring(0, eq).Trim();
+                if (key == "executable") executable = line.Substring(eq + 1).Trim();
+                else if (key == "home") home = line.Substring(eq + 1).Trim();
+            }
+            var exe = executable ?? (home != null ? Path.Combine(home, system.Platform == "windows" ? "python.exe" : "python3") : null);
+            return exe != null && File.Exists(exe) ? exe : null;
         }
 
         /// <summary>pip 22.3 added --python: the base interpreter's pip installs into a venv made without pip.</summary>
