@@ -19,8 +19,10 @@
         'Get-AutoGlmService'
         'Install-AutoGlmCuda'
         'Install-AutoGlmDriver'
+        'New-AutoGlmLockFile'
         'Register-AutoGlmService'
         'Resolve-AutoGlmStack'
+        'Sync-AutoGlmPythonEnvironment'
         'Test-AutoGlmEnvironment'
         'Unregister-AutoGlmService'
         'Update-AutoGlmRepository'
@@ -33,7 +35,7 @@
             Tags         = @('GPU', 'NVIDIA', 'CUDA', 'vLLM', 'SGLang', 'AutoGLM', 'Provisioning', 'Linux', 'Windows', 'PSEdition_Desktop', 'PSEdition_Core')
             ProjectUri   = 'https://github.com/autoglm/autoglm'
             LicenseUri   = 'https://github.com/autoglm/autoglm/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: Test-AutoGlmEnvironment (host, GPU, driver, firmware, stack and CUDA toolkit checks), host snapshots, Export-AutoGlmReport (JSON, JUnit XML, Prometheus textfile), Resolve-AutoGlmStack, Install-AutoGlmDriver and Install-AutoGlmCuda (plan/apply with journal, resume and rollback), Update-AutoGlmRepository, Register/Unregister/Get-AutoGlmService.'
+            ReleaseNotes = '0.1.0: Test-AutoGlmEnvironment (host, GPU, driver, firmware, stack and CUDA toolkit checks), host snapshots, Export-AutoGlmReport (JSON, JUnit XML, Prometheus textfile), Resolve-AutoGlmStack, Install-AutoGlmDriver and Install-AutoGlmCuda (plan/apply with journal, resume and rollback), Update-AutoGlmRepository, Register/Unregister/Get-AutoGlmService, Sync-AutoGlmPythonEnvironment and New-AutoGlmLockFile.'
         }
     }
 }

@@ -23,6 +23,7 @@ Usage:
   autoglm test [options]             verify this host (Test-AutoGlmEnvironment)
   autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
+  autoglm venv lock|sync|check       hash-locked Python venv: lock, atomic sync, drift (Sync-AutoGlmPythonEnvironment)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
   autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
   autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)
@@ -79,6 +80,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
                     return InstallDriverCommand.Run(rest, argv[0]);
                 case "repo":
                     return RepoCommand.Run(rest);
+                case "venv":
+                    return VenvCommand.Run(rest);
                 case "bench":
                     return BenchCommand.Run(rest);
                 case "service":

@@ -74,4 +74,11 @@ namespace AutoGlm
                 .OrderByDescending(v => Engine.Versions.CudaVersion.Parse(v))
                 .Select(v => (v, "CUDA " + v));
     }
+
+    /// <summary>Python minor versions the matrix's torch series support, newest first.</summary>
+    public sealed class PythonVersionCompleter : CompleterBase
+    {
+        protected override IEnumerable<(string, string)> Candidates() =>
+            AutoGlm.Engine.Python.PythonVersions.FromMatrix(MatrixLoader.LoadDefault()).Select(v => (v, "Python " + v));
+    }
 }

@@ -19,6 +19,7 @@ namespace AutoGlm.Engine.Facts
             Probe.Of("python", Python),
             Probe.Of("privileges", Privileges),
             Probe.Of("port", Port),
+            Probe.Of("venv", AutoGlm.Engine.Python.VenvFacts.Collect),
         }.Concat(GpuProbes.All).Concat(LifecycleProbes.All).ToList();
 
         private static T Unknown<T>(string reason, params string[] sources) where T : FactSet, new()

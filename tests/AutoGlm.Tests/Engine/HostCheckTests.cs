@@ -262,7 +262,7 @@ namespace AutoGlm.Tests.Engine
         {
             using var fx = FixtureHost.HealthyUbuntu();
             var run = Evaluate(fx, request: new TestRequest { Categories = new[] { "python" } });
-            Assert.Equal(new[] { "python.interpreter", "python.venv.available" }, run.Results.Select(r => r.Id));
+            Assert.Equal(new[] { "python.interpreter", "python.venv.available", "python.venv.drift", "python.torch.cuda" }, run.Results.Select(r => r.Id));
             run = Evaluate(fx, request: new TestRequest { Ids = new[] { "os.*" } });
             Assert.Equal(new[] { "os.supported", "os.kernel", "os.architecture", "os.cuda" }, run.Results.Select(r => r.Id));
         }

@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text.RegularExpressions;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Resolve;
+using AutoGlm.Engine.Versions;
+
+namespace AutoGlm.Engine.Python
+{
+    /// <summary>What to lock: the stack's packages (with their stage), the torch variant, and the source.</summary>
+    public sealed class LockRequest
+    {
+        public string Profile { get; set; } = "";
+        public string? Python { get; set; }
+        /// <summary>cu128, cpu...: a torch pinned without a local label takes the file with this label when the source has no plain one.</summary>
+        public string? TorchTag { get; set; }
+        public IReadOnlyList<StackPackage> Packages { get; set; } = Array.Empty<StackPackage>();
+        public PackageSource Source { get; set; } = null!;
+
+        public static LockRequest FromStack(ResolvedStack stack, PackageSource source)
+        {
+            if (!stack.Resolved)
+                throw new AutoGlmException("StackNotResolved", ErrorKind.InvalidOperation,
+                    $"Profile '{stack.Profile}' has no stack on this host, so there is nothing to lock: {stack.Conflicts.FirstOrDefault()} See 'autoglm resolve --explain'.", stack.Profile);
+            return new LockRequest { Profile = stack.Profile, Python = stack.Python?.Version, TorchTag = stack.TorchTag, Packages = stack.Packages, Source = source };
+        }
+    }
+
+    /// <summary>
+    /// Turns a resolved stack into a hash-locked pip requirements pair. From a wheelhouse it follows each wheel's
+    /// Requires-Dist to lock the dependencies too (pins win; otherwise the newest matching file), and hashes every
+    /// file locally. From an index it reads the PEP 503 simple pages and takes the sha256 fragments; it locks the
+    /// stack's own packages there (dependency metadata is not fetched from an index).
+    /// </summary>
+    public static class Locker
+    {
+        public static PythonLock Lock(LockRequest request, Func<Uri, string?>? fetch = null)
+        {
+            var catalog = request.Source.Wheelhouse != null
+                ? (Catalog)new WheelhouseCatalog(request.Source.Wheelhouse)
+                : new IndexCatalog(request.Source, fetch ?? HttpFetch);
+            foreach (var p in request.Packages)
+                if (!PackageName.IsValid(p.Name) || !Pep440Version.TryParse(p.Version, out _))
+                    throw new AutoGlmException("LockPackageInvalid", ErrorKind.InvalidData,
+                        $"Profile '{request.Profile}' pins '{p.Name}=={p.Version}', which is not a package name and exact version. Fix the pin in the profile.", p.Name);
+            var notes = new List<string>();
+            var basePins = request.Packages.Where(p => p.Stage != "override").ToList();
+            var overridePins = request.Packages.Where(p => p.Stage == "override").ToList();
+            var baseChosen = Closure(request, catalog, basePins, new Dictionary<string, Pep440Version>(), notes);
+            var alreadyInstalled = baseChosen.ToDictionary(kv => kv.Key, kv => kv.Value[0].Version);
+            var overrideChosen = Closure(request, catalog, overridePins, alreadyInstalled, notes);
+            var options = request.Source.LockOptions();
+            var header = new List<string>
+            {
+                $"Locked by AutoGlm for profile {request.Profile}" + (request.Python != null ? $", Python {request.Python}" : "") + (request.TorchTag != null ? $", torch {request.TorchTag}" : "") + ".",
+                $"Source: {request.Source.Describe()}. Do not edit: regenerate with 'autoglm venv lock' (New-AutoGlmLockFile).",
+            };
+            header.AddRange(notes.Distinct());
+            return new PythonLock(
+                new LockPhase("base", options, baseChosen.Select(kv => Locked(kv.Value))),
+                new LockPhase("override", options, overrideChosen.Select(kv => Locked(kv.Value))),
+                header);
+        }
+
+        private static LockedPackage Locked(IReadOnlyList<WheelFile> files) =>
+            new LockedPackage(files[0].Name, files[0].Version.ToString(), files.Select(f => f.Sha256!), files.Select(f => f.FileName));
+
+        /// <summary>The pinned packages and (from a wheelhouse) everything they require, each as its chosen files.</summary>
+        private static SortedDictionary<string, IReadOnlyList<WheelFile>> Closure(LockRequest request, Catalog catalog,
+            IReadOnlyList<StackPackage> pins, IReadOnlyDictionary<string, Pep440Version> satisfiedBefore, List<string> notes)
+        {
+            var pinned = pins.ToDictionary(p => PackageName.Normalize(p.Name), p => p.Version);
+            var chosen = new SortedDictionary<string, IReadOnlyList<WheelFile>>(StringComparer.Ordinal);
+            var queue = new Queue<(string name, string? pin, Requirement? because, string? parent)>(pinned.Select(kv => (kv.Key, (string?)kv.Value, (Requirement?)null, (string?)null)));
+            while (queue.Count > 0)
+            {
+                var (name, pin, because, parent) = queue.Dequeue();
+                if (chosen.TryGetValue(name, out var have))
+                {
+                    if (because?.Specifier != null && !because.Specifier.IsSatisfiedBy(have[0].Version, includePrereleases: true))
+                        throw Conflict(request, parent!, because, have[0].Version.ToString());
+                    continue;
+                }
+                var files = pin != null ? Pinned(request, catalog, name, pin) : Best(request, catalog, because!, parent!, notes);
+                if (files == null) continue;
+                chosen[name] = files;
+                foreach (var req in catalog.Requires(files[0]))
+                {
+                    if (req.ForExtra) continue;
+                    if (chosen.ContainsKey(req.Name) || pinned.ContainsKey(req.Name))
+                    {
+                        if (pinned.TryGetValue(req.Name, out var p) && req.Specifier != null && !req.Specifier.IsSatisfiedBy(Pep440Version.Parse(p), includePrereleases: true))
+                            throw Conflict(request, name, req, p);
+                        queue.Enqueue((req.Name, pinned.TryGetValue(req.Name, out var pv) ? pv : null, req, name));
+                        continue;
+                    }
+                    // Installed by an earlier phase in a version that fits: nothing to add.
+                    if (satisfiedBefore.TryGetValue(req.Name, out var before) && (req.Specifier == null || req.Specifier.IsSatisfiedBy(before, includePrereleases: true))) continue;
+                    queue.Enqueue((req.Name, null, req, name));
+                }
+            }
+            return chosen;
+        }
+
+        private static IReadOnlyList<WheelFile> Pinned(LockRequest request, Catalog catalog, string name, string pin)
+        {
+            var version = Pep440Version.Parse(pin);
+            var all = catalog.Files(name);
+            var exact = all.Where(f => f.Version.Equals(version)).ToList();
+            // PyPI's torch is a CUDA build without a label; a mirror of the PyTorch index labels it (+cu128). Take the
+            // label of the chosen variant, never another one (+cpu): the hash must be of that very file.
+            if (exact.Count == 0 && name == "torch" && version.Local == null && request.TorchTag != null)
+                exact = all.Where(f => f.Version.Local == request.TorchTag && f.Version.Public.Equals(version)).ToList();
+            if (exact.Count == 0)
+            {
+                var have = all.Select(f => f.Version.ToString()).Distinct().ToList();
+                throw new AutoGlmException("LockPackageNotFound", ErrorKind.ObjectNotFound,
+                    $"{name}=={pin} (profile {request.Profile}) is not in {request.Source.Describe()}" +
+                    (have.Count > 0 ? $"; it has {name} {string.Join(", ", have)}" : $"; it has no {name} at all") +
+                    ". Add the wheel (pip download --no-deps " + name + "==" + pin + " -d DIR) or use another source.", name);
+            }
+            return Hashed(catalog, exact);
+        }
+
+        private static IReadOnlyList<WheelFile>? Best(LockRequest request, Catalog catalog, Requirement req, string parent, List<string> notes)
+        {
+            var all = catalog.Files(req.Name);
+            if (req.Name == "torch" && request.TorchTag != null) all = all.Where(f => f.Version.Local == null || f.Version.Local == request.TorchTag).ToList();
+            var fits = all.Where(f => req.Specifier == null || req.Specifier.IsSatisfiedBy(f.Version)).ToList();
+            if (fits.Count == 0) fits = all.Where(f => req.Specifier == null || req.Specifier.IsSatisfiedBy(f.Version, includePrereleases: true)).ToList();
+            if (fits.Count == 0)
+            {
+                if (req.Marker != null)
+                {
+                    notes.Add($"Not locked: {req} (required by {parent} under a marker; not in the source).");
+                    return null;
+                }
+                throw new AutoGlmException("LockDependencyMissing", ErrorKind.ObjectNotFound,
+                    $"{parent} requires {req}, which {request.Source.Describe()} does not have" +
+                    (all.Count > 0 ? $" (it has {string.Join(", ", all.Select(f => f.Version.ToString()).Distinct())})" : "") +
+                    ". Add the wheel to the source, then lock again.", req.Name);
+            }
+            var best = fits.Max(f => f.Version)!;
+            return Hashed(catalog, fits.Where(f => f.Version.Equals(best)).ToList());
+        }
+
+        private static IReadOnlyList<WheelFile> Hashed(Catalog catalog, List<WheelFile> files)
+        {
+            foreach (var f in files) catalog.Hash(f);
+            return files.OrderBy(f => f.FileName, StringComparer.Ordinal).ToList();
+        }
+
+        private static AutoGlmException Conflict(LockRequest request, string parent, Requirement req, string version) =>
+            new AutoGlmException("LockConflict", ErrorKind.InvalidData,
+                $"{parent} requires {req}, but profile {request.Profile} locks {req.Name} {version}. " +
+                "Change the pin, or mark it 'stage: override' in the profile if it is meant to replace the framework's choice after install.", req.Name);
+
+        private static readonly HttpClient Http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+
+        private static string? HttpFetch(Uri uri)
+        {
+            if (uri.IsFile)
+            {
+                var path = uri.LocalPath;
+                if (Directory.Exists(path)) path = Path.Combine(path, "index.html");
+                return File.Exists(path) ? File.ReadAllText(path) : null;
+            }
+            using var message = new HttpRequestMessage(HttpMethod.Get, uri);
+            message.Headers.Accept.ParseAdd("text/html");
+            try
+            {
+                using var response = Http.SendAsync(message).GetAwaiter().GetResult();
+                if (response.StatusCode == HttpStatusCode.NotFound) return null;
+                if (!response.IsSuccessStatusCode)
+                    throw new AutoGlmException("IndexUnavailable", ErrorKind.ResourceUnavailable,
+                        $"The index answered {(int)response.StatusCode} {response.ReasonPhrase} for {PackageSource.Mask(uri.ToString())}. Check the URL and that the mirror is up, or use --wheelhouse.", PackageSource.Mask(uri.ToString()));
+                return response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is HttpRequestException || ex is System.Threading.Tasks.TaskCanceledException)
+            {
+                throw new AutoGlmException("IndexUnavailable", ErrorKind.ResourceUnavailable,
+                    $"The index {PackageSource.Mask(uri.GetLeftPart(UriPartial.Authority))} cannot be reached ({ex.Message}). Check the network or the mirror, or lock from a wheelhouse (--wheelhouse DIR).", PackageSource.Mask(uri.ToString()), ex);
+            }
+        }
+
+        private abstract class Catalog
+        {
+            public abstract IReadOnlyList<WheelFile> Files(string name);
+            public abstract IReadOnlyList<Requirement> Requires(WheelFile file);
+            public abstract void Hash(WheelFile file);
+        }
+
+        private sealed class WheelhouseCatalog : Catalog
+        {
+            private readonly ILookup<string, WheelFile> _files;
+
+            public WheelhouseCatalog(string directory)
+            {
+                _files = Directory.GetFiles(directory, "*.whl")
+                    .Select(p => WheelFile.TryParse(Path.GetFileName(p), p)).Where(w => w != null)
+                    .ToLookup(w => w!.Name, w => w!);
+            }
+
+            public override IReadOnlyList<WheelFile> Files(string name) => _files[name].ToList();
+
+            public override IReadOnlyList<Requirement> Requires(WheelFile file)
+            {
+                try
+                {
+                    return WheelReader.RequiresDist(file.Location).Select(Requirement.TryParse).Where(r => r != null).Select(r => r!).ToList();
+                }
+                catch (InvalidDataException ex)
+                {
+                    throw new AutoGlmException("WheelInvalid", ErrorKind.InvalidData, $"{file.Location} is not a readable wheel ({ex.Message}). Remove or replace it.", file.Location, ex);
+                }
+            }
+
+            public override void Hash(WheelFile file) => file.Sha256 ??= WheelReader.Sha256(file.Location);
+        }
+
+        /// <summary>PEP 503 simple pages: one anchor per file, sha256 in the URL fragment.</summary>
+        private sealed class IndexCatalog : Catalog
+        {
+            private static readonly Regex Anchor = new Regex(@"<a\s[^>]*?href\s*=\s*[""']([^""']+)[""'][^>]*>([^<]*)</a>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            private readonly PackageSource _source;
+            private readonly Func<Uri, string?> _fetch;
+
+            public IndexCatalog(PackageSource source, Func<Uri, string?> fetch) { _source = source; _fetch = fetch; }
+
+            public override IReadOnlyList<WheelFile> Files(string name)
+            {
+                var files = new List<WheelFile>();
+                foreach (var index in new[] { _source.IndexUrl! }.Concat(_source.ExtraIndexUrls))
+                {
+                    var page = new Uri(index + "/" + name + "/");
+                    var html = _fetch(page);
+                    if (html == null) continue;
+                    foreach (Match m in Anchor.Matches(html))
+                    {
+                        var href = WebUtility.HtmlDecode(m.Groups[1].Value);
+                        var url = new Uri(page, href);
+                        var fileName = Uri.UnescapeDataString(url.AbsolutePath.Substring(url.AbsolutePath.LastIndexOf('/') + 1));
+                        var wheel = WheelFile.TryParse(fileName, url.GetLeftPart(UriPartial.Query));
+                        if (wheel == null || wheel.Name != name) continue;
+                        var fragment = url.Fragment.TrimStart('#');
+                        if (fragment.StartsWith("sha256=", StringComparison.OrdinalIgnoreCase)) wheel.Sha256 = fragment.Substring(7).ToLowerInvariant();
+                        files.Add(wheel);
+                    }
+                }
+                return files;
+            }
+
+            public override IReadOnlyList<Requirement> Requires(WheelFile file) => Array.Empty<Requirement>();
+
+            public override void Hash(WheelFile file)
+            {
+                if (file.Sha256 == null)
+                    throw new AutoGlmException("IndexHashMissing", ErrorKind.InvalidData,
+                        $"The index lists {file.FileName} without a #sha256= fragment, so it cannot be locked without downloading it. Use an index that publishes hashes (PEP 503), or a wheelhouse.", file.FileName);
+            }
+        }
+    }
+}

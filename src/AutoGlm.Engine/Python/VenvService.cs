@@ -1,0 +1,243 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using AutoGlm.Engine.Checks;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Matrix;
+using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Resolve;
+using AutoGlm.Engine.Versions;
+
+namespace AutoGlm.Engine.Python
+{
+    /// <summary>What `autoglm venv lock|sync` and New-AutoGlmLockFile / Sync-AutoGlmPythonEnvironment ask.</summary>
+    public sealed class VenvRequest
+    {
+        public string? Profile { get; set; }
+        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
+        /// <summary>A facts file (docs/resolve.md) to resolve the stack for, instead of probing the host.</summary>
+        public string? FactsFile { get; set; }
+        /// <summary>Host path of the installation; the profile's installPath when null. Lock files live here.</summary>
+        public string? InstallPath { get; set; }
+        /// <summary>Host path of the venv; {InstallPath}/venv when null.</summary>
+        public string? VenvPath { get; set; }
+        /// <summary>An existing lock to install (a real path) instead of locking the resolved stack.</summary>
+        public string? LockFile { get; set; }
+        public string? Wheelhouse { get; set; }
+        public string? IndexUrl { get; set; }
+        /// <summary>The Python to use ("3.11"); must lie in the profile's range.</summary>
+        public string? PythonVersion { get; set; }
+        public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>Tests: resolve against this matrix instead of loading one.</summary>
+        internal CompatibilityMatrix? Matrix { get; set; }
+        /// <summary>Tests and callers that already hold a stack.</summary>
+        public ResolvedStack? Stack { get; set; }
+    }
+
+    /// <summary>Builds the lock and venv plans from a request.</summary>
+    public static class VenvService
+    {
+        public static string InstallPathOf(VenvRequest r, ProfileEntry profile) => (r.InstallPath ?? profile.InstallPath ?? "/opt/autoglm").TrimEnd('/');
+        public static string VenvPathOf(VenvRequest r, ProfileEntry profile) => (r.VenvPath ?? InstallPathOf(r, profile) + "/venv").TrimEnd('/');
+
+        /// <summary>Only the lock files: what New-AutoGlmLockFile and `autoglm venv lock` apply.</summary>
+        public static ChangePlan LockPlan(ISystemHost system, VenvRequest request, IEngineOutput output)
+        {
+            var (profile, stack) = Load(system, request, output);
+            var pythonLock = MakeLock(system, request, profile, stack);
+            var install = InstallPathOf(request, profile);
+            return new ChangePlan("python-lock", $"lock for {profile.Id} in {install}", LockSteps(pythonLock, install), Notes(pythonLock));
+        }
+
+        /// <summary>Interpreter (installed when missing), lock files, then the venv built and swapped atomically.</summary>
+        public static ChangePlan SyncPlan(ISystemHost system, VenvRequest request, IEngineOutput output) => SyncPlan(system, request, output, out _);
+
+        internal static ChangePlan SyncPlan(ISystemHost system, VenvRequest request, IEngineOutput output, out VenvSyncStep venvStep)
+        {
+            CheckPath(request.VenvPath, "venv path");
+            CheckPath(request.InstallPath, "install path");
+            var (profile, stack) = Load(system, request, output);
+            var install = InstallPathOf(request, profile);
+            var venv = VenvPathOf(request, profile);
+            var spec = PythonSpec(request, profile, stack, out var minor);
+            var pythonLock = MakeLock(system, request, profile, stack);
+            var steps = new List<PlanStep>();
+            var notes = Notes(pythonLock).ToList();
+
+            // A venv that already matches its lock needs no interpreter search (the slow part of a no-op sync):
+            // should it change before apply, it is rebuilt with the interpreter it was made with.
+            var current = VenvProbe.Probe(system, venv, request.CommandTimeout);
+            if (request.PythonVersion == null && current.Exists && current.Error == null && current.Marker == pythonLock.Sha256
+                && VenvDrift.Compare(pythonLock.Expected, current.Packages).Clean && BuiltWith(system, venv) is string builtWith)
+            {
+                steps.AddRange(LockSteps(pythonLock, install));
+                venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName);
+                steps.Add(venvStep);
+                notes.Add($"{venv} matches the lock; it was built with {builtWith}.");
+                return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
+            }
+            var found = Interpreters.Discover(system, request.CommandTimeout);
+            var chosen = Interpreters.Choose(found, spec, minor);
+            string interpreter;
+            var family = Family(system, profile, output);
+            Func<StepContext, StepCheck> present = ctx => Interpreters.Choose(Interpreters.Discover(ctx.System, ctx.CommandTimeout), spec, minor) is PythonInterpreter i
+                ? StepCheck.Satisfied($"Python {i.Version} at {i.Executable ?? i.Command}") : StepCheck.Needed($"no Python {spec} on this host");
+            if (chosen == null)
+            {
+                var target = minor ?? throw new AutoGlmException("PythonNotFound", ErrorKind.NotInstalled,
+                    $"No Python interpreter satisfies {spec} for profile {profile.Id}, and the stack names none to install. Pass -PythonVersion (--python) 3.X.", spec.ToString());
+                steps.AddRange(Interpreters.InstallSteps(family, request.PythonVersion ?? target, present));
+                interpreter = family == "windows" ? $@"C:\Program Files\Python{target.Replace(".", "")}\python.exe" : system.MapPath("/usr/bin/python" + target);
+                notes.Add($"No interpreter on this host satisfies {spec}: Python {target} is installed first.");
+            }
+            else
+            {
+                interpreter = chosen.Executable ?? chosen.Command;
+                notes.Add($"Interpreter: Python {chosen.Version} at {interpreter}.");
+                if (!chosen.HasVenv || !chosen.HasEnsurepip)
+                {
+                    var m = Interpreters.Minor(chosen.Version!);
+                    if (family != "debian")
+                        throw new AutoGlmException("PythonVenvUnavailable", ErrorKind.NotInstalled,
+                            $"Python {chosen.Version} at {interpreter} lacks {(chosen.HasVenv ? "ensurepip" : "venv")}, so it cannot create a venv. Install your distribution's venv support for it, then run again.", interpreter);
+                    var exe = interpreter;
+                    steps.Add(Interpreters.VenvPackageStep(m, ctx =>
+                    {
+                        var r = ctx.System.Run(new[] { exe, "-c", "import ensurepip, venv" }, ctx.CommandTimeout);
+                        return r.Succeeded ? StepCheck.Satisfied($"{exe} has venv and ensurepip") : StepCheck.Needed($"{exe} lacks ensurepip ('ensurepip is not available')");
+                    }));
+                }
+            }
+            steps.AddRange(LockSteps(pythonLock, install));
+            var basePip = chosen != null && BasePipCanTarget(system, interpreter, request.CommandTimeout);
+            venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip);
+            steps.Add(venvStep);
+            return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
+        }
+
+        /// <summary>The interpreter a venv was made with, from pyvenv.cfg (executable, or home + python3).</summary>
+        private static string? BuiltWith(ISystemHost system, string venv)
+        {
+            var cfg = system.ReadFile(venv + "/pyvenv.cfg");
+            if (!cfg.Ok) return null;
+            string? home = null, executable = null;
+            foreach (var line in cfg.Text!.Split('\n'))
+            {
+                int eq = line.IndexOf('=');
+                if (eq < 0) continue;
+                var key = line.Substring(0, eq).Trim();
+                if (key == "executable") executable = line.Substring(eq + 1).Trim();
+                else if (key == "home") home = line.Substring(eq + 1).Trim();
+            }
+            var exe = executable ?? (home != null ? Path.Combine(home, system.Platform == "windows" ? "python.exe" : "python3") : null);
+            return exe != null && File.Exists(exe) ? exe : null;
+        }
+
+        /// <summary>pip 22.3 added --python: the base interpreter's pip installs into a venv made without pip.</summary>
+        private static bool BasePipCanTarget(ISystemHost system, string interpreter, TimeSpan timeout)
+        {
+            var r = system.Run(new[] { interpreter, "-m", "pip", "--version" }, timeout);
+            var m = System.Text.RegularExpressions.Regex.Match(r.Stdout, @"^pip (\d+)\.(\d+)");
+            return r.Succeeded && m.Success && (int.Parse(m.Groups[1].Value) > 22 || (int.Parse(m.Groups[1].Value) == 22 && int.Parse(m.Groups[2].Value) >= 3));
+        }
+
+        private static IEnumerable<string> Notes(PythonLock l) =>
+            l.Header.Concat(l.Phases.Select(p => $"Phase {p.Name}: {string.Join(", ", p.Packages.Select(x => x.Name + "==" + x.Version))}"));
+
+        private static IEnumerable<PlanStep> LockSteps(PythonLock pythonLock, string install)
+        {
+            yield return new WriteFileStep("python.lock", "The hash-locked requirements of the base phase (framework and dependencies).",
+                new PlannedFile(install + "/" + PythonLock.BaseFileName, pythonLock.BaseText, 0x1A4));
+            if (pythonLock.OverrideText != null)
+                yield return new WriteFileStep("python.lock-override", "The profile's overrides, installed after the framework.",
+                    new PlannedFile(install + "/" + PythonLock.OverrideFileName, pythonLock.OverrideText, 0x1A4));
+        }
+
+        private static void CheckPath(string? path, string what)
+        {
+            if (path == null) return;
+            if (!path.StartsWith("/", StringComparison.Ordinal) || path.Split('/').Contains("..") || path.TrimEnd('/').Length == 0)
+                throw new AutoGlmException("VenvPathInvalid", ErrorKind.InvalidArgument,
+                    $"The {what} '{path}' is not an absolute path below '/' without '..'. Pass one like /opt/autoglm/venv.", path);
+        }
+
+        private static (ProfileEntry, ResolvedStack) Load(ISystemHost system, VenvRequest request, IEngineOutput output)
+        {
+            var matrix = request.Matrix ?? MatrixLoader.LoadDefault(request.MatrixPaths);
+            var profile = matrix.GetProfile(request.Profile);
+            if (request.Stack != null) return (profile, request.Stack);
+            if (request.LockFile != null) return (profile, new ResolvedStack { Profile = profile.Id });
+            var stack = StackService.Resolve(new ResolveRequest
+            {
+                Profile = profile.Id,
+                Root = request.FactsFile == null ? system.Root : null,
+                FactsFile = request.FactsFile,
+                MatrixPaths = request.MatrixPaths,
+                CommandTimeout = request.CommandTimeout,
+            }, output);
+            return (profile, stack);
+        }
+
+        private static Pep440SpecifierSet PythonSpec(VenvRequest request, ProfileEntry profile, ResolvedStack stack, out string? minor)
+        {
+            var text = stack.Python?.Specifier is string s && s.Length > 0 ? s : profile.Requires.Python;
+            var spec = Pep440SpecifierSet.Parse(text.Length > 0 ? text : ">=3");
+            minor = stack.Python?.Version is string v && v.Length > 0 ? v : null;
+            if (request.PythonVersion != null)
+            {
+                if (!Pep440Version.TryParse(request.PythonVersion, out var wanted) || wanted.Release.Count < 2)
+                    throw new AutoGlmException("PythonVersionInvalid", ErrorKind.InvalidArgument,
+                        $"'{request.PythonVersion}' is not a Python version. Pass one like 3.11 (or 3.11.9).", request.PythonVersion);
+                if (!spec.IsSatisfiedBy(wanted))
+                    throw new AutoGlmException("PythonOutsideProfile", ErrorKind.InvalidArgument,
+                        $"Python {request.PythonVersion} is outside profile {profile.Id}'s range {spec}. Pass a version within it, or use another profile.", request.PythonVersion);
+                minor = Interpreters.Minor(request.PythonVersion);
+                spec = Pep440SpecifierSet.Parse(spec + ",==" + minor + ".*");
+            }
+            return spec;
+        }
+
+        private static string Family(ISystemHost system, ProfileEntry profile, IEngineOutput output)
+        {
+            if (system.Platform == "windows") return "windows";
+            var facts = FactCollector.Collect(new ProbeContext(system, profile), LinuxProbes.All.Where(p => p.FactType == typeof(OsFacts)).ToList(), output);
+            return new CheckContext(facts, MatrixLoader.LoadDefault(), profile).Family;
+        }
+
+        /// <summary>The lock: read from the given file, or made from the stack and the source.</summary>
+        public static PythonLock MakeLock(ISystemHost system, VenvRequest request, ProfileEntry profile, ResolvedStack stack)
+        {
+            if (request.LockFile != null) return ReadLock(request.LockFile);
+            PackageSource source;
+            if (request.Wheelhouse != null)
+            {
+                if (request.IndexUrl != null)
+                    throw new AutoGlmException("SourceConflict", ErrorKind.InvalidArgument,
+                        "Pass either a wheelhouse (--wheelhouse / -Wheelhouse) or an index (--index-url / -IndexUrl), not both: the lock records one source.");
+                source = PackageSource.FromWheelhouse(request.Wheelhouse);
+            }
+            else source = PackageSource.Discover(system, request.IndexUrl, stack.IndexUrls.Where(u => u != PackageSource.PyPi));
+            return Locker.Lock(LockRequest.FromStack(stack, source));
+        }
+
+        /// <summary>A lock file and, beside it, its override phase (NAME-override.lock) when the base names one.</summary>
+        public static PythonLock ReadLock(string path)
+        {
+            if (!File.Exists(path))
+                throw new AutoGlmException("LockFileNotFound", ErrorKind.ObjectNotFound, $"The lock file '{path}' does not exist. Make one with 'autoglm venv lock' (New-AutoGlmLockFile).", path);
+            var text = File.ReadAllText(path);
+            var overridePath = OverridePathFor(path);
+            string? overrideText = overridePath != null && text.Contains(Path.GetFileName(overridePath)) && File.Exists(overridePath) ? File.ReadAllText(overridePath) : null;
+            return PythonLock.Parse(text, path, overrideText, overridePath);
+        }
+
+        public static string? OverridePathFor(string basePath)
+        {
+            var name = Path.GetFileName(basePath);
+            if (name == PythonLock.BaseFileName) return Path.Combine(Path.GetDirectoryName(basePath) ?? "", PythonLock.OverrideFileName);
+            return name.EndsWith(".lock", StringComparison.Ordinal) ? Path.Combine(Path.GetDirectoryName(basePath) ?? "", name.Substring(0, name.Length - 5) + "-override.lock") : null;
+        }
+    }
+}
