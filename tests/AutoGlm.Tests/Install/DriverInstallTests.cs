@@ -140,5 +140,38 @@ namespace AutoGlm.Tests.Install
             Assert.Contains("nouveau", result.Steps.Single(s => s.Id == "driver.verify").Detail);
             Assert.Equal(("595.45.04-1", true), apt.Installed()["nvidia-open"]);
         }
+
+        private sealed class Killed : Exception { }
+
+        [Theory]
+        [InlineData("repo.keyring")]
+        [InlineData("repo.source")]
+        [InlineData("repo.update")]
+        [InlineData("driver.pin")]
+        [InlineData("kernel.headers")]
+        [InlineData("nouveau.blacklist")]
+        [InlineData("driver.unattended-upgrades")]
+        [InlineData("driver.install")]
+        [InlineData("driver.hold")]
+        [InlineData("driver.record")]
+        public void ARunKilledAfterAnyStepResumesAndConverges(string stepId)
+        {
+            using var apt = new AptSandbox().WithNvidiaRepository();
+            apt.Publish();
+            var system = new LiveSystem(apt.Root, apt.Path_);
+            var request = Request(apt, "595.45.04");
+            // Stopped right after the step's change, before the journal records it: the worst moment for a kill.
+            var killing = new ApplyOptions { CommandTimeout = TimeSpan.FromSeconds(120), Boundary = (id, phase) => { if (id == stepId && phase == "after-set") throw new Killed(); } };
+            Assert.Throws<Killed>(() => PlanExecutor.Apply(DriverPlanner.PlanDriver(request, system, NullOutput.Instance), system, killing, NullOutput.Instance));
+
+            var resumed = PlanExecutor.Apply(DriverPlanner.PlanDriver(request, system, NullOutput.Instance), system,
+                new ApplyOptions { Resume = true, CommandTimeout = TimeSpan.FromSeconds(120) }, NullOutput.Instance);
+            var again = PlanExecutor.Apply(DriverPlanner.PlanDriver(Request(apt), system, NullOutput.Instance), system,
+                new ApplyOptions { CommandTimeout = TimeSpan.FromSeconds(120) }, NullOutput.Instance);
+
+            Assert.True(resumed.Status == "changed", resumed.Message);
+            Assert.Equal("converged", again.Status);
+            Assert.Equal(("595.45.04-1", true), apt.Installed()["nvidia-open"]);
+        }
     }
 }
