@@ -228,19 +228,7 @@ namespace AutoGlm.Engine.Facts
                     facts.Interpreters.Add(interp);
                     continue;
                 }
-                foreach (var line in result.Stdout.Split('\n'))
-                {
-                    int eq = line.IndexOf('=');
-                    if (eq < 0) continue;
-                    var value = line.Substring(eq + 1).Trim();
-                    switch (line.Substring(0, eq))
-                    {
-                        case "version": interp.Version = value; break;
-                        case "executable": interp.Executable = value; break;
-                        case "venv": interp.HasVenv = value == "1"; break;
-                        case "ensurepip": interp.HasEnsurepip = value == "1"; break;
-                    }
-                }
+                ReadProbeOutput(interp, result.Stdout);
                 if (interp.Version == null) interp.Error = $"'{tool.Name}' printed no version";
                 // python3 and python3.11 are often the same binary: list it once.
                 if (interp.Executable != null && !seen.Add(interp.Executable)) continue;
@@ -334,6 +322,24 @@ namespace AutoGlm.Engine.Facts
             if (bytes.Count == 4) return string.Join(".", bytes);
             if (bytes.Count == 16) return "[" + new System.Net.IPAddress(bytes.ToArray()) + "]";
             return hex;
+        }
+
+        /// <summary>Reads the key=value lines the interpreter probe script prints (version, executable, venv, ensurepip).</summary>
+        internal static void ReadProbeOutput(PythonInterpreter interp, string stdout)
+        {
+            foreach (var line in stdout.Split('\n'))
+            {
+                int eq = line.IndexOf('=');
+                if (eq < 0) continue;
+                var value = line.Substring(eq + 1).Trim();
+                switch (line.Substring(0, eq))
+                {
+                    case "version": interp.Version = value; break;
+                    case "executable": interp.Executable = value; break;
+                    case "venv": interp.HasVenv = value == "1"; break;
+                    case "ensurepip": interp.HasEnsurepip = value == "1"; break;
+                }
+            }
         }
     }
 }

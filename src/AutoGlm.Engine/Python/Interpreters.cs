@@ -64,19 +64,7 @@ namespace AutoGlm.Engine.Python
                 var result = runs[i].GetAwaiter().GetResult();
                 if (!result.Succeeded) continue;
                 var interp = new PythonInterpreter { Command = candidates[i] };
-                foreach (var line in result.Stdout.Split('\n'))
-                {
-                    int eq = line.IndexOf('=');
-                    if (eq < 0) continue;
-                    var value = line.Substring(eq + 1).Trim();
-                    switch (line.Substring(0, eq))
-                    {
-                        case "version": interp.Version = value; break;
-                        case "executable": interp.Executable = value; break;
-                        case "venv": interp.HasVenv = value == "1"; break;
-                        case "ensurepip": interp.HasEnsurepip = value == "1"; break;
-                    }
-                }
+                LinuxProbes.ReadProbeOutput(interp, result.Stdout);
                 if (interp.Version == null) continue;
                 if (!seen.Add(interp.Executable ?? candidates[i])) continue;
                 found.Add(interp);
