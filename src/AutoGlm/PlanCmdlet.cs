@@ -54,11 +54,19 @@ namespace AutoGlm
         {
             var parameters = MyInvocation.BoundParameters
                 .Where(kv => kv.Key != nameof(Reboot) && kv.Key != nameof(Resume) && kv.Key != nameof(Force) && kv.Key != "Confirm" && kv.Key != "WhatIf")
-                .Select(kv => kv.Value is SwitchParameter ? $"-{kv.Key}" : $"-{kv.Key} '{Convert.ToString(kv.Value)?.Replace("'", "''")}'");
+                // Hashtables carry environment values that may be secrets: they never go into the journal.
+                .Where(kv => !(kv.Value is System.Collections.IDictionary))
+                .Select(kv => kv.Value is SwitchParameter ? $"-{kv.Key}" : $"-{kv.Key} {Quote(kv.Value)}");
             var command = $"Import-Module AutoGlm; {MyInvocation.MyCommand.Name} {string.Join(" ", parameters)} -Resume -Reboot -Confirm:$false";
             var shell = PSVersionTable() >= 6 ? "pwsh" : "powershell.exe";
             return new[] { shell, "-NoProfile", "-NonInteractive", "-Command", command };
         }
+
+        // PowerShell literals: single-quoted strings, arrays as comma lists (-MatrixPath 'a','b').
+        private static string Quote(object? value) =>
+            value is System.Collections.IEnumerable list && !(value is string)
+                ? string.Join(",", list.Cast<object?>().Select(Quote))
+                : "'" + (Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "").Replace("'", "''") + "'";
 
         private int PSVersionTable()
         {
