@@ -40,15 +40,12 @@ Exit codes: 0 done (or nothing to do), 1 a step failed (rolled back), 2 the comm
             var runner = new PlanRunner(args, command);
             if (args.One("facts") != null && !args.Flag("what-if"))
                 throw new UsageException("--facts describes another host: it plans only, so it needs --what-if.");
-            var flavor = args.One("flavor");
-            if (flavor != null && flavor != "open" && flavor != "proprietary")
-                throw new UsageException($"--flavor must be open or proprietary (got '{flavor}').");
             var request = new DriverInstallRequest
             {
                 Profile = args.One("profile"),
                 Branch = args.Int("driver-branch", 1, 9999),
                 Version = args.One("driver-version"),
-                Flavor = flavor,
+                Flavor = args.One("flavor"),  // the engine refuses anything but open or proprietary
                 CudaVersion = args.One("cuda-version"),
                 RepositoryUrl = args.One("repository-url"),
                 InstallerPath = args.One("installer"),

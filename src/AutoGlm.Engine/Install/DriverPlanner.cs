@@ -215,7 +215,7 @@ namespace AutoGlm.Engine.Install
             return parts.Length >= 2 ? parts[0] + "." + parts[1] : version;
         }
 
-        private static string Upstream(string debianVersion) => Regex.Replace(Regex.Replace(debianVersion, @"^\d+:", ""), @"-[^-]*$", "");
+        private static string Upstream(string debianVersion) => DebianVersion.Parse(debianVersion).Upstream;
 
         // ------------------------------------------------------------------ apt
 
@@ -404,10 +404,8 @@ namespace AutoGlm.Engine.Install
         private static StepCheck Contains(StepContext ctx, IReadOnlyList<string> argv, string needle)
         {
             var r = ctx.Run(argv, check: false);
-            return r.Succeeded && r.Stdout.Contains(needle) ? StepCheck.Satisfied($"'{ArgvTextJoin(argv)}' lists {needle}") : StepCheck.Needed($"'{ArgvTextJoin(argv)}' does not list {needle}");
+            return r.Succeeded && r.Stdout.Contains(needle) ? StepCheck.Satisfied($"'{Hosting.ArgvText.Join(argv)}' lists {needle}") : StepCheck.Needed($"'{Hosting.ArgvText.Join(argv)}' does not list {needle}");
         }
-
-        private static string ArgvTextJoin(IReadOnlyList<string> argv) => Hosting.ArgvText.Join(argv);
 
         private static ChangePlan DnfDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
         {

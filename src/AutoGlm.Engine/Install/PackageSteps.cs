@@ -176,7 +176,7 @@ namespace AutoGlm.Engine.Install
             {
                 throw new StepFailedException($"cannot download {AptRepository.Redact(_repo.FileUrl(_entry))}: {ex.Message}");
             }
-            var sha = AptTool.Sha256(bytes);
+            var sha = Hashing.Sha256Hex(bytes);
             if (_entry.Sha256.Length > 0 && sha != _entry.Sha256)
                 throw new StepFailedException($"{_entry.Filename} has SHA-256 {sha}, but the repository index says {_entry.Sha256}: refusing a tampered or truncated download.");
             var local = context.System.MapPath(LocalDeb);

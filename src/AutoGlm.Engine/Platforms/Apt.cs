@@ -4,7 +4,6 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Net.Http;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Facts;
@@ -58,7 +57,7 @@ namespace AutoGlm.Engine.Platforms
             return url.EndsWith("/", StringComparison.Ordinal) ? url : url + "/";
         }
 
-        public static string Redact(string url) => Regex.Replace(url, @"//[^/@\s]+@", "//****@");
+        public static string Redact(string url) => Python.PackageSource.Mask(url);
 
         /// <summary>Reads Packages (or Packages.gz) from the repository; an unreachable index is an error naming the URL.</summary>
         public static AptRepository Load(string url, TimeSpan timeout)
@@ -198,12 +197,6 @@ namespace AutoGlm.Engine.Platforms
             if (!status.Ok) return map;
             foreach (var (name, version, held) in GpuProbes.ParseDpkgStatus(status.Text!)) map[name] = (version, held);
             return map;
-        }
-
-        public static string Sha256(byte[] bytes)
-        {
-            using var sha = SHA256.Create();
-            return string.Concat(sha.ComputeHash(bytes).Select(b => b.ToString("x2")));
         }
     }
 }

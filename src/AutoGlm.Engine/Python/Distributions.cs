@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using AutoGlm.Engine.Versions;
@@ -83,16 +82,11 @@ namespace AutoGlm.Engine.Python
     {
         public static string Sha256(string path)
         {
-            using var sha = SHA256.Create();
             using var stream = File.OpenRead(path);
-            return string.Concat(sha.ComputeHash(stream).Select(b => b.ToString("x2")));
+            return Hashing.Sha256Hex(stream);
         }
 
-        public static string Sha256Text(string text)
-        {
-            using var sha = SHA256.Create();
-            return string.Concat(sha.ComputeHash(Encoding.UTF8.GetBytes(text)).Select(b => b.ToString("x2")));
-        }
+        public static string Sha256Text(string text) => Hashing.Sha256HexOfText(text);
 
         /// <summary>The Requires-Dist lines of a wheel's METADATA.</summary>
         public static IReadOnlyList<string> RequiresDist(string wheelPath)

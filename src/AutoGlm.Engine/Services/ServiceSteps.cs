@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security.Cryptography;
-using System.Text;
 using AutoGlm.Engine.Plan;
 
 namespace AutoGlm.Engine.Services
@@ -84,9 +82,7 @@ namespace AutoGlm.Engine.Services
         {
             _unit = unit;
             _stampPath = stampPath;
-            using var sha = SHA256.Create();
-            var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(unitText + "\0" + environmentText));
-            _stamp = string.Concat(hash.Select(b => b.ToString("x2"))) + "\n";
+            _stamp = Hashing.Sha256HexOfText(unitText + "\0" + environmentText) + "\n";
         }
 
         public override IReadOnlyList<IReadOnlyList<string>> Commands => new[]
