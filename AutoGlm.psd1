@@ -15,6 +15,7 @@
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
         'Export-AutoGlmReport'
+        'Get-AutoGlmGpu'
         'Get-AutoGlmMatrix'
         'Get-AutoGlmService'
         'Install-AutoGlmCuda'

@@ -20,6 +20,15 @@ Describe 'AutoGlm module' {
     It 'passes Test-ModuleManifest' {
         { Test-ModuleManifest -Path (Join-Path $repoRoot 'AutoGlm.psd1') -ErrorAction Stop } | Should -Not -Throw
     }
+
+    It 'loads the engine and YamlDotNet from bin/Dependencies, privately on PowerShell 7' {
+        $null = Get-AutoGlmMatrix -Section profiles
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AutoGlm.Engine' }
+        $engine.Location | Should -BeLike '*Dependencies*'
+        if ($PSVersionTable.PSEdition -eq 'Core') {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine[0]).Name | Should -Be 'AutoGlm'
+        }
+    }
 }
 
 Describe 'Test-AutoGlmEnvironment' {
