@@ -141,6 +141,13 @@ Describe 'Resolve-AutoGlmStack' {
         $stack.Packages.Name | Should -Contain 'vllm'
     }
 
+    It 'keeps its nested objects through remoting serialization (types file depth)' {
+        $stack = Resolve-AutoGlmStack -Profile vllm-server -FactsPath (Join-Path $hosts 'rtx5090-ubuntu2404-nodriver.json')
+        $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($stack))
+        $copy.Driver.Flavor | Should -Be 'open'
+        $copy.Packages.Name | Should -Contain 'vllm'
+    }
+
     It 'returns the conflicts when nothing fits' {
         $stack = Resolve-AutoGlmStack -FactsPath (Join-Path $hosts 'h100x8-ubuntu2204-535-held.json')
         $stack.Resolved | Should -BeFalse
