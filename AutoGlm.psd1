@@ -12,9 +12,11 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('AutoGlm.format.ps1xml')
+    TypesToProcess       = @('AutoGlm.types.ps1xml')
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
         'Export-AutoGlmReport'
+        'Get-AutoGlmGpu'
         'Get-AutoGlmMatrix'
         'Get-AutoGlmService'
         'Install-AutoGlmCuda'

@@ -10,9 +10,15 @@ if (-not (Test-Path -LiteralPath $assemblyPath)) {
     throw $record
 }
 
+# The engine and YamlDotNet live in bin/Dependencies, private to this module (see
+# DependencyIsolation.cs); the resolver is in place before PowerShell looks at a cmdlet type.
+$null = [System.Reflection.Assembly]::LoadFrom($assemblyPath)
+[AutoGlm.DependencyIsolation]::Register((Join-Path -Path $PSScriptRoot -ChildPath 'bin/Dependencies'))
+
 $binaryModule = Import-Module -Name $assemblyPath -PassThru -ErrorAction Stop
 $ExecutionContext.SessionState.Module.OnRemove = {
     Remove-Module -ModuleInfo $binaryModule -ErrorAction SilentlyContinue
+    [AutoGlm.DependencyIsolation]::Unregister()
 }
 
 Export-ModuleMember -Cmdlet @($binaryModule.ExportedCmdlets.Keys)

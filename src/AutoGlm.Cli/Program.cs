@@ -21,6 +21,7 @@ namespace AutoGlm.Cli
 
 Usage:
   autoglm test [options]             verify this host (Test-AutoGlmEnvironment)
+  autoglm gpu [options]              list the NVIDIA GPUs: NVML, nvidia-smi or PCI (Get-AutoGlmGpu)
   autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
   autoglm venv lock|sync|check       hash-locked Python venv: lock, atomic sync, drift (Sync-AutoGlmPythonEnvironment)
@@ -71,6 +72,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
             {
                 case "test":
                     return TestCommand.Run(rest);
+                case "gpu":
+                    return GpuCommand.Run(rest);
                 case "resolve":
                     return ResolveCommand.Run(rest);
                 case "matrix":

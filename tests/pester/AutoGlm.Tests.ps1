@@ -20,6 +20,15 @@ Describe 'AutoGlm module' {
     It 'passes Test-ModuleManifest' {
         { Test-ModuleManifest -Path (Join-Path $repoRoot 'AutoGlm.psd1') -ErrorAction Stop } | Should -Not -Throw
     }
+
+    It 'loads the engine and YamlDotNet from bin/Dependencies, privately on PowerShell 7' {
+        $null = Get-AutoGlmMatrix -Section profiles
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AutoGlm.Engine' }
+        $engine.Location | Should -BeLike '*Dependencies*'
+        if ($PSVersionTable.PSEdition -eq 'Core') {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine[0]).Name | Should -Be 'AutoGlm'
+        }
+    }
 }
 
 Describe 'Test-AutoGlmEnvironment' {
@@ -130,6 +139,13 @@ Describe 'Resolve-AutoGlmStack' {
         $stack.Resolved | Should -BeTrue
         $stack.Driver.Flavor | Should -Be 'open'
         $stack.Packages.Name | Should -Contain 'vllm'
+    }
+
+    It 'keeps its nested objects through remoting serialization (types file depth)' {
+        $stack = Resolve-AutoGlmStack -Profile vllm-server -FactsPath (Join-Path $hosts 'rtx5090-ubuntu2404-nodriver.json')
+        $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($stack))
+        $copy.Driver.Flavor | Should -Be 'open'
+        $copy.Packages.Name | Should -Contain 'vllm'
     }
 
     It 'returns the conflicts when nothing fits' {

@@ -24,7 +24,7 @@ namespace AutoGlm.HelpGen
         /// <summary>ValidateSet values, or an enum's names.</summary>
         public IReadOnlyList<string> Values { get; init; } = Array.Empty<string>();
         public List<ParameterInSet> Sets { get; } = new List<ParameterInSet>();
-        /// <summary>Common parameters the runtime adds (WhatIf, Confirm): documented, never in a syntax line.</summary>
+        /// <summary>Common parameters the runtime adds (WhatIf, Confirm): documented, and last in every syntax line, as Get-Help shows them.</summary>
         public bool Common { get; init; }
     }
 
@@ -53,7 +53,7 @@ namespace AutoGlm.HelpGen
 
         /// <summary>The parameters of one set, positional ones first (by position), then in declaration order.</summary>
         public IEnumerable<(ParameterModel Parameter, ParameterInSet InSet)> ParametersIn(string set) =>
-            Parameters.Where(p => !p.Common)
+            Parameters
                 .Select(p => (p, s: p.Sets.FirstOrDefault(s => s.SetName == set) ?? p.Sets.FirstOrDefault(s => s.SetName == CmdletReader.AllSets)))
                 .Where(x => x.s != null)
                 .Select((x, i) => (x.p, x.s!, i))

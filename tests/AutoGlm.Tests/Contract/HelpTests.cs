@@ -116,12 +116,18 @@ namespace AutoGlm.Tests.Contract
                     .Where(s => s != "__AllParameterSets").Distinct().Count();
                 var items = CommandHelp(maml, name).Element(Command + "syntax")!.Elements(Command + "syntaxItem").ToList();
                 Assert.Equal(Math.Max(1, sets), items.Count);
+                var shouldProcess = _m.Named(_m.CmdletAttribute(type), "SupportsShouldProcess") as bool? == true;
                 foreach (var item in items)
                 {
                     Assert.Equal(name, item.Element(Maml + "name")!.Value);
+                    var names = item.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value).ToList();
+                    // Get-Help ends each syntax line of a ShouldProcess cmdlet with [-WhatIf] [-Confirm].
+                    if (shouldProcess) Assert.Equal(new[] { "WhatIf", "Confirm" }, names.Skip(names.Count - 2));
+                    else Assert.DoesNotContain("WhatIf", names);
                     foreach (var p in item.Elements(Command + "parameter"))
                     {
                         var pname = p.Element(Maml + "name")!.Value;
+                        if (shouldProcess && (pname == "WhatIf" || pname == "Confirm")) continue;
                         Assert.True(properties.ContainsKey(pname), $"{name} syntax names -{pname}, which the cmdlet lacks");
                         var attrs = ParameterAttributes(properties[pname]).ToList();
                         var required = (string)p.Attribute("required")! == "true";

@@ -134,7 +134,7 @@ namespace AutoGlm.Tests.Contract
         [Fact]
         public void TheModuleHasExactlyTheseCmdlets()
         {
-            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver",
+            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmGpu", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver",
                     "New-AutoGlmLockFile", "Register-AutoGlmService", "Resolve-AutoGlmStack", "Sync-AutoGlmPythonEnvironment", "Test-AutoGlmEnvironment", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
                 _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
         }
@@ -216,6 +216,65 @@ namespace AutoGlm.Tests.Contract
                         Assert.True(viewed.Contains(type.FullName!), $"{_m.Name(t)} outputs {type.FullName}, which has no view in AutoGlm.format.ps1xml");
                     }
                 }
+            }
+        }
+
+        /// <summary>Output types, from every cmdlet's [OutputType], that are ours (not framework types).</summary>
+        private IEnumerable<Type> OurOutputTypes() => _m.Cmdlets
+            .SelectMany(t => t.GetCustomAttributesData().Where(a => a.AttributeType.Name == "OutputTypeAttribute"))
+            .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!)
+            .Select(arg => (Type)arg.Value!)
+            .Where(t => !t.IsPrimitive && !t.FullName!.StartsWith("System.", StringComparison.Ordinal))
+            .Distinct();
+
+        private static bool IsPlainValue(Type t) =>
+            t.IsPrimitive || t.IsEnum || t.FullName == "System.String" || t.FullName == "System.Decimal"
+            || t.FullName == "System.DateTime" || t.FullName == "System.DateTimeOffset" || t.FullName == "System.TimeSpan"
+            || (t.IsGenericType && t.GetGenericTypeDefinition().FullName == "System.Nullable`1" && IsPlainValue(t.GetGenericArguments()[0]));
+
+        /// <summary>A property whose value remoting would flatten to a string at the default depth of 1.</summary>
+        private static bool IsNested(Type t)
+        {
+            if (IsPlainValue(t)) return false;
+            var items = t.IsArray ? t.GetElementType() : t.IsGenericType ? t.GetGenericArguments().LastOrDefault() : null;
+            return items == null || !IsPlainValue(items);
+        }
+
+        [Fact]
+        public void TheTypesFileIsLoadedAndNamesRealTypesAndMembers()
+        {
+            Assert.Matches(@"TypesToProcess\s*=\s*@\('AutoGlm\.types\.ps1xml'\)", Manifest);
+            var types = XDocument.Load(Path.Combine(Repo.Root, "AutoGlm.types.ps1xml"));
+            foreach (var type in types.Root!.Elements("Type"))
+            {
+                var name = type.Element("Name")!.Value;
+                var clr = _m.Engine.GetType(name);
+                Assert.True(clr != null, $"AutoGlm.types.ps1xml names {name}, which the engine does not define");
+                var properties = clr!.GetProperties().Select(p => p.Name).ToHashSet();
+                foreach (var alias in type.Descendants("AliasProperty"))
+                    Assert.Contains(alias.Element("ReferencedMemberName")!.Value, properties);
+                foreach (var set in type.Descendants("ReferencedProperties").Elements("Name"))
+                    Assert.Contains(set.Value, properties);
+            }
+        }
+
+        [Fact]
+        public void EveryOutputTypeWithNestedObjectsSurvivesRemotingSerialization()
+        {
+            var types = XDocument.Load(Path.Combine(Repo.Root, "AutoGlm.types.ps1xml"));
+            var depth = types.Root!.Elements("Type").ToDictionary(
+                t => t.Element("Name")!.Value,
+                t => (int?)t.Descendants("NoteProperty").Where(n => n.Element("Name")!.Value == "SerializationDepth").Select(n => int.Parse(n.Element("Value")!.Value)).FirstOrDefault());
+            foreach (var type in OurOutputTypes())
+            {
+                var nested = type.GetProperties().Where(p => IsNested(p.PropertyType)).Select(p => p.Name).ToList();
+                if (nested.Count == 0) continue;
+                // PowerShell looks the depth up along the type's base types too.
+                int? declared = null;
+                for (var t = type; t != null && declared == null; t = t.BaseType)
+                    declared = depth.TryGetValue(t.FullName!, out var d) ? d : null;
+                Assert.True(declared >= 2,
+                    $"{type.FullName} has nested objects ({string.Join(", ", nested)}) but no SerializationDepth >= 2 in AutoGlm.types.ps1xml; Invoke-Command would turn them into strings");
             }
         }
 

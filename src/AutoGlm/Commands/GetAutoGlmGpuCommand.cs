@@ -1,0 +1,53 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using AutoGlm.Engine;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
+
+namespace AutoGlm.Commands
+{
+    /// <summary>The host's NVIDIA GPUs from NVML, nvidia-smi or PCI, with what the matrix knows of each model.</summary>
+    [Cmdlet(VerbsCommon.Get, "AutoGlmGpu", DefaultParameterSetName = LiveSet)]
+    [OutputType(typeof(GpuInfo))]
+    public sealed class GetAutoGlmGpuCommand : PSCmdlet
+    {
+        private const string LiveSet = "Live";
+        private const string SnapshotSet = "Snapshot";
+
+        /// <summary>Directory standing for '/' (a mounted image, a test tree).</summary>
+        [Parameter(ParameterSetName = LiveSet)]
+        public string? Root { get; set; }
+
+        /// <summary>A snapshot exported by Export-AutoGlmHostSnapshot; pipes from its Path.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SnapshotSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("Path")]
+        public string? Snapshot { get; set; }
+
+        [Parameter]
+        public string[]? MatrixPath { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int? TimeoutSec { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                var request = new TestRequest
+                {
+                    Root = Root == null ? null : GetUnresolvedProviderPathFromPSPath(Root),
+                    Snapshot = Snapshot == null ? null : GetUnresolvedProviderPathFromPSPath(Snapshot),
+                    MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
+                    CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
+                };
+                foreach (var gpu in GpuInventory.List(request, new CmdletOutput(this))) WriteObject(gpu);
+            }
+            catch (AutoGlmException ex)
+            {
+                ThrowTerminatingError(Errors.ToRecord(ex));
+            }
+        }
+    }
+}

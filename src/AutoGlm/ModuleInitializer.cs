@@ -1,0 +1,21 @@
+using System.IO;
+using System.Management.Automation;
+
+namespace AutoGlm
+{
+    /// <summary>
+    /// Hooks <see cref="DependencyIsolation"/> when the assembly is imported on its own
+    /// (Import-Module bin/AutoGlm.dll). AutoGlm.psm1 registers it before that import too, so the
+    /// engine resolves even if PowerShell touches the cmdlet types before calling OnImport.
+    /// </summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    {
+        public void OnImport()
+        {
+            var bin = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location);
+            if (bin != null) DependencyIsolation.Register(Path.Combine(bin, DependencyIsolation.FolderName));
+        }
+
+        public void OnRemove(PSModuleInfo module) => DependencyIsolation.Unregister();
+    }
+}
