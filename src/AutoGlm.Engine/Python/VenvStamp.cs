@@ -18,14 +18,14 @@ namespace AutoGlm.Engine.Python
     /// interpreter) means Python is asked again. A venv the fingerprint cannot cover (system site-packages, a
     /// .pth that adds directories) is always asked.
     /// </summary>
-    internal static class VenvStamp
+    public static class VenvStamp
     {
         public const string FileName = ".autoglm-stamp.json";
         private const int Format = 1;
         private static readonly string[] MetadataSuffixes = { ".dist-info", ".egg-info", ".egg" };
 
         /// <summary>Records the verified <paramref name="state"/> of the venv at (host path) <paramref name="venv"/>.</summary>
-        public static void Write(IHost host, string venv, VenvState state)
+        internal static void Write(IHost host, string venv, VenvState state)
         {
             var path = Path.Combine(host.MapPath(venv), FileName);
             var fingerprint = Fingerprint(host, venv);
@@ -46,7 +46,7 @@ namespace AutoGlm.Engine.Python
         }
 
         /// <summary>Fills <paramref name="state"/> from the stamp when the venv still has the recorded fingerprint.</summary>
-        public static bool TryRead(IHost host, string venv, VenvState state)
+        internal static bool TryRead(IHost host, string venv, VenvState state)
         {
             try
             {
