@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using AutoGlm.Engine.Matrix;
+using AutoGlm.Engine.Python;
 using AutoGlm.Engine.Resolve;
 
 namespace AutoGlm.Cli
@@ -16,15 +17,19 @@ namespace AutoGlm.Cli
 
 Usage:
   autoglm bench [--iterations N] [--facts FILE]... [--profile NAME]
+  autoglm bench --venv DIR [--iterations N]
 
 Prints the first (cold) load + validate time, then median and p95 over N iterations of
-load + validate and of resolve for each facts file, and the bytes allocated per iteration.";
+load + validate and of resolve for each facts file, and the bytes allocated per iteration.
+With --venv: reading a synced venv from its stamp (the no-op path) against asking its python
+(importlib.metadata), which is what a changed venv costs.";
 
         public static int Run(IReadOnlyList<string> argv)
         {
-            var args = Args.Parse(argv, "bench", new[] { "iterations", "facts", "profile" }, Array.Empty<string>());
+            var args = Args.Parse(argv, "bench", new[] { "iterations", "facts", "profile", "venv" }, Array.Empty<string>());
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             int n = args.Int("iterations", 1, 100000) ?? 200;
+            if (args.One("venv") is string venv) return Venv(Path.GetFullPath(venv), n);
             var facts = args.All("facts").ToList();
             var hosts = facts.Select(f => StackHost.FromJson(File.ReadAllText(f), f)).ToList();
 
@@ -40,6 +45,22 @@ load + validate and of resolve for each facts file, and the bytes allocated per 
                 Report($"resolve {Path.GetFileNameWithoutExtension(facts[i])}", n, () => StackService.Resolve(matrix, profile, host));
                 Report($"load+validate+resolve {Path.GetFileNameWithoutExtension(facts[i])}", n, () => StackService.Resolve(MatrixLoader.LoadDefault(), profile, host));
             }
+            return Program.ExitOk;
+        }
+
+        private static int Venv(string venv, int n)
+        {
+            var host = new Engine.Hosting.LiveHost();
+            var timeout = TimeSpan.FromSeconds(60);
+            var state = VenvProbe.Probe(host, venv, timeout);
+            if (!state.Exists || state.Error != null) throw new UsageException($"'{venv}' is not a venv whose python answers ({state.Error ?? "no bin/python"}).");
+            if (!state.FromStamp) Console.WriteLine($"{venv} has no current stamp ({VenvStamp.FileName}); only the python probe is measured.");
+            else Report($"venv from stamp ({state.Packages.Count} distributions)", n, () => VenvProbe.Probe(host, venv, timeout));
+            var moved = Path.Combine(venv, VenvStamp.FileName);
+            var aside = moved + ".bench";
+            if (state.FromStamp) File.Move(moved, aside);
+            try { Report("venv via python importlib.metadata", n, () => VenvProbe.Probe(host, venv, timeout)); }
+            finally { if (state.FromStamp) File.Move(aside, moved); }
             return Program.ExitOk;
         }
 

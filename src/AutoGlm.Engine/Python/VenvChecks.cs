@@ -18,13 +18,15 @@ namespace AutoGlm.Engine.Python
         /// <summary>The lock exists but is not a valid hash lock.</summary>
         public string? LockError { get; set; }
 
-        /// <summary>Runs the venv's own python with a small importlib.metadata script (argv, timeout).</summary>
+        /// <summary>Runs the venv's own python with a small importlib.metadata script (argv, timeout), unless the venv is unchanged since its last sync.</summary>
         public static VenvFacts Collect(ProbeContext ctx)
         {
             var install = ctx.InstallPath.TrimEnd('/');
             var facts = new VenvFacts { Path = install + "/venv" };
             facts.State = VenvProbe.Probe(ctx.Host, facts.Path, ctx.CommandTimeout);
-            facts.Sources.Add(facts.State.Exists ? VenvProbe.PythonPath(ctx.Host, facts.Path) + " -c <importlib.metadata>" : facts.Path);
+            facts.Sources.Add(!facts.State.Exists ? facts.Path
+                : facts.State.FromStamp ? facts.Path + "/" + VenvStamp.FileName + " (the last sync's importlib.metadata answer; the venv is unchanged since)"
+                : VenvProbe.PythonPath(ctx.Host, facts.Path) + " -c <importlib.metadata>");
             var basePath = install + "/" + PythonLock.BaseFileName;
             var read = ctx.Host.ReadFile(basePath);
             if (!read.Ok) return facts;

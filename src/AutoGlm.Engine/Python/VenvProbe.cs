@@ -19,6 +19,8 @@ namespace AutoGlm.Engine.Python
         public string? Marker { get; set; }
         /// <summary>Why the venv could not be read, when it exists but did not answer.</summary>
         public string? Error { get; set; }
+        /// <summary>Read from the stamp of the last sync (nothing changed since), without starting Python.</summary>
+        public bool FromStamp { get; set; }
     }
 
     public static class VenvProbe
@@ -57,6 +59,11 @@ namespace AutoGlm.Engine.Python
             state.Exists = true;
             var marker = host.ReadFile(venv.TrimEnd('/') + "/" + MarkerFile);
             if (marker.Ok) state.Marker = marker.Text!.Trim();
+            if (VenvStamp.TryRead(host, venv, state))
+            {
+                state.FromStamp = true;
+                return state;
+            }
             var result = host.Run(new[] { host.MapPath(PythonPath(host, venv)), "-c", Script }, timeout);
             if (!result.Succeeded)
             {

@@ -89,6 +89,7 @@ namespace AutoGlm.Engine.Python
             var backup = system.MapPath(BackupPath);
             Recover(real, backup, fresh, context);
             CheckWheelhouse(system);
+            VenvState state;
             Directory.CreateDirectory(Path.GetDirectoryName(real)!);
             try
             {
@@ -100,7 +101,7 @@ namespace AutoGlm.Engine.Python
                     if (!result.Succeeded) throw new StepFailedException(PipFailure(result, lockPath!));
                 }
                 Stage?.Invoke("installed");
-                var state = new VenvState { Exists = true };
+                state = new VenvState { Exists = true };
                 var probe = context.Run(new[] { VenvPython(fresh), "-c", VenvProbe.Script });
                 VenvProbe.Read(probe.Stdout, state);
                 var drift = VenvDrift.Compare(_lock.Expected, state.Packages);
@@ -128,6 +129,20 @@ namespace AutoGlm.Engine.Python
                 throw;
             }
             TryDelete(backup, context);
+            WriteStamp(context, state);
+        }
+
+        /// <summary>Lets the next sync or drift check see this venv unchanged without starting Python (VenvStamp).</summary>
+        private void WriteStamp(StepContext context, VenvState state)
+        {
+            try
+            {
+                VenvStamp.Write(context.System, Venv, state);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                context.Output.Warning($"Could not record the venv's stamp ({ex.Message}); later checks ask its python instead.");
+            }
         }
 
         /// <summary>An interrupted earlier run: put a venv that was moved aside back, drop half-built ones.</summary>

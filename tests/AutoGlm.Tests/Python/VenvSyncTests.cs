@@ -78,16 +78,18 @@ namespace AutoGlm.Tests.Python
             Assert.Equal(CheckStatus.Pass, checks["python.venv.drift"].Status);
             Assert.Equal(CheckStatus.Pass, checks["python.torch.cuda"].Status);
 
-            // Idempotent: the second run changes nothing, quickly.
-            var watch = Stopwatch.StartNew();
-            var second = PlanExecutor.Apply(VenvService.SyncPlan(system, Request(wh), NullOutput.Instance), system, Options(), NullOutput.Instance);
+            // Idempotent: the second run changes nothing, and decides so from the stamp without starting Python.
+            Assert.True(File.Exists(Path.Combine(venv, VenvStamp.FileName)));
+            var counting = new CountingSystem(system);
+            var second = PlanExecutor.Apply(VenvService.SyncPlan(counting, Request(wh), NullOutput.Instance), counting, Options(), NullOutput.Instance);
             Assert.Equal("converged", second.Status);
             Assert.Equal(0, second.Changed);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"a no-op sync took {watch.Elapsed}");
+            Assert.Empty(counting.Runs);
 
             // Tamper by hand: another requests and the CPU torch, from the same wheelhouse.
             var tamper = Run("python3.11", "-m", "pip", "--python", python, "install", "--no-index", "--find-links", wh, "--no-deps", "--disable-pip-version-check", "requests==2.31.0", "torch==2.9.1+cpu");
             Assert.True(tamper.code == 0, tamper.output);
+            Assert.False(VenvProbe.Probe(system, "/opt/autoglm/venv", TimeSpan.FromSeconds(30)).FromStamp);
             checks = Checks(root.Path);
             Assert.Equal(CheckStatus.Fail, checks["python.venv.drift"].Status);
             Assert.Contains("requests 2.31.0 (lock 2.32.0)", checks["python.venv.drift"].Observed);
@@ -111,6 +113,62 @@ namespace AutoGlm.Tests.Python
             var file = ((WriteFileStep)plan.Steps.First(s => s.Id == "python.lock")).File.Content;
             var over = ((WriteFileStep)plan.Steps.First(s => s.Id == "python.lock-override")).File.Content;
             return PythonLock.Parse(file, "base", over, "override");
+        }
+    }
+
+    /// <summary>
+    /// The no-op fast path on a real venv (its own class, so it runs beside the others): a deleted package, a
+    /// relinked interpreter and an edited lock are each noticed although the untouched venv is read from its stamp.
+    /// </summary>
+    public class VenvStampTamperTests
+    {
+        [Fact]
+        public void DeletedPackageRelinkedInterpreterAndEditedLockAreNoticed()
+        {
+            using var root = new TempDir();
+            using var tmp = new TempDir();
+            var wh = Wheels.Wheelhouse(tmp.Combine("wheels"));
+            var system = new LiveSystem(root.Path);
+            var venv = root.Combine("opt", "autoglm", "venv");
+            var lockFile = root.Combine("opt", "autoglm", "requirements.lock");
+            var request = VenvSyncTests.Request(wh);
+            Assert.Equal("changed", PlanExecutor.Apply(VenvService.SyncPlan(system, request, NullOutput.Instance), system, VenvSyncTests.Options(), NullOutput.Instance).Status);
+            var site = Directory.GetDirectories(Path.Combine(venv, "lib"), "python3*").Single() + "/site-packages";
+            VenvState Probe() => VenvProbe.Probe(system, "/opt/autoglm/venv", TimeSpan.FromSeconds(30));
+            Assert.True(Probe().FromStamp);
+
+            // The lock edited by hand: the venv is still read from its stamp, and the sync sees the lock changed.
+            var locked = File.ReadAllText(lockFile);
+            File.WriteAllText(lockFile, locked + "# edited\n");
+            var edited = PlanExecutor.Preview(VenvService.SyncPlan(system, VenvSyncTests.Request(wh, lockFile), NullOutput.Instance), system, NullOutput.Instance, TimeSpan.FromSeconds(60));
+            Assert.Equal("change", edited.Steps.Single(s => s.Id == "python.venv").Status);
+            Assert.Contains("the lock changed", edited.Steps.Single(s => s.Id == "python.venv").Detail);
+            File.WriteAllText(lockFile, locked);
+
+            // The interpreter replaced (the venv's python now another file): Python is asked, and the venv still matches.
+            var python = Path.Combine(venv, "bin", "python");
+            var interpreter = new FileInfo(python).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+            var other = tmp.Combine("bin", "python3");
+            Directory.CreateDirectory(Path.GetDirectoryName(other)!);
+            File.CreateSymbolicLink(other, interpreter);
+            File.Delete(python);
+            File.CreateSymbolicLink(python, other);
+            var relinked = Probe();
+            Assert.False(relinked.FromStamp);
+            Assert.True(VenvDrift.Compare(VenvService.ReadLock(lockFile).Expected, relinked.Packages).Clean);
+
+            // A package deleted by hand: Python is asked, and the drift check and the sync both see it missing.
+            Directory.Delete(Path.Combine(site, "filelock"), true);
+            Directory.Delete(Directory.GetDirectories(site, "filelock-*.dist-info").Single(), true);
+            var deleted = Probe();
+            Assert.False(deleted.FromStamp);
+            Assert.False(deleted.Packages.ContainsKey("filelock"));
+            var drift = EnvironmentTester.Run(new TestRequest { Root = root.Path, Profile = "sglang-server", InstallPath = "/opt/autoglm", Categories = new[] { "python" },
+                Ids = new[] { "python.venv.drift" }, CommandTimeout = TimeSpan.FromSeconds(30) }).Results.Single();
+            Assert.Equal(CheckStatus.Fail, drift.Status);
+            Assert.Contains("missing: filelock 3.20.0", drift.Observed);
+            var repair = PlanExecutor.Preview(VenvService.SyncPlan(system, VenvSyncTests.Request(wh, lockFile), NullOutput.Instance), system, NullOutput.Instance, TimeSpan.FromSeconds(60));
+            Assert.Contains("missing: filelock", repair.Steps.Single(s => s.Id == "python.venv").Detail);
         }
     }
 
