@@ -53,10 +53,13 @@ namespace AutoGlm.Engine.Hosting
                 // /proc and /sys files report size 0; read through a capped stream instead of trusting Length.
                 using var stream = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
                 using var reader = new StreamReader(stream);
-                var buffer = new char[MaxFileBytes];
-                int total = 0, n;
-                while (total < buffer.Length && (n = reader.Read(buffer, total, buffer.Length - total)) > 0) total += n;
-                return FileRead.Found(path, new string(buffer, 0, total));
+                // Grow with the content: most files are a few bytes, and a fixed cap-sized buffer cost 8 MB a read.
+                var text = new System.Text.StringBuilder();
+                var chunk = new char[8192];
+                int n;
+                while (text.Length < MaxFileBytes && (n = reader.Read(chunk, 0, Math.Min(chunk.Length, MaxFileBytes - text.Length))) > 0)
+                    text.Append(chunk, 0, n);
+                return FileRead.Found(path, text.ToString());
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
             {
