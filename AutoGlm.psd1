@@ -21,6 +21,7 @@
         'Install-AutoGlmDriver'
         'New-AutoGlmLockFile'
         'Register-AutoGlmService'
+        'Repair-AutoGlmDriver'
         'Resolve-AutoGlmStack'
         'Sync-AutoGlmPythonEnvironment'
         'Test-AutoGlmEnvironment'
