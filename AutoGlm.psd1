@@ -23,6 +23,7 @@
         'Install-AutoGlmDriver'
         'New-AutoGlmLockFile'
         'Register-AutoGlmService'
+        'Repair-AutoGlmDriver'
         'Resolve-AutoGlmStack'
         'Sync-AutoGlmPythonEnvironment'
         'Test-AutoGlmEnvironment'

@@ -49,12 +49,12 @@ namespace AutoGlm.Cli
         public bool WhatIf => _args.Flag("what-if");
 
         /// <summary>Previews or applies the plan and prints the outcome; returns the exit code.</summary>
-        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null)
+        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null, RunHooks? hooks = null)
         {
             var preview = PlanExecutor.Preview(plan, system, Output, CommandTimeout);
             if (_args.Flag("what-if"))
             {
-                Console.Write(Format == "json" ? Engine.Json.Json.Serialize(preview.ToJson()) + "\n" : RenderPreview(preview) + "Nothing was changed (--what-if).\n");
+                Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(preview.ToJson(), hooks)) + "\n" : RenderPreview(preview) + "Nothing was changed (--what-if).\n");
                 return Program.ExitOk;
             }
             Privileges.EnsureAdministrator(system, "autoglm " + _command);
@@ -70,18 +70,31 @@ namespace AutoGlm.Cli
             };
             foreach (var secret in secrets ?? Array.Empty<string>()) options.Secrets.Add(secret);
             var result = PlanExecutor.Apply(plan, system, options, Output);
-            Console.Write(Format == "json" ? Engine.Json.Json.Serialize(result.ToJson()) + "\n" : RenderResult(result));
+            int exit;
             switch (result.Status)
             {
                 case "converged":
                 case "changed":
-                    return Program.ExitOk;
+                    exit = Program.ExitOk;
+                    break;
                 case "reboot-required":
                 case "reboot-scheduled":
-                    return ExitRebootRequired;
+                    exit = ExitRebootRequired;
+                    break;
                 default:
-                    return Program.ExitFailed;
+                    exit = Program.ExitFailed;
+                    break;
             }
+            if (hooks?.Applied != null) exit = hooks.Applied(result, exit);
+            Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(result.ToJson(), hooks)) + "\n" : RenderResult(result));
+            if (Format != "json" && hooks?.Text.Length > 0) Console.Write(hooks.Text.ToString());
+            return exit;
+        }
+
+        private static IDictionary<string, object?> Merge(IDictionary<string, object?> json, RunHooks? hooks)
+        {
+            foreach (var kv in hooks?.Json ?? new Dictionary<string, object?>()) json[kv.Key] = kv.Value;
+            return json;
         }
 
         private bool Confirm(PlanPreview preview)
@@ -147,5 +160,14 @@ namespace AutoGlm.Cli
             sb.AppendLine(r.Message);
             return sb.ToString();
         }
+    }
+
+    /// <summary>What a command adds around the plan: JSON fields beside it, and a step after applying (a re-check) that may change the exit code and add text.</summary>
+    public sealed class RunHooks
+    {
+        public IDictionary<string, object?> Json { get; } = new Dictionary<string, object?>();
+        public StringBuilder Text { get; } = new StringBuilder();
+        /// <summary>Gets the result and the exit code the runner chose; returns the exit code.</summary>
+        public Func<ApplyResult, int, int>? Applied { get; set; }
     }
 }

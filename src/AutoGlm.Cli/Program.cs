@@ -28,6 +28,7 @@ Usage:
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
   autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
   autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)
+  autoglm repair-driver [options]    diagnose and fix the GPU driver after upgrades (Repair-AutoGlmDriver)
   autoglm repo migrate --path DIR    move a checkout to its new remote URL (Update-AutoGlmRepository)
   autoglm service register|unregister|status  the model server as a systemd service (Register-AutoGlmService)
   autoglm bench [options]            in-process timings of matrix load and resolve (docs/perf.md)
@@ -81,6 +82,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
                 case "install-driver":
                 case "install-cuda":
                     return InstallDriverCommand.Run(rest, argv[0]);
+                case "repair-driver":
+                    return RepairCommand.Run(rest);
                 case "repo":
                     return RepoCommand.Run(rest);
                 case "venv":

@@ -46,6 +46,9 @@ namespace AutoGlm
         /// <summary>Builds the plan. Throw <see cref="AutoGlmException"/> for bad input: nothing has changed yet.</summary>
         protected abstract ChangePlan BuildPlan(ISystemHost system, IEngineOutput output);
 
+        /// <summary>Runs after the result is written, before a failure becomes an error (a re-check after a repair).</summary>
+        protected virtual void Applied(ApplyResult result, ISystemHost system, IEngineOutput output) { }
+
         /// <summary>Values to mask in everything the run logs or reports (API keys, tokens).</summary>
         protected virtual IEnumerable<string> Secrets => Array.Empty<string>();
 
@@ -107,6 +110,7 @@ namespace AutoGlm
                 foreach (var secret in Secrets) options.Secrets.Add(secret);
                 var result = PlanExecutor.Apply(plan, system, options, output);
                 WriteObject(result);
+                Applied(result, system, output);
                 if (result.Status == "failed" || result.Status == "rolled-back")
                     ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(result.Message), "PlanStepFailed", ErrorCategory.InvalidResult, result.FailedStep));
             }

@@ -299,13 +299,8 @@ namespace AutoGlm.Engine.Install
             steps.Add(new AptInstallStep("kernel.headers", $"Install DKMS and the kernel headers for {(kernels.Count > 0 ? string.Join(" and ", kernels.Distinct()) : "the running kernel")} (running and newest installed), so the module builds now and after the next boot.",
                 apt, headerPackages));
 
-            steps.Add(new FileThenRunStep("nouveau.blacklist", "Keep nouveau off the GPU and rebuild the initramfs without it.",
-                new PlannedFile("/etc/modprobe.d/autoglm-blacklist-nouveau.conf", "# Written by AutoGlm: nouveau must not claim the NVIDIA GPU.\nblacklist nouveau\noptions nouveau modeset=0\n", 0x1A4),
-                new[] { (IReadOnlyList<string>)new[] { "update-initramfs", "-u" } }));
-            steps.Add(new WriteFileStep("driver.unattended-upgrades", "Keep unattended-upgrades away from the NVIDIA driver and CUDA packages.",
-                new PlannedFile("/etc/apt/apt.conf.d/51autoglm-nvidia",
-                    "// Written by AutoGlm: the NVIDIA driver and CUDA are pinned; upgrade them with Install-AutoGlmDriver.\n" +
-                    "Unattended-Upgrade::Package-Blacklist {\n    \"nvidia-\";\n    \"libnvidia-\";\n    \"cuda-\";\n};\n", 0x1A4)));
+            steps.Add(NouveauBlacklistStep("debian"));
+            steps.Add(UnattendedUpgradesStep());
             var mok = SecureBootStep(c, system);
             if (mok != null) steps.Add(mok);
             steps.Add(new AptInstallStep("driver.install", $"Install the NVIDIA {c.Flavor} driver {version} (R{c.Branch}).", apt, held));
@@ -319,6 +314,24 @@ namespace AutoGlm.Engine.Install
 
         public const string PinRecordPath = "/var/lib/autoglm/pins/driver";
 
+        /// <summary>The nouveau blacklist and the initramfs rebuild that makes it stick (also used by the driver repair).</summary>
+        internal static PlanStep NouveauBlacklistStep(string family) =>
+            new FileThenRunStep("nouveau.blacklist", "Keep nouveau off the GPU and rebuild the initramfs without it.",
+                new PlannedFile("/etc/modprobe.d/autoglm-blacklist-nouveau.conf", "# Written by AutoGlm: nouveau must not claim the NVIDIA GPU.\nblacklist nouveau\noptions nouveau modeset=0\n", 0x1A4),
+                new[] { family == "rhel" ? (IReadOnlyList<string>)new[] { "dracut", "-f" } : new[] { "update-initramfs", "-u" } });
+
+        /// <summary>unattended-upgrades leaves the NVIDIA driver and CUDA packages alone (also a repair prevention step).</summary>
+        internal static PlanStep UnattendedUpgradesStep() =>
+            new WriteFileStep("driver.unattended-upgrades", "Keep unattended-upgrades away from the NVIDIA driver and CUDA packages.",
+                new PlannedFile("/etc/apt/apt.conf.d/51autoglm-nvidia",
+                    "// Written by AutoGlm: the NVIDIA driver and CUDA are pinned; upgrade them with Install-AutoGlmDriver.\n" +
+                    "Unattended-Upgrade::Package-Blacklist {\n    \"nvidia-\";\n    \"libnvidia-\";\n    \"cuda-\";\n};\n", 0x1A4));
+
+        /// <summary>The DKMS signing key's MOK enrolment step for a distribution (Ubuntu: shim-signed's key; others: DKMS's own).</summary>
+        internal static MokStep MokStepFor(string? distro) => distro == "ubuntu"
+            ? new MokStep("/var/lib/shim-signed/mok/MOK.priv", "/var/lib/shim-signed/mok/MOK.der")
+            : new MokStep("/var/lib/dkms/mok.key", "/var/lib/dkms/mok.pub");
+
         private static string? RecordedVersion(string text, string package)
         {
             foreach (var line in text.Split('\n'))
@@ -330,7 +343,7 @@ namespace AutoGlm.Engine.Install
         }
 
         /// <summary>The running kernel and the newest installed one (the next boot), newest last.</summary>
-        private static List<string> Kernels(ISystemHost system)
+        internal static List<string> Kernels(ISystemHost system)
         {
             var list = new List<string>();
             var running = system.ReadFile("/proc/sys/kernel/osrelease");
@@ -369,9 +382,7 @@ namespace AutoGlm.Engine.Install
             bool enabled = state.Ok && state.Text!.Length >= 5 && state.Text[4] == '\u0001';
             if (!enabled) return null;
             // Ubuntu's DKMS signs with shim-signed's MOK; Debian's with its own key pair.
-            return c.Os.Distro == "ubuntu"
-                ? new MokStep("/var/lib/shim-signed/mok/MOK.priv", "/var/lib/shim-signed/mok/MOK.der")
-                : new MokStep("/var/lib/dkms/mok.key", "/var/lib/dkms/mok.pub");
+            return MokStepFor(c.Os.Distro);
         }
 
         private static PlanStep CudaProfileStep(string mm) =>
@@ -416,9 +427,7 @@ namespace AutoGlm.Engine.Install
             var kernel = Kernels(system).FirstOrDefault() ?? "$(uname -r)";
             steps.Add(RpmStep("kernel.headers", $"Install DKMS prerequisites: kernel-devel and kernel-headers for {kernel}.",
                 new[] { "kernel-devel-" + kernel, "kernel-headers-" + kernel }, new[] { "dnf", "install", "-y", "kernel-devel-" + kernel, "kernel-headers-" + kernel }));
-            steps.Add(new FileThenRunStep("nouveau.blacklist", "Keep nouveau off the GPU and rebuild the initramfs without it.",
-                new PlannedFile("/etc/modprobe.d/autoglm-blacklist-nouveau.conf", "# Written by AutoGlm: nouveau must not claim the NVIDIA GPU.\nblacklist nouveau\noptions nouveau modeset=0\n", 0x1A4),
-                new[] { (IReadOnlyList<string>)new[] { "dracut", "-f" } }));
+            steps.Add(NouveauBlacklistStep("rhel"));
             bool streams = packaging.Pin == "dnf-module" && !(c.Os.Version.StartsWith("10", StringComparison.Ordinal));
             string version = request.Version ?? $"R{c.Branch}";
             if (streams)

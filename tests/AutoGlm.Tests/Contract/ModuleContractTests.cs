@@ -134,8 +134,7 @@ namespace AutoGlm.Tests.Contract
         [Fact]
         public void TheModuleHasExactlyTheseCmdlets()
         {
-            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmGpu", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver",
-                    "New-AutoGlmLockFile", "Register-AutoGlmService", "Resolve-AutoGlmStack", "Sync-AutoGlmPythonEnvironment", "Test-AutoGlmEnvironment", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
+            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmGpu", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver", "New-AutoGlmLockFile", "Register-AutoGlmService", "Repair-AutoGlmDriver", "Resolve-AutoGlmStack", "Sync-AutoGlmPythonEnvironment", "Test-AutoGlmEnvironment", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
                 _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
         }
 

@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using AutoGlm.Engine.Hosting;
+using AutoGlm.Engine.Repair;
+
+namespace AutoGlm.Cli
+{
+    /// <summary>`autoglm repair-driver` (Repair-AutoGlmDriver): diagnose with the checks, plan the fixes, apply, re-check.</summary>
+    public static class RepairCommand
+    {
+        public const string Help =
+@"autoglm repair-driver - diagnose and fix the GPU driver after OS, kernel and driver upgrades (Repair-AutoGlmDriver)
+
+Usage:
+  autoglm repair-driver [--what-if] [--format json] [--root DIR] [--force] [--reboot] [--resume]
+                        [--collect-bundle PATH] [--profile NAME] [--prevent] [--check ID]...
+
+It runs the same checks as 'autoglm test', names the cause (driver/library mismatch, no module for
+the kernel, driver moved past its pin, nouveau, Secure Boot rejecting the module, CUDA out of step,
+Windows Update), prints the diagnosis and the plan, applies it, and checks again.
+
+Options:
+  --profile NAME          deployment profile from the matrix (default: the matrix's defaultProfile)
+  --check ID              repair only what these failing checks show (repeatable)
+  --prevent               add prevention steps: a kernel post-install hook that builds the nvidia
+                          module, kernel meta-packages held, NVIDIA excluded from unattended-upgrades
+  --collect-bundle PATH   write a redacted support bundle (.tar.gz or .zip)
+  --installer PATH        Windows: the pinned driver's installer
+  --matrix FILE           site matrix file merged over the shipped matrix (repeatable)
+" + PlanRunner.OptionsHelp + @"
+
+Exit codes: 0 repaired (or nothing to repair), 1 a cause it cannot fix (a bundle is written) or a
+step failed, 2 the command could not run, 3 a reboot is needed: reboot, then run again with --resume.";
+
+        public static int Run(IReadOnlyList<string> argv)
+        {
+            var args = Args.Parse(argv, "repair-driver",
+                PlanRunner.ValueOptions.Concat(new[] { "profile", "matrix", "check", "collect-bundle", "installer" }),
+                PlanRunner.FlagOptions.Concat(new[] { "prevent" }));
+            if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
+            var runner = new PlanRunner(args, "repair-driver");
+            var request = new RepairRequest
+            {
+                Profile = args.One("profile"),
+                MatrixPaths = args.All("matrix").ToList(),
+                CheckIds = args.All("check").ToList(),
+                Prevent = args.Flag("prevent"),
+                InstallerPath = args.One("installer"),
+                CommandTimeout = TimeSpan.FromSeconds(Math.Min(runner.CommandTimeout.TotalSeconds, 60)),
+            };
+            var bundle = args.One("collect-bundle");
+            var system = runner.CreateSystem();
+            var diagnosis = RepairDiagnoser.Diagnose(request, system, runner.Output);
+            bool json = runner.Format == "json";
+            if (bundle != null && !runner.WhatIf) diagnosis.BundlePath = SupportBundle.Write(bundle, diagnosis, system, request.CommandTimeout);
+            if (!json) Console.Write(Render(diagnosis));
+
+            if (!diagnosis.AnyFixable && !request.Prevent)
+            {
+                int exit = Program.ExitOk;
+                string message;
+                if (diagnosis.Healthy) message = "Nothing to repair.";
+                else
+                {
+                    if (diagnosis.BundlePath == null && !runner.WhatIf)
+                        diagnosis.BundlePath = SupportBundle.Write(DefaultBundlePath(), diagnosis, system, request.CommandTimeout);
+                    message = "Cannot repair this automatically: " + string.Join("; ", diagnosis.Unfixable.Select(s => s.Title)) + ". Nothing was changed."
+                        + (diagnosis.BundlePath != null ? $" Support bundle: {diagnosis.BundlePath}" : "");
+                    exit = Program.ExitFailed;
+                }
+                Console.Write(json
+                    ? Engine.Json.Json.Serialize(new Dictionary<string, object?> { ["status"] = diagnosis.Healthy ? "nothing-to-repair" : "cannot-repair", ["message"] = message, ["diagnosis"] = diagnosis.ToJson() }) + "\n"
+                    : message + "\n");
+                return exit;
+            }
+
+            var plan = RepairPlanner.Plan(diagnosis, request, system);
+            var hooks = new RunHooks();
+            hooks.Json["diagnosis"] = diagnosis.ToJson();
+            hooks.Applied = (result, exit) =>
+            {
+                if (!result.Succeeded) return exit;
+                // Verify with the same checks the diagnosis ran.
+                var after = RepairDiagnoser.Diagnose(request, system, runner.Output);
+                after.Phase = "after";
+                if (!after.Healthy && after.BundlePath == null)
+                    after.BundlePath = diagnosis.BundlePath ?? SupportBundle.Write(DefaultBundlePath(), after, system, request.CommandTimeout);
+                hooks.Json["after"] = after.ToJson();
+                hooks.Text.Append(after.Healthy ? "Verified: the driver checks pass.\n" : "After the repair: " + after.Summary + (after.BundlePath != null ? $"\nSupport bundle: {after.BundlePath}" : "") + "\n");
+                return after.Healthy ? exit : Program.ExitFailed;
+            };
+            return runner.Execute(plan, system, argv, hooks: hooks);
+        }
+
+        private static string DefaultBundlePath() =>
+            Path.Combine(Path.GetTempPath(), $"autoglm-repair-{DateTime.UtcNow:yyyyMMdd-HHmmss}.tar.gz");
+
+        public static string Render(RepairDiagnosis d)
+        {
+            var sb = new StringBuilder();
+            sb.AppendLine($"Diagnosis ({d.Profile}, {d.Host}): {d.Summary}");
+            foreach (var s in d.Signatures)
+            {
+                sb.AppendLine($"  {s.Id}: {s.Title}{(s.Fixable ? "" : " [not fixed automatically]")}{(s.RebootRequired ? " [reboot required]" : "")}");
+                sb.AppendLine("      " + s.Explanation);
+                foreach (var e in s.Evidence) sb.AppendLine("      evidence: " + e);
+                foreach (var c in s.Checks) sb.AppendLine($"      check {c.Id}: {c.Status.ToString().ToLowerInvariant()} - {c.Message.Split('\n')[0]}");
+                if (s.Proposal != null) foreach (var line in s.Proposal.Split('\n')) sb.AppendLine("      proposal: " + line);
+            }
+            if (d.BundlePath != null) sb.AppendLine("Support bundle: " + d.BundlePath);
+            return sb.ToString();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using AutoGlm.Engine;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Repair;
+
+namespace AutoGlm.Commands
+{
+    /// <summary>Diagnoses a GPU host after OS, kernel and driver upgrades, and repairs what it recognises.</summary>
+    [Cmdlet(VerbsDiagnostic.Repair, "AutoGlmDriver", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(RepairDiagnosis), typeof(ApplyResult))]
+    public sealed class RepairAutoGlmDriverCommand : PlanCmdlet
+    {
+        private readonly List<string> _checkIds = new List<string>();
+        private RepairDiagnosis? _diagnosis;
+        private RepairRequest? _request;
+
+        /// <summary>Gets or sets the deployment profile whose checks diagnose the host.</summary>
+        [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(ProfileCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Profile { get; set; }
+
+        /// <summary>Gets or sets the failing checks to repair (Test-AutoGlmEnvironment's results bind by their Id).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ArgumentCompleter(typeof(CheckIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? CheckId { get; set; }
+
+        /// <summary>Gets or sets whether to add the prevention steps.</summary>
+        [Parameter]
+        public SwitchParameter Prevent { get; set; }
+
+        /// <summary>Gets or sets where to write a redacted support bundle (.tar.gz or .zip).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CollectBundle { get; set; }
+
+        /// <summary>Gets or sets the Windows driver installer for reinstalling the pinned version.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? InstallerPath { get; set; }
+
+        /// <summary>Gets or sets site matrix files merged over the shipped matrix.</summary>
+        [Parameter]
+        public string[]? MatrixPath { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (CheckId != null) _checkIds.AddRange(CheckId);
+        }
+
+        protected override void EndProcessing()
+        {
+            var output = new CmdletOutput(this);
+            try
+            {
+                _request = new RepairRequest
+                {
+                    Profile = Profile,
+                    CheckIds = _checkIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+                    Prevent = Prevent,
+                    InstallerPath = InstallerPath == null ? null : GetUnresolvedProviderPathFromPSPath(InstallerPath),
+                    MatrixPaths = MatrixPath == null ? null : Array.ConvertAll(MatrixPath, GetUnresolvedProviderPathFromPSPath),
+                    CommandTimeout = TimeSpan.FromSeconds(Math.Min(TimeoutSec, 60)),
+                };
+                var system = new LiveSystem(ResolvedRoot);
+                _diagnosis = RepairDiagnoser.Diagnose(_request, system, output);
+                bool whatIf = IsWhatIf();
+                if (CollectBundle != null && !whatIf)
+                    _diagnosis.BundlePath = SupportBundle.Write(GetUnresolvedProviderPathFromPSPath(CollectBundle), _diagnosis, system, _request.CommandTimeout);
+                if (!_diagnosis.AnyFixable && !Prevent)
+                {
+                    if (!_diagnosis.Healthy && _diagnosis.BundlePath == null && !whatIf)
+                        _diagnosis.BundlePath = SupportBundle.Write(Path.Combine(Path.GetTempPath(), $"autoglm-repair-{DateTime.UtcNow:yyyyMMdd-HHmmss}.tar.gz"), _diagnosis, system, _request.CommandTimeout);
+                    WriteObject(_diagnosis);
+                    if (_diagnosis.Healthy)
+                    {
+                        WriteVerbose("Nothing to repair.");
+                        return;
+                    }
+                    throw new AutoGlmException("RepairNotPossible", ErrorKind.InvalidOperation,
+                        "Cannot repair this automatically: " + string.Join("; ", _diagnosis.Unfixable.Select(s => s.Title + " (" + s.Explanation + (s.Proposal != null ? " Proposal: " + s.Proposal.Replace("\n", " ") : "") + ")"))
+                        + " Nothing was changed." + (_diagnosis.BundlePath != null ? " Support bundle: " + _diagnosis.BundlePath : ""), _diagnosis.SignatureList);
+                }
+                WriteObject(_diagnosis);
+            }
+            catch (AutoGlmException ex)
+            {
+                ThrowTerminatingError(Errors.ToRecord(ex));
+            }
+            base.EndProcessing();
+        }
+
+        protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
+            RepairPlanner.Plan(_diagnosis!, _request!, system);
+
+        protected override void Applied(ApplyResult result, ISystemHost system, IEngineOutput output)
+        {
+            if (!result.Succeeded) return;
+            var after = RepairDiagnoser.Diagnose(_request!, system, output);
+            after.Phase = "after";
+            if (!after.Healthy)
+            {
+                after.BundlePath = _diagnosis!.BundlePath
+                    ?? SupportBundle.Write(Path.Combine(Path.GetTempPath(), $"autoglm-repair-{DateTime.UtcNow:yyyyMMdd-HHmmss}.tar.gz"), after, system, _request!.CommandTimeout);
+            }
+            WriteObject(after);
+            if (!after.Healthy)
+                WriteError(Errors.ToRecord(new AutoGlmException("RepairIncomplete", ErrorKind.InvalidData,
+                    $"After the repair the checks still show: {after.Summary} Support bundle: {after.BundlePath}", after.SignatureList)));
+        }
+    }
+}
