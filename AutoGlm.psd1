@@ -19,6 +19,7 @@
         'Get-AutoGlmService'
         'Install-AutoGlmCuda'
         'Install-AutoGlmDriver'
+        'Install-AutoGlmHost'
         'New-AutoGlmLockFile'
         'Register-AutoGlmService'
         'Resolve-AutoGlmStack'

@@ -49,7 +49,9 @@ namespace AutoGlm.Cli
         public bool WhatIf => _args.Flag("what-if");
 
         /// <summary>Previews or applies the plan and prints the outcome; returns the exit code.</summary>
-        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null)
+        /// <param name="report">Renders a finished run (text, JSON) instead of the plain result; <paramref name="applyOutput"/> wraps the output for the apply.</param>
+        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null,
+            Func<ApplyResult, (string Text, object Json)>? report = null, Func<Engine.IEngineOutput, Engine.IEngineOutput>? applyOutput = null)
         {
             var preview = PlanExecutor.Preview(plan, system, Output, CommandTimeout);
             if (_args.Flag("what-if"))
@@ -69,8 +71,13 @@ namespace AutoGlm.Cli
                 Continuation = Continuation(argv),
             };
             foreach (var secret in secrets ?? Array.Empty<string>()) options.Secrets.Add(secret);
-            var result = PlanExecutor.Apply(plan, system, options, Output);
-            Console.Write(Format == "json" ? Engine.Json.Json.Serialize(result.ToJson()) + "\n" : RenderResult(result));
+            var result = PlanExecutor.Apply(plan, system, options, applyOutput?.Invoke(Output) ?? Output);
+            if (report != null)
+            {
+                var (text, json) = report(result);
+                Console.Write(Format == "json" ? Engine.Json.Json.Serialize(json) + "\n" : text);
+            }
+            else Console.Write(Format == "json" ? Engine.Json.Json.Serialize(result.ToJson()) + "\n" : RenderResult(result));
             switch (result.Status)
             {
                 case "converged":

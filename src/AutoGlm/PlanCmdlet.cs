@@ -46,6 +46,12 @@ namespace AutoGlm
         /// <summary>Builds the plan. Throw <see cref="AutoGlmException"/> for bad input: nothing has changed yet.</summary>
         protected abstract ChangePlan BuildPlan(ISystemHost system, IEngineOutput output);
 
+        /// <summary>What the cmdlet writes for a finished run; the <see cref="ApplyResult"/> unless a cmdlet summarizes it.</summary>
+        protected virtual object Report(ApplyResult result) => result;
+
+        /// <summary>The engine's output for the apply (a cmdlet may report progress per phase instead of per step).</summary>
+        protected virtual IEngineOutput ApplyOutput(IEngineOutput output) => output;
+
         /// <summary>Values to mask in everything the run logs or reports (API keys, tokens).</summary>
         protected virtual IEnumerable<string> Secrets => Array.Empty<string>();
 
@@ -105,8 +111,8 @@ namespace AutoGlm
                     Continuation = Continuation(),
                 };
                 foreach (var secret in Secrets) options.Secrets.Add(secret);
-                var result = PlanExecutor.Apply(plan, system, options, output);
-                WriteObject(result);
+                var result = PlanExecutor.Apply(plan, system, options, ApplyOutput(output));
+                WriteObject(Report(result));
                 if (result.Status == "failed" || result.Status == "rolled-back")
                     ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(result.Message), "PlanStepFailed", ErrorCategory.InvalidResult, result.FailedStep));
             }

@@ -140,6 +140,31 @@ namespace AutoGlm.Engine.Deploy
             if (r.ModelUrl != null) ValidateModelUrl(r.ModelUrl);
             var manifest = r.ModelManifest == null ? null : ModelManifest.Load(r.ModelManifest);
 
+            // ---- the weights: what is missing without a mirror stops here, before the host is even probed
+            var model = profile.Models?.FirstOrDefault()?.Id;
+            PlanStep? modelPhase = null;
+            var modelNeedsHuman = new List<string>();
+            if (modelPath != null)
+            {
+                if (manifest != null)
+                {
+                    var missing = manifest.Files.Where(f => { var i = new FileInfo(system.MapPath(modelPath + "/" + f.Path)); return !i.Exists || i.Length != f.Size; }).ToList();
+                    if (missing.Count > 0 && r.ModelUrl == null)
+                        throw new AutoGlmException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
+                            $"{missing.Count} of the {manifest.Files.Count} model files are missing or incomplete in {modelPath} ({string.Join(", ", missing.Take(3).Select(f => f.Path))}{(missing.Count > 3 ? ", …" : "")}): " +
+                            ModelInstructions.Text(manifest.Model ?? model, modelPath) + " Nothing was changed.", modelPath);
+                    modelPhase = new ModelWeightsStep(modelPath, manifest, r.ModelUrl);
+                }
+                else
+                {
+                    if (!File.Exists(system.MapPath(modelPath + "/config.json")))
+                        throw new AutoGlmException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
+                            $"{modelPath} holds no model (no config.json): " + ModelInstructions.Text(model, modelPath) + " Nothing was changed.", modelPath);
+                    modelPhase = new ModelPresentStep(modelPath);
+                    modelNeedsHuman.Add($"model: {modelPath} has no manifest (-ModelManifest), so its files' completeness is not verified; a manifest of sizes and sha256 lets every run check it.");
+                }
+            }
+
             // ---- preflight
             output.Progress(Activity, "preflight: checking the host", 0);
             var run = EnvironmentTester.Evaluate(system, matrix, profile,
@@ -151,7 +176,7 @@ namespace AutoGlm.Engine.Deploy
             var preflightSeconds = clock.Elapsed.TotalSeconds;
             var notes = new List<string>();
             var alreadyRight = new List<string>();
-            var needsHuman = new List<string>();
+            var needsHuman = new List<string>(modelNeedsHuman);
             notes.Add("Preflight: " + string.Join(", ", results.GroupBy(c => c.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}")) + "; no failure stops the install.");
             foreach (var fail in results.Where(c => c.Status == CheckStatus.Fail && FixingPhase(c) == null))
                 needsHuman.Add($"{fail.Id}: {fail.Message}" + (fail.Remediation.Length > 0 ? " Fix: " + fail.Remediation.Replace("\n", "; ") : ""));
@@ -236,28 +261,8 @@ namespace AutoGlm.Engine.Deploy
             repoSteps.Add(new EditableInstallStep(venv, checkout, source));
             Phase("repository", repoSteps);
 
-            // ---- model weights
-            var model = profile.Models?.FirstOrDefault()?.Id;
-            if (modelPath != null)
-            {
-                if (manifest != null)
-                {
-                    var missing = manifest.Files.Where(f => { var i = new FileInfo(system.MapPath(modelPath + "/" + f.Path)); return !i.Exists || i.Length != f.Size; }).ToList();
-                    if (missing.Count > 0 && r.ModelUrl == null)
-                        throw new AutoGlmException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
-                            $"{missing.Count} of the {manifest.Files.Count} model files are missing or incomplete in {modelPath} ({string.Join(", ", missing.Take(3).Select(f => f.Path))}{(missing.Count > 3 ? ", …" : "")}): " +
-                            ModelInstructions.Text(manifest.Model ?? model, modelPath) + " Nothing was changed.", modelPath);
-                    Phase("model", new PlanStep[] { new ModelWeightsStep(modelPath, manifest, r.ModelUrl) });
-                }
-                else
-                {
-                    if (!File.Exists(system.MapPath(modelPath + "/config.json")))
-                        throw new AutoGlmException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
-                            $"{modelPath} holds no model (no config.json): " + ModelInstructions.Text(model, modelPath) + " Nothing was changed.", modelPath);
-                    Phase("model", new PlanStep[] { new ModelPresentStep(modelPath) });
-                    needsHuman.Add($"model: {modelPath} has no manifest (-ModelManifest), so its files' completeness is not verified; a manifest of sizes and sha256 lets every run check it.");
-                }
-            }
+            // ---- model weights (checked when planned; the phase was decided before the preflight)
+            if (modelPhase != null) Phase("model", new[] { modelPhase });
             else if (server) notes.Add($"model: no -ModelPath: the server downloads {model} (about 20 GB) into its cache on first start; the health check waits up to {r.HealthTimeout.TotalSeconds:0} s for it.");
 
             // ---- service (server profiles) and the application's configuration
