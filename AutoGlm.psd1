@@ -21,6 +21,7 @@
         'Get-AutoGlmService'
         'Install-AutoGlmCuda'
         'Install-AutoGlmDriver'
+        'Install-AutoGlmHost'
         'New-AutoGlmLockFile'
         'Register-AutoGlmService'
         'Repair-AutoGlmDriver'

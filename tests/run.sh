@@ -32,10 +32,22 @@ if [ -f tests/schema/package.json ]; then
   node tests/schema/check.mjs . || schema_rc=$?
 fi
 
+ansible_rc=0
+echo "== Ansible example (syntax check)"
+if ! command -v ansible-playbook >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible-core >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible-core >/dev/null 2>&1; } || true
+fi
+if command -v ansible-playbook >/dev/null; then
+  ansible-playbook --syntax-check -i examples/ansible/inventory.ini examples/ansible/install-autoglm.yml || ansible_rc=$?
+else
+  echo "skipped: ansible-playbook is not installed and ansible-core could not be installed from Debian's packages"
+fi
+
 # One closing line any reader can count: totals over the xunit summary lines.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 echo "xunit: ${passed} passed, ${failed} failed"
-if [ "$xunit_rc" -ne 0 ] || [ "$syntax_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$passed" -eq 0 ]; then
+if [ "$xunit_rc" -ne 0 ] || [ "$syntax_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi

@@ -49,7 +49,10 @@ namespace AutoGlm.Cli
         public bool WhatIf => _args.Flag("what-if");
 
         /// <summary>Previews or applies the plan and prints the outcome; returns the exit code.</summary>
-        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null, RunHooks? hooks = null)
+        /// <param name="hooks">Adds JSON fields and text to the outcome and may change the exit code (a repair's re-check).</param>
+        /// <param name="report">Renders a finished run (text, JSON) instead of the plain result; <paramref name="applyOutput"/> wraps the output for the apply.</param>
+        public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null, RunHooks? hooks = null,
+            Func<ApplyResult, (string Text, object Json)>? report = null, Func<Engine.IEngineOutput, Engine.IEngineOutput>? applyOutput = null)
         {
             var preview = PlanExecutor.Preview(plan, system, Output, CommandTimeout);
             if (_args.Flag("what-if"))
@@ -69,7 +72,7 @@ namespace AutoGlm.Cli
                 Continuation = Continuation(argv),
             };
             foreach (var secret in secrets ?? Array.Empty<string>()) options.Secrets.Add(secret);
-            var result = PlanExecutor.Apply(plan, system, options, Output);
+            var result = PlanExecutor.Apply(plan, system, options, applyOutput?.Invoke(Output) ?? Output);
             int exit;
             switch (result.Status)
             {
@@ -86,7 +89,12 @@ namespace AutoGlm.Cli
                     break;
             }
             if (hooks?.Applied != null) exit = hooks.Applied(result, exit);
-            Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(result.ToJson(), hooks)) + "\n" : RenderResult(result));
+            if (report != null)
+            {
+                var (text, json) = report(result);
+                Console.Write(Format == "json" ? Engine.Json.Json.Serialize(json) + "\n" : text);
+            }
+            else Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(result.ToJson(), hooks)) + "\n" : RenderResult(result));
             if (Format != "json" && hooks?.Text.Length > 0) Console.Write(hooks.Text.ToString());
             return exit;
         }

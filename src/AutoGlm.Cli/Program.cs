@@ -26,6 +26,7 @@ Usage:
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
   autoglm venv lock|sync|check       hash-locked Python venv: lock, atomic sync, drift (Sync-AutoGlmPythonEnvironment)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
+  autoglm install --profile NAME     fresh server to a serving, verified deployment (Install-AutoGlmHost)
   autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
   autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)
   autoglm repair-driver [options]    diagnose and fix the GPU driver after upgrades (Repair-AutoGlmDriver)
@@ -79,6 +80,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
                     return ResolveCommand.Run(rest);
                 case "matrix":
                     return MatrixCommand.Run(rest);
+                case "install":
+                    return InstallCommand.Run(rest);
                 case "install-driver":
                 case "install-cuda":
                     return InstallDriverCommand.Run(rest, argv[0]);

@@ -49,6 +49,12 @@ namespace AutoGlm
         /// <summary>Runs after the result is written, before a failure becomes an error (a re-check after a repair).</summary>
         protected virtual void Applied(ApplyResult result, ISystemHost system, IEngineOutput output) { }
 
+        /// <summary>What the cmdlet writes for a finished run; the <see cref="ApplyResult"/> unless a cmdlet summarizes it.</summary>
+        protected virtual object Report(ApplyResult result) => result;
+
+        /// <summary>The engine's output for the apply (a cmdlet may report progress per phase instead of per step).</summary>
+        protected virtual IEngineOutput ApplyOutput(IEngineOutput output) => output;
+
         /// <summary>Values to mask in everything the run logs or reports (API keys, tokens).</summary>
         protected virtual IEnumerable<string> Secrets => Array.Empty<string>();
 
@@ -108,8 +114,8 @@ namespace AutoGlm
                     Continuation = Continuation(),
                 };
                 foreach (var secret in Secrets) options.Secrets.Add(secret);
-                var result = PlanExecutor.Apply(plan, system, options, output);
-                WriteObject(result);
+                var result = PlanExecutor.Apply(plan, system, options, ApplyOutput(output));
+                WriteObject(Report(result));
                 Applied(result, system, output);
                 if (result.Status == "failed" || result.Status == "rolled-back")
                     ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(result.Message), "PlanStepFailed", ErrorCategory.InvalidResult, result.FailedStep));

@@ -192,7 +192,7 @@ namespace AutoGlm.Engine.Git
             catch (AutoGlmException) { return null; }
         }
 
-        private static bool IsSafeRef(string r) =>
+        internal static bool IsSafeRef(string r) =>
             Regex.IsMatch(r, @"^[A-Za-z0-9_][A-Za-z0-9._/+-]*$") && !r.Contains("..") && !r.EndsWith(".lock", StringComparison.Ordinal) && r.Length <= 200;
     }
 

@@ -28,13 +28,16 @@ namespace AutoGlm.Engine.Python
         public const string MarkerFile = ".autoglm-lock.sha256";
 
         // Reads metadata only: torch is never imported (that takes seconds and may need a GPU); its build's CUDA
-        // version is read from torch/version.py, which the torch build writes.
+        // version is read from torch/version.py, which the torch build writes. Editable installs (the project's
+        // own checkout, pip install -e by Install-AutoGlmHost) are not part of the lock and not drift.
         public const string Script =
             "import sys, os, re, json\n" +
             "from importlib import metadata\n" +
             "import importlib.util as u\n" +
             "pk = {}\n" +
             "for d in metadata.distributions():\n" +
+            "    t = d.read_text('direct_url.json')\n" +
+            "    if t and json.loads(t).get('dir_info', {}).get('editable'): continue\n" +
             "    n = d.metadata['Name']\n" +
             "    if n: pk[re.sub(r'[-_.]+', '-', n).lower()] = d.version\n" +
             "cuda = None\n" +

@@ -41,7 +41,7 @@ namespace AutoGlm.Engine.Services
                 throw new AutoGlmException("ServiceTimeoutInvalid", ErrorKind.InvalidArgument, "The health-check timeout must be more than 0 seconds.", request.HealthTimeout);
 
             var interpreter = venv + "/bin/" + (launch[0].StartsWith("python", StringComparison.Ordinal) ? launch[0] : "python3");
-            if (!host.ReadFile(interpreter).Exists)
+            if (!request.VenvPending && !host.ReadFile(interpreter).Exists)
                 throw new AutoGlmException("ServiceVenvNotFound", ErrorKind.ObjectNotFound,
                     $"The virtual environment '{venv}' has no {interpreter.Substring(venv.Length + 1)}. Install the profile first (or pass the venv that has {profile.Stack?.Server?.Package ?? "the server"} with -VenvPath / --venv).", venv);
 
@@ -51,6 +51,13 @@ namespace AutoGlm.Engine.Services
             var argv = new List<string> { interpreter };
             argv.AddRange(launch.Skip(launch[0].StartsWith("python", StringComparison.Ordinal) ? 1 : 0)
                 .Select(arg => arg.Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            if (request.ModelPath != null)
+            {
+                // A local copy of the weights replaces the hub id after --model (vLLM) or --model-path (SGLang).
+                var modelPath = ServiceInput.AbsolutePath(request.ModelPath, "model path");
+                int at = argv.FindIndex(a => a == "--model" || a == "--model-path");
+                if (at > 0 && at + 1 < argv.Count) argv[at + 1] = modelPath;
+            }
             return new ServiceDefinition
             {
                 Name = name,

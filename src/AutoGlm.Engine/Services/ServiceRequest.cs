@@ -30,6 +30,10 @@ namespace AutoGlm.Engine.Services
         public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromMinutes(15);
         /// <summary>Only a preview: checks that matter for applying (root rights, the Windows host binary) are skipped.</summary>
         public bool WhatIf { get; set; }
+        /// <summary>The venv is built by an earlier step of the same plan (Install-AutoGlmHost): it need not exist yet.</summary>
+        public bool VenvPending { get; set; }
+        /// <summary>A local directory with the model's weights, served instead of the profile's hub id (--model / --model-path).</summary>
+        public string? ModelPath { get; set; }
 
         public IEnumerable<string> Secrets => Environment.Values.Where(v => v.Length > 0);
     }

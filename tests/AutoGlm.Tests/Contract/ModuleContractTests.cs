@@ -134,14 +134,14 @@ namespace AutoGlm.Tests.Contract
         [Fact]
         public void TheModuleHasExactlyTheseCmdlets()
         {
-            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmGpu", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver", "New-AutoGlmLockFile", "Register-AutoGlmService", "Repair-AutoGlmDriver", "Resolve-AutoGlmStack", "Sync-AutoGlmPythonEnvironment", "Test-AutoGlmEnvironment", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
+            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmGpu", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver", "Install-AutoGlmHost", "New-AutoGlmLockFile", "Register-AutoGlmService", "Repair-AutoGlmDriver", "Resolve-AutoGlmStack", "Sync-AutoGlmPythonEnvironment", "Test-AutoGlmEnvironment", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
                 _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
         }
 
         [Fact]
         public void InstallCmdletsAskFirstAndShareThePlanParameters()
         {
-            foreach (var name in new[] { "Install-AutoGlmDriver", "Install-AutoGlmCuda" })
+            foreach (var name in new[] { "Install-AutoGlmDriver", "Install-AutoGlmCuda", "Install-AutoGlmHost" })
             {
                 var t = _m.Cmdlets.Single(c => _m.Name(c) == name);
                 Assert.Equal(3, Convert.ToInt32(_m.Named(_m.CmdletAttribute(t), "ConfirmImpact"))); // ConfirmImpact.High

@@ -86,7 +86,7 @@ namespace AutoGlm.Tests.Services
             Tool("journalctl", "echo 'Jan 01 00:00:01 gpu1 python3[4242]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 GiB'\necho 'Jan 01 00:00:02 gpu1 systemd[1]: autoglm-vllm-server.service: Main process exited, code=exited, status=1/FAILURE'");
         }
 
-        private static string SystemctlScript(string s, string r) => $@"
+        internal static string SystemctlScript(string s, string r) => $@"
 state='{s}'
 units='{r}/etc/systemd/system'
 mkdir -p ""$state/loaded"" ""$state/enabled"" ""$state/active""
