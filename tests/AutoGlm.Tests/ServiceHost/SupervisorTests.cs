@@ -73,7 +73,7 @@ namespace AutoGlm.Tests.ServiceHost
             var supervisor = Start(config, out var log);
             using (log)
             {
-                WaitFor(() => Log.Contains("args="), "the child's output");
+                WaitFor(() => Log.Contains("\nargs="), "the child's output"); // at a line start: the host's "started" line quotes the script
                 supervisor.Stop();
             }
             var text = Log;
@@ -93,13 +93,13 @@ namespace AutoGlm.Tests.ServiceHost
             var supervisor = Start(Config("trap 'echo graceful-exit; exit 0' TERM; echo ready; while :; do sleep 0.1; done"), out var log);
             using (log)
             {
-                WaitFor(() => Log.Contains("ready"), "the child to start");
+                WaitFor(() => Log.Contains("\nready\n"), "the child to start");
                 var clock = Stopwatch.StartNew();
                 supervisor.Stop();
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"stop took {clock.Elapsed}");
             }
             Assert.False(supervisor.Killed);
-            Assert.Contains("graceful-exit", Log);
+            Assert.Contains("\ngraceful-exit\n", Log);
             Assert.Contains("process exited with code 0 after the stop request", Log);
             Assert.DoesNotContain("restarting", Log);
         }
@@ -142,7 +142,7 @@ namespace AutoGlm.Tests.ServiceHost
             }
             Assert.Equal(new[] { 50.0, 100, 200, 200 }, supervisor.RestartDelays.Take(4).Select(d => d.TotalMilliseconds));
             Assert.Contains("process exited with code 3", Log);
-            Assert.True(Regex.Matches(Log, "crash-now").Count >= 5);
+            Assert.True(Regex.Matches(Log, "^crash-now$", RegexOptions.Multiline).Count >= 5);
             Assert.Contains("restarting in 0.2 s", Log);
         }
 
@@ -168,7 +168,7 @@ namespace AutoGlm.Tests.ServiceHost
             var supervisor = Start(Config(script, maxMb: 0.25, keep: 3), out var log);
             using (log)
             {
-                WaitFor(() => Log.Contains("end-of-flood"), "the end of the flood", 60);
+                WaitFor(() => Log.Contains("\nend-of-flood\n"), "the end of the flood", 60);
                 supervisor.Stop();
             }
             var files = Directory.GetFiles(Path.GetDirectoryName(LogPath)!).Select(Path.GetFileName).OrderBy(n => n).ToList();
