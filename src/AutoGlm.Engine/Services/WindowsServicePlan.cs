@@ -128,10 +128,8 @@ namespace AutoGlm.Engine.Services
                     },
                     c => c.System.Run(new[] { "icacls.exe", envFile }, c.CommandTimeout) is var r && r.Succeeded && r.Stdout.IndexOf(account, StringComparison.OrdinalIgnoreCase) >= 0
                         ? StepCheck.Satisfied($"{account} can read {envFile}") : StepCheck.Needed($"{account} has no access yet")),
-                new CommandStep("service.running", "run", name, $"(Re)start {name} with the current definition.",
-                    new[] { new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-Command", $"Restart-Service -Name '{name}' -Force" } },
-                    c => c.System.Run(new[] { "sc.exe", "query", name }, c.CommandTimeout) is var r && r.Stdout.Contains("RUNNING")
-                        ? StepCheck.Satisfied($"{name} is running") : StepCheck.Needed($"{name} is not running")),
+                new WindowsServiceRunningStep(name, services + @"\" + name + ".applied",
+                    Hashing.Sha256HexOfText(configText + "\0" + env + "\0" + (File.Exists(shippedHost) ? WindowsInstallFileStep.HashOf(shippedHost) : ""))),
                 new HealthCheckStep(name, port, request.HealthTimeout, Array.Empty<string>(), logs + @"\" + name + ".log"),
             };
             notes.Add($"Logs: {logs}\\{name}.log, rotated at {LogMaxMegabytes} MB, {LogFilesKept} files kept (by the service host).");
@@ -151,6 +149,7 @@ namespace AutoGlm.Engine.Services
                     c => c.System.Run(new[] { "sc.exe", "qc", name }, c.CommandTimeout).Succeeded ? StepCheck.Needed($"service {name} exists") : StepCheck.Satisfied($"service {name} does not exist")),
                 new WindowsRemoveFileStep("service.environment", DataDirectory + @"\services\" + name + ".env"),
                 new WindowsRemoveFileStep("service.definition", DataDirectory + @"\services\" + name + ".json"),
+                new WindowsRemoveFileStep("service.stamp", DataDirectory + @"\services\" + name + ".applied"),
             };
             return new ChangePlan("service-" + name, $"remove Windows service {name}", steps,
                 new[] { $"Kept: {DataDirectory}\\cache\\{name} (downloaded models) and {DataDirectory}\\logs\\{name}." });
@@ -203,7 +202,7 @@ namespace AutoGlm.Engine.Services
             return StepCheck.Satisfied($"{_destination} is the module's copy");
         }
 
-        private static string HashOf(string path)
+        internal static string HashOf(string path)
         {
             using var stream = File.OpenRead(path);
             return Hashing.Sha256Hex(stream);
@@ -223,6 +222,45 @@ namespace AutoGlm.Engine.Services
                 File.Move(to + ".new", to);
                 try { File.Delete(to + ".old"); } catch (IOException) { } catch (UnauthorizedAccessException) { } // still running: removed next time
             }
+        }
+    }
+
+    /// <summary>
+    /// Running with the current definition, secrets and host binary: (re)started when not running or when what it
+    /// was last started with (a hash beside its definition) differs, so changed inputs take effect on apply.
+    /// </summary>
+    public sealed class WindowsServiceRunningStep : PlanStep
+    {
+        private readonly string _name, _stampPath, _stamp;
+
+        public WindowsServiceRunningStep(string name, string stampPath, string stamp)
+            : base("service.running", "run", name, $"(Re)start {name} with the current definition.")
+        {
+            _name = name;
+            _stampPath = stampPath;
+            _stamp = stamp + "\n";
+        }
+
+        /// <summary>What the service is started with, as a hash (its secrets included, never in clear).</summary>
+        internal string Stamp => _stamp;
+
+        public override IReadOnlyList<IReadOnlyList<string>> Commands => new[]
+        {
+            new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-Command", $"Restart-Service -Name '{_name}' -Force" },
+        };
+
+        public override StepCheck Test(StepContext context)
+        {
+            var query = context.System.Run(new[] { "sc.exe", "query", _name }, context.CommandTimeout);
+            if (!query.Stdout.Contains("RUNNING")) return StepCheck.Needed($"{_name} is not running");
+            if (!File.Exists(_stampPath) || File.ReadAllText(_stampPath) != _stamp) return StepCheck.Needed($"{_name} runs an older definition, environment or host");
+            return StepCheck.Satisfied($"{_name} is running with the current definition");
+        }
+
+        public override void Set(StepContext context)
+        {
+            context.Run(Commands[0]);
+            AtomicFile.Write(_stampPath, _stamp);
         }
     }
 

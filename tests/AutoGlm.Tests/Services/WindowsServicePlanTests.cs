@@ -81,6 +81,23 @@ namespace AutoGlm.Tests.Services
         }
 
         [Fact]
+        public void ChangedInputsRestartTheServiceAndTheSameInputsDoNot()
+        {
+            static string Stamp(string port, string token)
+            {
+                var request = new ServiceRequest { Profile = "vllm-server", WhatIf = true, Port = port };
+                request.Environment["HF_TOKEN"] = token;
+                var plan = WindowsServicePlan.Register(request, ServiceRig.Matrix, p => p == Python, ShippedHost);
+                return ((WindowsServiceRunningStep)plan.Steps.Single(s => s.Id == "service.running")).Stamp;
+            }
+            Assert.Equal(Stamp("8000", "a"), Stamp("8000", "a"));
+            Assert.NotEqual(Stamp("8000", "a"), Stamp("8001", "a"));
+            Assert.NotEqual(Stamp("8000", "a"), Stamp("8000", "b"));
+            Assert.DoesNotContain("hf_", Stamp("8000", "hf_secret"));
+            Assert.Contains("service.stamp", WindowsServicePlan.Unregister("autoglm-vllm-server").Steps.Select(s => s.Id));
+        }
+
+        [Fact]
         public void TheModuleShipsTheHostBesideItsAssemblies()
         {
             // The build lays AutoGlm.ServiceHost.exe (net472) beside AutoGlm.dll, and the engine looks for it there.
