@@ -57,25 +57,25 @@ namespace AutoGlm.ServiceHost
         /// <summary>Ends the child (gracefully within the stop timeout, else the whole tree by force) and the supervision.</summary>
         public void Stop()
         {
-            IChildProcess? child;
+            // Held throughout: the loop disposes an exited child only under the same lock, never while it is stopped here.
             lock (_gate)
             {
                 if (_stopping) return;
                 _stopping = true;
-                child = _child;
-            }
-            _stopRequested.Set();
-            if (child != null && !child.HasExited)
-            {
-                _log.Host($"stopping process {child.Id}: asking it to exit, {_config.StopTimeout.TotalSeconds:0.#} s before it is killed");
-                try { child.Interrupt(); }
-                catch (Exception e) { _log.Host($"could not interrupt process {child.Id}: {e.Message}"); }
-                if (!child.WaitForExit(_config.StopTimeout))
+                _stopRequested.Set();
+                var child = _child;
+                if (child != null && !child.HasExited)
                 {
-                    Killed = true;
-                    _log.Host($"process {child.Id} did not exit within {_config.StopTimeout.TotalSeconds:0.#} s: ending it and its children");
-                    child.KillTree();
-                    child.WaitForExit(TimeSpan.FromSeconds(10));
+                    _log.Host($"stopping process {child.Id}: asking it to exit, {_config.StopTimeout.TotalSeconds:0.#} s before it is killed");
+                    try { child.Interrupt(); }
+                    catch (Exception e) { _log.Host($"could not interrupt process {child.Id}: {e.Message}"); }
+                    if (!child.WaitForExit(_config.StopTimeout))
+                    {
+                        Killed = true;
+                        _log.Host($"process {child.Id} did not exit within {_config.StopTimeout.TotalSeconds:0.#} s: ending it and its children");
+                        child.KillTree();
+                        child.WaitForExit(TimeSpan.FromSeconds(10));
+                    }
                 }
             }
             _loop?.Join(TimeSpan.FromSeconds(30));
@@ -110,8 +110,11 @@ namespace AutoGlm.ServiceHost
                     child.WaitForExit(Timeout.InfiniteTimeSpan);
                     foreach (var pump in _pumps) pump.Join(TimeSpan.FromSeconds(5));
                     int code = child.ExitCode;
-                    lock (_gate) _child = null;
-                    child.Dispose();
+                    lock (_gate)
+                    {
+                        _child = null;
+                        child.Dispose();
+                    }
                     if (_stopRequested.WaitOne(0))
                     {
                         _log.Host($"process exited with code {code} after the stop request");

@@ -11,7 +11,18 @@ using Xunit;
 
 namespace AutoGlm.Tests.ServiceHost
 {
+    /// <summary>
+    /// Run alone: these tests fork many children and send signals, and a fork while another test has just written a
+    /// script it is about to run can make that exec fail with "Text file busy".
+    /// </summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class ChildProcessCollection
+    {
+        public const string Name = "service host child processes";
+    }
+
     /// <summary>The supervisor with real children: sh scripts that serve, crash, ignore signals and flood the log.</summary>
+    [Collection(ChildProcessCollection.Name)]
     public sealed class SupervisorTests : IDisposable
     {
         private readonly TempDir _dir = new TempDir("autoglm-svchost");
