@@ -7,8 +7,9 @@
     -Task Test     runs the xunit suite (always), the PowerShell syntax check (when node is present)
                    and the Pester specs under tests/pester (when Pester is installed).
     -Task Package  lays out a publishable module folder at ./out/AutoGlm with the version taken from
-                   Directory.Build.props, the one place it is kept, and the help generated from
-                   docs/help (bin/en-US/AutoGlm.dll-Help.xml, en-US/about_*.help.txt).
+                   Directory.Build.props, the one place it is kept, the help generated from
+                   docs/help (bin/en-US/AutoGlm.dll-Help.xml, en-US/about_*.help.txt) and the Windows
+                   service host (bin/AutoGlm.ServiceHost.exe, net472, built with the cmdlets).
     -Task All      Build, Test, Package.
 .EXAMPLE
     ./build.ps1 -Task All
@@ -83,6 +84,8 @@ function Invoke-Package {
     # own en-US, where Get-Help looks for the about topics of an installed module.
     $help = Join-Path $out 'bin/en-US'
     if (-not (Test-Path -LiteralPath (Join-Path $help 'AutoGlm.dll-Help.xml'))) { throw "The build wrote no help to '$help'." }
+    # Register-AutoGlmService on Windows installs the service host from here (src/AutoGlm.ServiceHost).
+    if (-not (Test-Path -LiteralPath (Join-Path $out 'bin/AutoGlm.ServiceHost.exe'))) { throw "The build laid no AutoGlm.ServiceHost.exe into '$out/bin'." }
     $null = New-Item -ItemType Directory -Path (Join-Path $out 'en-US')
     Copy-Item -Path (Join-Path $help 'about_*.help.txt') -Destination (Join-Path $out 'en-US')
     $manifest = Get-Content -LiteralPath (Join-Path $root 'AutoGlm.psd1') -Raw

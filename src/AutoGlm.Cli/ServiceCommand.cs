@@ -16,7 +16,8 @@ namespace AutoGlm.Cli
 Usage:
   autoglm service register [--profile NAME] [--name NAME] [--install-path DIR] [--venv DIR]
                            [--port N|auto] [--user USER] [--env KEY=VALUE | --env KEY]...
-                           [--health-timeout SEC] [--matrix FILE]... [plan options]
+                           [--health-timeout SEC] [--matrix FILE]...
+                           [--role server|agent [--task TEXT] [--repository DIR]] [plan options]
   autoglm service unregister [--name NAME | --profile NAME] [plan options]
   autoglm service status [--name NAME | --profile NAME] [--root DIR] [--format text|json] [--timeout SEC]
 
@@ -26,6 +27,10 @@ restart, then a health check (TCP, then GET /v1/models or /health) with the jour
 if it fails. A taken port stops it, naming the holder, unless --port auto.
   --env KEY=VALUE     environment for the server; every value is a secret. --env KEY takes the
                       value from autoglm's own environment (keeps it out of the process list).
+  --role agent        the phone agent instead (Open-AutoGLM's main.py, NAME default
+                      autoglm-PROFILE-agent): runs --task TEXT against the profile's server unit,
+                      after it, without GPU access; --repository DIR is the checkout with main.py
+                      (default INSTALL-PATH/Open-AutoGLM). No health check: it serves nothing.
 
 Plan options (register, unregister):
 " + PlanRunner.OptionsHelp + @"
@@ -55,13 +60,14 @@ Exit codes: 0 done or nothing to do (status: healthy), 1 a step failed (status: 
 
         private static int Register(IReadOnlyList<string> argv)
         {
-            var args = Parse(argv, "service register", "profile", "name", "install-path", "venv", "port", "user", "env", "health-timeout", "matrix");
+            var args = Parse(argv, "service register", "profile", "name", "install-path", "venv", "port", "user", "env", "health-timeout", "matrix", "role", "task", "repository");
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var runner = new PlanRunner(args, "service register");
             var request = new ServiceRequest
             {
                 Profile = args.One("profile"), Name = args.One("name"), InstallPath = args.One("install-path"), VenvPath = args.One("venv"),
                 Port = args.One("port"), User = args.One("user"), MatrixPaths = args.All("matrix").ToList(),
+                Role = args.One("role"), Task = args.One("task"), RepositoryPath = args.One("repository"),
                 HealthTimeout = TimeSpan.FromSeconds(args.Int("health-timeout", 1, 86400) ?? 900),
                 WhatIf = runner.WhatIf,
             };

@@ -78,23 +78,103 @@ namespace AutoGlm.Engine.Services
             };
         }
 
+        /// <summary>
+        /// The phone agent's definition: Open-AutoGLM's main.py from the checkout, in the venv, pointed at the profile's
+        /// model server (the port its registered unit serves on, else -Port, else the profile's) with its served model name.
+        /// </summary>
+        public static ServiceDefinition DefineAgent(ServiceRequest request, IHost host, CompatibilityMatrix matrix, List<string> notes)
+        {
+            var profile = matrix.GetProfile(request.Profile);
+            var launch = ServiceInput.Launch(profile);
+            var serverName = ServiceInput.DefaultName(profile.Id);
+            var name = ServiceInput.Name(request.Name ?? serverName + "-agent");
+            var task = ServiceInput.AgentTask(request.Task);
+            var user = ServiceInput.User(request.User ?? DefaultUser);
+            var install = ServiceInput.AbsolutePath(request.InstallPath ?? profile.InstallPath ?? "/opt/autoglm", "install path");
+            var venv = ServiceInput.AbsolutePath(request.VenvPath ?? install + "/venv", "venv path");
+            var repository = ServiceInput.AbsolutePath(request.RepositoryPath ?? install + "/Open-AutoGLM", "repository path");
+            ServiceInput.Environment(request.Environment);
+
+            var server = new ServiceDefinition { Name = serverName };
+            var serverUnit = host.ReadFile(server.UnitPath);
+            int port;
+            if (request.Port != null)
+            {
+                port = ServiceInput.Port(request.Port, out var auto) ?? throw new AutoGlmException("ServicePortInvalid", ErrorKind.InvalidArgument,
+                    $"The agent connects to the model server and listens on nothing, so '-Port {request.Port}' cannot pick a port. Give the server's port, or leave -Port out to take it from {server.UnitName}.", request.Port);
+            }
+            else if (serverUnit.Ok && UnitPort(serverUnit.Text!) is int registered)
+            {
+                port = registered;
+                notes.Add($"The agent talks to {server.UnitName} on port {port}, the port its unit serves on.");
+            }
+            else port = profile.Port!.Value;
+
+            var interpreter = venv + "/bin/python3";
+            if (!host.ReadFile(interpreter).Exists)
+                throw new AutoGlmException("ServiceVenvNotFound", ErrorKind.ObjectNotFound,
+                    $"The virtual environment '{venv}' has no bin/python3. Install the phone agent's requirements first (or pass the venv with -VenvPath / --venv).", venv);
+            if (!host.ReadFile(repository + "/main.py").Exists)
+                throw new AutoGlmException("ServiceAgentNotFound", ErrorKind.ObjectNotFound,
+                    $"'{repository}' has no main.py, the Open-AutoGLM phone agent. Clone https://github.com/zai-org/Open-AutoGLM there, or pass the checkout with -RepositoryPath / --repository.", repository);
+            if (!serverUnit.Ok) notes.Add($"{server.UnitName} is not registered here; the agent waits for a model server on 127.0.0.1:{port}.");
+
+            int served = launch.ToList().IndexOf("--served-model-name");
+            var model = served >= 0 && served + 1 < launch.Count ? launch[served + 1] : profile.Models?.FirstOrDefault()?.Id ?? "autoglm-phone-9b";
+            return new ServiceDefinition
+            {
+                Name = name,
+                Role = ServiceInput.AgentRole,
+                ProfileId = profile.Id,
+                Description = "Open-AutoGLM phone agent",
+                Port = port,
+                User = user,
+                Group = user,
+                InstallPath = install,
+                VenvPath = venv,
+                RepositoryPath = repository,
+                ServerUnit = server.UnitName,
+                // As Open-AutoGLM's README runs it: python main.py --base-url http://localhost:8000/v1 --model autoglm-phone-9b "task".
+                Launch = new[] { interpreter, "main.py", "--base-url", $"http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/v1", "--model", model, task },
+                ModelId = model,
+                Environment = new Dictionary<string, string>(request.Environment, StringComparer.Ordinal),
+                HealthTimeout = request.HealthTimeout,
+            };
+        }
+
+        /// <summary>The port a unit's ExecStart serves on (--port N), if it names one.</summary>
+        internal static int? UnitPort(string unitText)
+        {
+            var m = Regex.Match(unitText, @"^ExecStart=.*?--port""? ""?(\d+)", RegexOptions.Multiline);
+            return m.Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
+        }
+
         public static ChangePlan Register(ServiceRequest request, ISystemHost system, CompatibilityMatrix matrix)
         {
-            if (system.Platform == "windows") return WindowsServicePlan.Register(request, system, matrix);
+            bool agent = ServiceInput.Role(request.Role) == ServiceInput.AgentRole;
+            if (system.Platform == "windows")
+            {
+                if (agent)
+                    throw new AutoGlmException("ServiceRoleInvalid", ErrorKind.InvalidArgument,
+                        "The phone agent is registered as a service on Linux (systemd) only. On Windows, run Open-AutoGLM's main.py yourself against the registered model server.", request.Role);
+                return WindowsServicePlan.Register(request, system, matrix);
+            }
             var notes = new List<string>();
-            var d = Define(request, system, matrix, notes);
+            var d = agent ? DefineAgent(request, system, matrix, notes) : Define(request, system, matrix, notes);
             if (!request.WhatIf) RequireRoot(system, "register");
-            var unit = SystemdUnit.Render(d);
+            var unit = agent ? SystemdUnit.RenderAgent(d) : SystemdUnit.Render(d);
             var env = SystemdUnit.EnvironmentFileText(d.Environment);
             if (d.Environment.Count > 0) notes.Add($"{d.Environment.Count} environment value(s) go to {d.EnvironmentFile} (mode 0600), shown masked.");
-            notes.Add($"The server writes only under {d.CacheDirectory} (models, compile caches); {d.InstallPath} stays read-only to it.");
+            notes.Add(agent
+                ? $"The agent runs its task once per start, after {d.ServerUnit}, retried while the server loads; `systemctl restart {d.UnitName}` runs it again. It writes only under {d.CacheDirectory}."
+                : $"The server writes only under {d.CacheDirectory} (models, compile caches); {d.InstallPath} stays read-only to it.");
             var steps = new List<PlanStep>
             {
                 new CommandStep("service.group", "create-group", d.Group, $"Create the system group {d.Group} for the service.",
                     new[] { new[] { "groupadd", "--system", d.Group } },
                     c => Exists(c, "group", d.Group)),
                 new CommandStep("service.user", "create-user", d.User, $"Create the system user {d.User} (no login, no home) the service runs as.",
-                    new[] { new[] { "useradd", "--system", "--gid", d.Group, "--home-dir", d.CacheDirectory, "--no-create-home", "--shell", "/usr/sbin/nologin", "--comment", "AutoGlm model server", d.User } },
+                    new[] { new[] { "useradd", "--system", "--gid", d.Group, "--home-dir", d.CacheDirectory, "--no-create-home", "--shell", "/usr/sbin/nologin", "--comment", agent ? "AutoGlm phone agent" : "AutoGlm model server", d.User } },
                     c => Exists(c, "passwd", d.User)),
                 new CommandStep("service.directories", "create-directory", d.CacheDirectory, $"Create {d.CacheDirectory}, owned by {d.User}, for model downloads and caches.",
                     new[] { new[] { "install", "-d", "-o", d.User, "-g", d.Group, "-m", "0750", d.CacheDirectory } },
@@ -104,8 +184,10 @@ namespace AutoGlm.Engine.Services
                 new WriteFileStep("service.unit", $"Write the systemd unit {d.UnitName}.", new PlannedFile(d.UnitPath, unit, 0x1A4)),
                 new DaemonReloadStep("service.reload", d.UnitName, present: true),
                 new ServiceRunningStep(d.UnitName, d.StampPath, unit, env),
-                new HealthCheckStep(d.UnitName, d.Port, d.HealthTimeout, new[] { "journalctl", "-u", d.UnitName, "-n", "20", "--no-pager" }),
             };
+            // The agent serves nothing to check; its task's outcome is in its journal.
+            if (agent) return new ChangePlan("service-" + d.Name, $"{d.UnitName}: phone agent for {d.ModelId} at 127.0.0.1:{d.Port}", steps, notes);
+            steps.Add(new HealthCheckStep(d.UnitName, d.Port, d.HealthTimeout, new[] { "journalctl", "-u", d.UnitName, "-n", "20", "--no-pager" }));
             return new ChangePlan("service-" + d.Name, $"{d.UnitName}: {d.ModelId} on port {d.Port}", steps, notes);
         }
 
@@ -138,11 +220,7 @@ namespace AutoGlm.Engine.Services
             status.UnitFilePresent = unit.Ok;
             status.Enabled = Systemctl.IsEnabled(context, d.UnitName);
             status.Active = Systemctl.IsActive(context, d.UnitName);
-            if (unit.Ok)
-            {
-                var m = Regex.Match(unit.Text!, @"^ExecStart=.*?--port""? ""?(\d+)", RegexOptions.Multiline);
-                if (m.Success) status.Port = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            }
+            if (unit.Ok) status.Port = UnitPort(unit.Text!);
             if (status.Port is int port)
             {
                 var health = HealthProbe.Check("127.0.0.1", port, timeout < TimeSpan.FromSeconds(5) ? timeout : TimeSpan.FromSeconds(5));

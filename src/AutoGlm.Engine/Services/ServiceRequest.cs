@@ -28,6 +28,12 @@ namespace AutoGlm.Engine.Services
         public IReadOnlyList<string>? MatrixPaths { get; set; }
         /// <summary>How long the health check waits for the server to answer after a (re)start.</summary>
         public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromMinutes(15);
+        /// <summary>"server" (default): the model server. "agent": the phone agent (Open-AutoGLM's main.py) as a client of that server.</summary>
+        public string? Role { get; set; }
+        /// <summary>The agent's task (what main.py is asked to do on the phone); required for the agent role.</summary>
+        public string? Task { get; set; }
+        /// <summary>The agent's Open-AutoGLM checkout (with main.py); default InstallPath/Open-AutoGLM.</summary>
+        public string? RepositoryPath { get; set; }
         /// <summary>Only a preview: checks that matter for applying (root rights, the Windows host binary) are skipped.</summary>
         public bool WhatIf { get; set; }
         /// <summary>The venv is built by an earlier step of the same plan (Install-AutoGlmHost): it need not exist yet.</summary>
@@ -68,6 +74,12 @@ namespace AutoGlm.Engine.Services
         /// <summary>/dev/nvidia0..N found on the host, allowed by path as well as by the driver's major number.</summary>
         public IReadOnlyList<string> GpuNodes { get; set; } = Array.Empty<string>();
         public TimeSpan HealthTimeout { get; set; }
+        /// <summary>"server" or "agent".</summary>
+        public string Role { get; set; } = ServiceInput.ServerRole;
+        /// <summary>The agent's working directory: the Open-AutoGLM checkout with main.py.</summary>
+        public string RepositoryPath { get; set; } = "";
+        /// <summary>The model server's unit the agent is ordered after and wants.</summary>
+        public string ServerUnit { get; set; } = "";
     }
 
     /// <summary>Validation of the inputs, with one error id per kind of bad input.</summary>
@@ -78,7 +90,26 @@ namespace AutoGlm.Engine.Services
         private static readonly Regex UserPattern = new Regex("^[a-z_][a-z0-9_-]{0,31}$", RegexOptions.CultureInvariant);
         private static readonly Regex VariablePattern = new Regex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
 
+        public const string ServerRole = "server", AgentRole = "agent";
+
         public static string DefaultName(string profileId) => "autoglm-" + profileId;
+
+        public static string Role(string? role)
+        {
+            var r = (role ?? ServerRole).Trim().ToLowerInvariant();
+            if (r == ServerRole || r == AgentRole) return r;
+            throw new AutoGlmException("ServiceRoleInvalid", ErrorKind.InvalidArgument,
+                $"The service role '{role}' is not known. Use Server (the model server) or Agent (the phone agent that talks to it).", role);
+        }
+
+        /// <summary>The agent's task: one line, given. main.py without a task waits for typed input, which a service never gets.</summary>
+        public static string AgentTask(string? task)
+        {
+            if (string.IsNullOrWhiteSpace(task) || task!.IndexOfAny(new[] { '\n', '\r', '\0' }) >= 0)
+                throw new AutoGlmException("ServiceAgentTaskInvalid", ErrorKind.InvalidArgument,
+                    "The agent role needs its task on one line, e.g. -Task 'Open Chrome and search for the weather' (--task). Without one, Open-AutoGLM's main.py waits for typed input, which a service never gets.", task);
+            return task.Trim();
+        }
 
         public static string Name(string name)
         {

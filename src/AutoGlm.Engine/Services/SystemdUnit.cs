@@ -53,16 +53,25 @@ namespace AutoGlm.Engine.Services
             sb.Append("# Sandbox. Left open on purpose: the network (it serves HTTP and downloads models),\n");
             sb.Append("# MemoryDenyWriteExecute (CUDA, Triton and torch.compile JIT-compile code), /proc/meminfo\n");
             sb.Append("# and /proc/cpuinfo (ProcSubset=pid would hide them from the server's sizing), and the GPU devices.\n");
+            Sandbox(sb, d.CacheDirectory, GpuDevices.Concat(d.GpuNodes));
+            sb.Append("[Install]\n");
+            sb.Append("WantedBy=multi-user.target\n");
+            return sb.ToString();
+        }
+
+        /// <summary>The hardening both units share: one writable directory, only the listed devices, no privileges.</summary>
+        private static void Sandbox(StringBuilder sb, string writable, IEnumerable<string> devices)
+        {
             sb.Append("NoNewPrivileges=yes\n");
             sb.Append("CapabilityBoundingSet=\n");
             sb.Append("AmbientCapabilities=\n");
             sb.Append("ProtectSystem=strict\n");
-            sb.Append("ReadWritePaths=").Append(d.CacheDirectory).Append('\n');
+            sb.Append("ReadWritePaths=").Append(writable).Append('\n');
             sb.Append("ProtectHome=yes\n");
             sb.Append("PrivateTmp=yes\n");
             sb.Append("PrivateDevices=no\n");
             sb.Append("DevicePolicy=closed\n");
-            foreach (var device in GpuDevices.Concat(d.GpuNodes)) sb.Append("DeviceAllow=").Append(device).Append(" rw\n");
+            foreach (var device in devices) sb.Append("DeviceAllow=").Append(device).Append(" rw\n");
             sb.Append("ProtectKernelTunables=yes\n");
             sb.Append("ProtectKernelModules=yes\n");
             sb.Append("ProtectKernelLogs=yes\n");
@@ -80,10 +89,54 @@ namespace AutoGlm.Engine.Services
             sb.Append("SystemCallFilter=@system-service\n");
             sb.Append("SystemCallFilter=~@privileged\n");
             sb.Append("UMask=0077\n\n");
+        }
+
+        /// <summary>
+        /// The phone agent (Open-AutoGLM's main.py) as a unit: runs its task against the model server's unit, after it
+        /// and wanting it, sandboxed like the server but with no GPU; USB devices are allowed for phones on ADB.
+        /// </summary>
+        public static string RenderAgent(ServiceDefinition d)
+        {
+            var after = "network-online.target " + d.ServerUnit;
+            var sb = new StringBuilder();
+            sb.Append("# Written by AutoGlm (Register-AutoGlmService -Role Agent / autoglm service register --role agent) for profile ").Append(d.ProfileId).Append(".\n");
+            sb.Append("# Changes here are replaced on the next register; change the inputs instead.\n");
+            sb.Append("[Unit]\n");
+            sb.Append("Description=AutoGlm phone agent ").Append(d.Name).Append(" (").Append(d.ModelId).Append(" at http://127.0.0.1:").Append(d.Port).Append("/v1)\n");
+            sb.Append("Documentation=https://github.com/zai-org/Open-AutoGLM\n");
+            sb.Append("After=").Append(after).Append('\n');
+            sb.Append("Wants=").Append(after).Append('\n');
+            // main.py exits 1 while the model is still loading (minutes); it is retried for up to about 40 minutes.
+            sb.Append("StartLimitIntervalSec=3600\n");
+            sb.Append("StartLimitBurst=40\n\n");
+            sb.Append("[Service]\n");
+            sb.Append("Type=exec\n");
+            // One task per start; a finished task leaves the unit active (exited): register again changes nothing,
+            // `systemctl restart` runs the task again.
+            sb.Append("RemainAfterExit=yes\n");
+            sb.Append("User=").Append(d.User).Append('\n');
+            sb.Append("Group=").Append(d.Group).Append('\n');
+            sb.Append("EnvironmentFile=").Append(d.EnvironmentFile).Append('\n');
+            // adb keeps its key in ~/.android.
+            sb.Append("Environment=HOME=").Append(d.CacheDirectory).Append('\n');
+            sb.Append("Environment=XDG_CACHE_HOME=").Append(d.CacheDirectory).Append('\n');
+            sb.Append("Environment=PYTHONUNBUFFERED=1\n");
+            sb.Append("WorkingDirectory=").Append(d.RepositoryPath).Append('\n');
+            sb.Append("ExecStart=").Append(string.Join(" ", d.Launch.Select(Quote))).Append('\n');
+            sb.Append("Restart=on-failure\n");
+            sb.Append("RestartSec=60\n");
+            sb.Append("TimeoutStopSec=30\n");
+            sb.Append("KillMode=mixed\n");
+            sb.Append("# Sandbox: as the model server's, without any GPU device. USB devices stay allowed for phones attached\n");
+            sb.Append("# through ADB (the account needs access to them, e.g. through android-udev-rules and group plugdev).\n");
+            Sandbox(sb, d.CacheDirectory, AgentDevices);
             sb.Append("[Install]\n");
             sb.Append("WantedBy=multi-user.target\n");
             return sb.ToString();
         }
+
+        /// <summary>The agent's only devices: USB, for ADB to reach a phone on a cable.</summary>
+        public static readonly IReadOnlyList<string> AgentDevices = new[] { "char-usb_device" };
 
         /// <summary>
         /// One word of an Exec line: double quotes with C escapes when needed, "%%" for a literal '%' (specifiers)

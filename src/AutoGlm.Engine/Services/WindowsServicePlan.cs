@@ -11,9 +11,11 @@ namespace AutoGlm.Engine.Services
 {
     /// <summary>
     /// The Windows service for a model server. `sc.exe` cannot run python.exe as a service (it never answers the
-    /// service control manager: error 1053), so the service is a small host, AutoGlm.ServiceHost.exe, that starts
-    /// the server from a JSON definition, forwards stop requests, and writes rotated log files. That host is not
-    /// built yet: this plan is what -WhatIf shows, and applying it is refused until the host exists.
+    /// service control manager: error 1053), so the service is AutoGlm.ServiceHost.exe, shipped in the module folder
+    /// beside AutoGlm.dll (src/AutoGlm.ServiceHost): it starts the server from a JSON definition with its secrets
+    /// file, restarts it with backoff, stops it with Ctrl-C and then its whole process tree (a Job Object), and
+    /// writes rotated log files. The plan installs that host under Program Files, where only administrators can
+    /// change what a service account runs, and points the service at it.
     /// </summary>
     public static class WindowsServicePlan
     {
@@ -25,11 +27,17 @@ namespace AutoGlm.Engine.Services
 
         private static readonly Regex WindowsPath = new Regex(@"^[A-Za-z]:\\[^""%<>|?*\r\n\t]*$", RegexOptions.CultureInvariant);
 
-        public static ChangePlan Register(ServiceRequest request, Plan.ISystemHost system, CompatibilityMatrix matrix) =>
-            Register(request, matrix, File.Exists);
+        public const string HostFileName = "AutoGlm.ServiceHost.exe";
 
-        /// <param name="fileExists">How to look for the venv's interpreter and the service host (File.Exists on the host itself).</param>
-        public static ChangePlan Register(ServiceRequest request, CompatibilityMatrix matrix, Func<string, bool> fileExists)
+        /// <summary>Where the module keeps the service host: beside the engine's assembly (the module's bin folder).</summary>
+        public static string ShippedHost => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(typeof(WindowsServicePlan).Assembly.Location) ?? ".", HostFileName);
+
+        public static ChangePlan Register(ServiceRequest request, Plan.ISystemHost system, CompatibilityMatrix matrix) =>
+            Register(request, matrix, File.Exists, ShippedHost);
+
+        /// <param name="fileExists">How to look for the venv's interpreter and the shipped service host (File.Exists on the host itself).</param>
+        /// <param name="shippedHost">The module's AutoGlm.ServiceHost.exe, copied to <see cref="HostExecutable"/> on apply.</param>
+        public static ChangePlan Register(ServiceRequest request, CompatibilityMatrix matrix, Func<string, bool> fileExists, string shippedHost)
         {
             var profile = matrix.GetProfile(request.Profile);
             var launch = ServiceInput.Launch(profile);
@@ -49,9 +57,9 @@ namespace AutoGlm.Engine.Services
             if (!fileExists(python))
                 throw new AutoGlmException("ServiceVenvNotFound", ErrorKind.ObjectNotFound,
                     $"The virtual environment '{venv}' has no Scripts\\python.exe. Install the profile first, or pass the venv with -VenvPath / --venv.", venv);
-            if (!request.WhatIf && !fileExists(HostExecutable))
-                throw new AutoGlmException("ServiceHostNotBuilt", ErrorKind.NotImplemented,
-                    $"The Windows service host {HostExecutable} is not part of this release, so the service cannot be registered yet. -WhatIf / --what-if shows the service definition and the sc.exe commands it will use.", HostExecutable);
+            if (!request.WhatIf && !fileExists(shippedHost))
+                throw new AutoGlmException("ServiceHostMissing", ErrorKind.ObjectNotFound,
+                    $"The Windows service host '{shippedHost}' is missing from the module folder, so the service cannot be registered. Reinstall the AutoGlm module (or run ./build.ps1 -Task Build in a checkout); -WhatIf / --what-if still shows the plan.", shippedHost);
 
             var account = @"NT SERVICE\" + name;
             var services = DataDirectory + @"\services";
@@ -70,9 +78,12 @@ namespace AutoGlm.Engine.Services
                 ["arguments"] = argv.Skip(1).ToList(),
                 ["workingDirectory"] = cache,
                 ["environmentFile"] = envFile,
-                ["environment"] = new Dictionary<string, object?> { ["HF_HOME"] = cache + @"\huggingface", ["XDG_CACHE_HOME"] = cache },
+                // PYTHONUNBUFFERED: through a pipe Python buffers its output; the log should show it as it happens.
+                ["environment"] = new Dictionary<string, object?> { ["HF_HOME"] = cache + @"\huggingface", ["XDG_CACHE_HOME"] = cache, ["PYTHONUNBUFFERED"] = "1" },
                 ["port"] = port,
                 ["stopTimeoutSeconds"] = 90,
+                // The host's own restarts of a crashed server; the SCM's recovery actions cover the host itself.
+                ["restart"] = new Dictionary<string, object?> { ["initialDelaySeconds"] = 5, ["maxDelaySeconds"] = 300, ["resetAfterSeconds"] = 600 },
                 ["log"] = new Dictionary<string, object?> { ["directory"] = logs, ["file"] = name + ".log", ["maxSizeMB"] = LogMaxMegabytes, ["keepFiles"] = LogFilesKept },
             };
             var binPath = $"\"{HostExecutable}\" --config \"{configFile}\"";
@@ -92,6 +103,8 @@ namespace AutoGlm.Engine.Services
                     c => c.System.Run(new[] { "icacls.exe", services }, c.CommandTimeout) is var r && r.Succeeded && r.Stdout.IndexOf("BUILTIN\\Users", StringComparison.OrdinalIgnoreCase) < 0
                         ? StepCheck.Satisfied($"{services} exists and is closed") : StepCheck.Needed($"{services} is missing or open to Users")),
                 new WindowsFileStep("service.environment", $"Write the service's environment (secrets) to {envFile}.", new PlannedFile(envFile, env, sensitive: true)),
+                new WindowsInstallFileStep("service.host", shippedHost, HostExecutable,
+                    $"Install the service host {HostFileName} from the module to {HostExecutable}, where only administrators can change it."),
                 new WindowsFileStep("service.definition", $"Write the service host's definition of {name}: the server command, environment and log rotation.", new PlannedFile(configFile, configText)),
                 new CommandStep("service.create", "create-service", name, $"Create the service {name} run by the AutoGlm service host as {account}, delayed automatic start.",
                     new[] { new[] { "sc.exe", "create", name, "binPath=", binPath, "start=", "delayed-auto", "obj=", account, "DisplayName=", display } },
@@ -115,10 +128,8 @@ namespace AutoGlm.Engine.Services
                     },
                     c => c.System.Run(new[] { "icacls.exe", envFile }, c.CommandTimeout) is var r && r.Succeeded && r.Stdout.IndexOf(account, StringComparison.OrdinalIgnoreCase) >= 0
                         ? StepCheck.Satisfied($"{account} can read {envFile}") : StepCheck.Needed($"{account} has no access yet")),
-                new CommandStep("service.running", "run", name, $"(Re)start {name} with the current definition.",
-                    new[] { new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-Command", $"Restart-Service -Name '{name}' -Force" } },
-                    c => c.System.Run(new[] { "sc.exe", "query", name }, c.CommandTimeout) is var r && r.Stdout.Contains("RUNNING")
-                        ? StepCheck.Satisfied($"{name} is running") : StepCheck.Needed($"{name} is not running")),
+                new WindowsServiceRunningStep(name, services + @"\" + name + ".applied",
+                    Hashing.Sha256HexOfText(configText + "\0" + env + "\0" + (File.Exists(shippedHost) ? WindowsInstallFileStep.HashOf(shippedHost) : ""))),
                 new HealthCheckStep(name, port, request.HealthTimeout, Array.Empty<string>(), logs + @"\" + name + ".log"),
             };
             notes.Add($"Logs: {logs}\\{name}.log, rotated at {LogMaxMegabytes} MB, {LogFilesKept} files kept (by the service host).");
@@ -138,6 +149,7 @@ namespace AutoGlm.Engine.Services
                     c => c.System.Run(new[] { "sc.exe", "qc", name }, c.CommandTimeout).Succeeded ? StepCheck.Needed($"service {name} exists") : StepCheck.Satisfied($"service {name} does not exist")),
                 new WindowsRemoveFileStep("service.environment", DataDirectory + @"\services\" + name + ".env"),
                 new WindowsRemoveFileStep("service.definition", DataDirectory + @"\services\" + name + ".json"),
+                new WindowsRemoveFileStep("service.stamp", DataDirectory + @"\services\" + name + ".applied"),
             };
             return new ChangePlan("service-" + name, $"remove Windows service {name}", steps,
                 new[] { $"Kept: {DataDirectory}\\cache\\{name} (downloaded models) and {DataDirectory}\\logs\\{name}." });
@@ -159,6 +171,96 @@ namespace AutoGlm.Engine.Services
                 throw new AutoGlmException("ServicePathInvalid", ErrorKind.InvalidArgument,
                     $"The {what} '{path}' is not usable in a service definition. Give an absolute Windows path without '..', quotes or % (e.g. C:\\AutoGlm).", path);
             return path.TrimEnd('\\');
+        }
+    }
+
+    /// <summary>
+    /// A binary copied from the module onto the Windows host (with its .config beside it when there is one). A copy
+    /// that a running service holds open is renamed aside first, which Windows allows; the restart step then runs the new one.
+    /// </summary>
+    public sealed class WindowsInstallFileStep : PlanStep
+    {
+        private readonly string _source, _destination;
+
+        public WindowsInstallFileStep(string id, string source, string destination, string description) : base(id, "copy-file", destination, description)
+        {
+            _source = source;
+            _destination = destination;
+        }
+
+        private IEnumerable<(string From, string To)> Pairs()
+        {
+            yield return (_source, _destination);
+            if (File.Exists(_source + ".config")) yield return (_source + ".config", _destination + ".config");
+        }
+
+        public override StepCheck Test(StepContext context)
+        {
+            if (context.System.Platform != "windows") return StepCheck.Needed("not checked: this host is not Windows");
+            foreach (var (from, to) in Pairs())
+                if (!File.Exists(to) || HashOf(from) != HashOf(to)) return StepCheck.Needed($"{to} is missing or differs from the module's");
+            return StepCheck.Satisfied($"{_destination} is the module's copy");
+        }
+
+        internal static string HashOf(string path)
+        {
+            using var stream = File.OpenRead(path);
+            return Hashing.Sha256Hex(stream);
+        }
+
+        public override void Set(StepContext context)
+        {
+            foreach (var (from, to) in Pairs())
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(to)!);
+                File.Copy(from, to + ".new", overwrite: true);
+                if (File.Exists(to))
+                {
+                    File.Delete(to + ".old");
+                    File.Move(to, to + ".old");
+                }
+                File.Move(to + ".new", to);
+                try { File.Delete(to + ".old"); } catch (IOException) { } catch (UnauthorizedAccessException) { } // still running: removed next time
+            }
+        }
+    }
+
+    /// <summary>
+    /// Running with the current definition, secrets and host binary: (re)started when not running or when what it
+    /// was last started with (a hash beside its definition) differs, so changed inputs take effect on apply.
+    /// </summary>
+    public sealed class WindowsServiceRunningStep : PlanStep
+    {
+        private readonly string _name, _stampPath, _stamp;
+
+        public WindowsServiceRunningStep(string name, string stampPath, string stamp)
+            : base("service.running", "run", name, $"(Re)start {name} with the current definition.")
+        {
+            _name = name;
+            _stampPath = stampPath;
+            _stamp = stamp + "\n";
+        }
+
+        /// <summary>What the service is started with, as a hash (its secrets included, never in clear).</summary>
+        internal string Stamp => _stamp;
+
+        public override IReadOnlyList<IReadOnlyList<string>> Commands => new[]
+        {
+            new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-Command", $"Restart-Service -Name '{_name}' -Force" },
+        };
+
+        public override StepCheck Test(StepContext context)
+        {
+            var query = context.System.Run(new[] { "sc.exe", "query", _name }, context.CommandTimeout);
+            if (!query.Stdout.Contains("RUNNING")) return StepCheck.Needed($"{_name} is not running");
+            if (!File.Exists(_stampPath) || File.ReadAllText(_stampPath) != _stamp) return StepCheck.Needed($"{_name} runs an older definition, environment or host");
+            return StepCheck.Satisfied($"{_name} is running with the current definition");
+        }
+
+        public override void Set(StepContext context)
+        {
+            context.Run(Commands[0]);
+            AtomicFile.Write(_stampPath, _stamp);
         }
     }
 

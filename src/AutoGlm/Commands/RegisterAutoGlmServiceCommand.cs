@@ -52,6 +52,21 @@ namespace AutoGlm.Commands
         [Parameter]
         public string[]? MatrixPath { get; set; }
 
+        /// <summary>Server (default): the model server. Agent: the phone agent (Open-AutoGLM's main.py) as its client.</summary>
+        [Parameter]
+        [ValidateSet("Server", "Agent")]
+        public string Role { get; set; } = "Server";
+
+        /// <summary>The agent's task, given to main.py; required with -Role Agent.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Task { get; set; }
+
+        /// <summary>The agent's Open-AutoGLM checkout with main.py; default InstallPath/Open-AutoGLM.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RepositoryPath { get; set; }
+
         private ServiceRequest? _request;
 
         protected override IEnumerable<string> Secrets => _request?.Secrets ?? Enumerable.Empty<string>();
@@ -61,6 +76,7 @@ namespace AutoGlm.Commands
             _request = new ServiceRequest
             {
                 Profile = Profile, Name = Name, InstallPath = InstallPath, VenvPath = VenvPath, Port = Port, User = User,
+                Role = Role, Task = Task, RepositoryPath = RepositoryPath,
                 MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
                 HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec),
                 WhatIf = IsWhatIf(),

@@ -48,6 +48,8 @@ namespace AutoGlm.Tests.Contract
             Assert.True(File.Exists(Path.Combine(bin, "en-US", "AutoGlm.dll-Help.xml")));
             Assert.True(File.Exists(Path.Combine(bin, "Dependencies", "AutoGlm.Engine.dll")));
             Assert.True(File.Exists(Path.Combine(bin, "Dependencies", "YamlDotNet.dll")));
+            // The Windows service host ships beside AutoGlm.dll, where the service plan looks for it.
+            Assert.True(File.Exists(Path.Combine(bin, "AutoGlm.ServiceHost.exe")));
             // Beside AutoGlm.dll, default probing would find them and the isolation would be void.
             Assert.False(File.Exists(Path.Combine(bin, "AutoGlm.Engine.dll")));
             Assert.False(File.Exists(Path.Combine(bin, "YamlDotNet.dll")));

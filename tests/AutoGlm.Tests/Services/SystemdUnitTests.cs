@@ -107,7 +107,7 @@ namespace AutoGlm.Tests.Services
             Assert.True(Exposure(root, d.UnitName) > 8.0);
         }
 
-        private static string AnalyzeRoot(ServiceRig rig, ServiceDefinition d, string unit)
+        internal static string AnalyzeRoot(ServiceRig rig, ServiceDefinition d, string unit)
         {
             rig.File(d.UnitPath, unit);
             rig.File("/usr/bin/nvidia-smi", "#!/bin/sh\n", executable: true);
@@ -117,7 +117,7 @@ namespace AutoGlm.Tests.Services
             return rig.RootPath;
         }
 
-        private static double Exposure(string root, string unit)
+        internal static double Exposure(string root, string unit)
         {
             var r = Run("systemd-analyze", "security", "--offline=true", "--root=" + root, "--no-pager", unit);
             var m = Regex.Match(r.output, @"Overall exposure level for " + Regex.Escape(unit) + @": (\d+\.\d)");
@@ -130,7 +130,7 @@ namespace AutoGlm.Tests.Services
         internal static string[] Lines(string unit, string key) =>
             unit.Split('\n').Where(l => l.StartsWith(key + "=", StringComparison.Ordinal)).Select(l => l.Substring(key.Length + 1)).ToArray();
 
-        private static (int code, string output) Run(string tool, params string[] args)
+        internal static (int code, string output) Run(string tool, params string[] args)
         {
             var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in args) psi.ArgumentList.Add(a);

@@ -10,16 +10,18 @@ using Xunit;
 
 namespace AutoGlm.Tests.Services
 {
-    /// <summary>The Windows service plan: golden steps and command lines; refused to apply while the host is not built.</summary>
+    /// <summary>The Windows service plan: golden steps and command lines; applying needs the service host shipped in the module folder.</summary>
     public class WindowsServicePlanTests
     {
         private const string Python = @"C:\AutoGlm\venv\Scripts\python.exe";
+        /// <summary>Where an installed module keeps the host; a fixed path so the golden file does not depend on the build folder.</summary>
+        public const string ShippedHost = @"C:\Program Files\WindowsPowerShell\Modules\AutoGlm\0.1.0\bin\AutoGlm.ServiceHost.exe";
 
         private static ChangePlan Plan(bool whatIf = true, Func<string, bool>? exists = null)
         {
             var request = new ServiceRequest { Profile = "vllm-server", WhatIf = whatIf };
             request.Environment["HF_TOKEN"] = "hf_windows_secret";
-            return WindowsServicePlan.Register(request, ServiceRig.Matrix, exists ?? (p => p == Python));
+            return WindowsServicePlan.Register(request, ServiceRig.Matrix, exists ?? (p => p == Python), ShippedHost);
         }
 
         /// <summary>Every step with its argv (as JSON arrays, exact) and files; secrets masked as the preview shows them.</summary>
@@ -66,11 +68,49 @@ namespace AutoGlm.Tests.Services
         }
 
         [Fact]
-        public void ApplyingIsRefusedWhileTheServiceHostIsNotBuilt()
+        public void ApplyingNeedsTheHostInTheModuleFolderAndInstallsItUnderProgramFiles()
         {
             var ex = Assert.Throws<AutoGlmException>(() => Plan(whatIf: false));
-            Assert.Equal("ServiceHostNotBuilt", ex.ErrorId);
-            Assert.Equal(8, Plan(whatIf: false, exists: p => true).Steps.Count);
+            Assert.Equal("ServiceHostMissing", ex.ErrorId);
+            Assert.Contains(ShippedHost, ex.Message);
+            var plan = Plan(whatIf: false, exists: p => p == Python || p == ShippedHost);
+            Assert.Equal(9, plan.Steps.Count);
+            var host = plan.Steps.Single(s => s.Id == "service.host");
+            Assert.Equal(WindowsServicePlan.HostExecutable, host.Target);
+            Assert.True(plan.Steps.ToList().IndexOf(host) < plan.Steps.ToList().FindIndex(s => s.Id == "service.create"));
+        }
+
+        [Fact]
+        public void ChangedInputsRestartTheServiceAndTheSameInputsDoNot()
+        {
+            static string Stamp(string port, string token)
+            {
+                var request = new ServiceRequest { Profile = "vllm-server", WhatIf = true, Port = port };
+                request.Environment["HF_TOKEN"] = token;
+                var plan = WindowsServicePlan.Register(request, ServiceRig.Matrix, p => p == Python, ShippedHost);
+                return ((WindowsServiceRunningStep)plan.Steps.Single(s => s.Id == "service.running")).Stamp;
+            }
+            Assert.Equal(Stamp("8000", "a"), Stamp("8000", "a"));
+            Assert.NotEqual(Stamp("8000", "a"), Stamp("8001", "a"));
+            Assert.NotEqual(Stamp("8000", "a"), Stamp("8000", "b"));
+            Assert.DoesNotContain("hf_", Stamp("8000", "hf_secret"));
+            Assert.Contains("service.stamp", WindowsServicePlan.Unregister("autoglm-vllm-server").Steps.Select(s => s.Id));
+        }
+
+        [Fact]
+        public void TheModuleShipsTheHostBesideItsAssemblies()
+        {
+            // The build lays AutoGlm.ServiceHost.exe (net472) beside AutoGlm.dll, and the engine looks for it there.
+            var built = Path.Combine(Path.GetDirectoryName(Repo.CmdletDll)!, "AutoGlm.ServiceHost.exe");
+            Assert.True(File.Exists(built), built);
+            Assert.True(File.Exists(WindowsServicePlan.ShippedHost), WindowsServicePlan.ShippedHost);
+            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(built));
+            var md = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            var frameworks = md.CustomAttributes.Select(md.GetCustomAttribute)
+                .Select(a => System.Text.Encoding.UTF8.GetString(md.GetBlobBytes(a.Value)))
+                .Where(v => v.Contains(".NETFramework,Version=")).ToList();
+            Assert.Contains(frameworks, f => f.Contains(".NETFramework,Version=v4.7.2"));
+            Assert.Equal(System.Reflection.PortableExecutable.Subsystem.WindowsCui, pe.PEHeaders.PEHeader!.Subsystem);
         }
 
         [Fact]
@@ -78,7 +118,7 @@ namespace AutoGlm.Tests.Services
         {
             Assert.Equal("ServiceVenvNotFound", Assert.Throws<AutoGlmException>(() => Plan(exists: p => false)).ErrorId);
             var request = new ServiceRequest { Profile = "vllm-server", WhatIf = true, InstallPath = "C:\\AutoGlm\" & calc" };
-            Assert.Equal("ServicePathInvalid", Assert.Throws<AutoGlmException>(() => WindowsServicePlan.Register(request, ServiceRig.Matrix, p => true)).ErrorId);
+            Assert.Equal("ServicePathInvalid", Assert.Throws<AutoGlmException>(() => WindowsServicePlan.Register(request, ServiceRig.Matrix, p => true, ShippedHost)).ErrorId);
         }
     }
 }
