@@ -91,6 +91,8 @@ namespace AutoGlm.Engine.Facts
                 case ulong ul: return ul > long.MaxValue ? (long?)null : (long)ul;
                 case double d: return (long)d;
                 case bool b: return b ? 1 : 0;
+                case IConvertible c when !(v is string):
+                    try { return Convert.ToInt64(c, CultureInfo.InvariantCulture); } catch (Exception e) when (e is InvalidCastException || e is OverflowException || e is FormatException) { return null; }
                 default:
                     return long.TryParse(v.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : (long?)null;
             }

@@ -231,9 +231,11 @@ namespace AutoGlm.Engine.Facts
             if (!facts.Known) return facts;
             facts.LoadedModules = new List<string>();
             var devices = NvidiaDevices(cim);
+            // Only the GPUs' own drivers: NVIDIA's HD audio and USB-C functions carry other version schemes.
+            var gpuIds = new HashSet<string>(devices.Select(d => d.pnpId), StringComparer.OrdinalIgnoreCase);
             // The installed NVIDIA driver: Win32_PnPSignedDriver covers 3D controllers in TCC mode too, which Win32_VideoController lists not.
             var signed = cim.Instances("Win32_PnPSignedDriver")
-                .Where(d => NvidiaDeviceId(CimData.Str(d, "DeviceID")) != null && (CimData.Str(d, "DriverProviderName") ?? "").IndexOf("NVIDIA", StringComparison.OrdinalIgnoreCase) >= 0)
+                .Where(d => gpuIds.Contains(CimData.Str(d, "DeviceID") ?? "") && (CimData.Str(d, "DriverProviderName") ?? "").IndexOf("NVIDIA", StringComparison.OrdinalIgnoreCase) >= 0)
                 .Select(d => CimData.Str(d, "DriverVersion"))
                 .Concat(cim.Instances("Win32_VideoController").Where(v => NvidiaDeviceId(CimData.Str(v, "PNPDeviceID")) != null).Select(v => CimData.Str(v, "DriverVersion")))
                 .FirstOrDefault(v => v != null && WindowsDriverVersion.TryParse(v, out var w) && w.TryToNvidiaVersion(out _));
