@@ -81,7 +81,7 @@ namespace AutoGlm.Engine.Facts
         /// <summary>
         /// BAR1 from a sysfs resource file ("0xSTART 0xEND 0xFLAGS" per BAR, line N = BAR N). NVIDIA GPUs put
         /// the framebuffer aperture in BAR1; when line 1 is empty the largest prefetchable memory BAR of
-        /// BARs 0-5 is taken (layouts differ). 0 when the firmware assigned no such BAR at all.
+        /// BARs 0-5 above 32 MiB is taken (layouts differ). 0 when the firmware assigned no such BAR at all.
         /// </summary>
         internal static long Bar1FromResource(string text)
         {
@@ -95,8 +95,9 @@ namespace AutoGlm.Engine.Facts
             }
             bool Memory((ulong size, ulong flags) b) => b.size > 0 && (b.flags & IoResourceMem) != 0;
             if (bars.Count > 1 && Memory(bars[1])) return (long)bars[1].size;
+            // BAR3 (32 MiB) is the only other prefetchable BAR of an NVIDIA GPU: anything that small is not BAR1.
             var prefetch = bars.Where(b => Memory(b) && (b.flags & IoResourcePrefetch) != 0).Select(b => b.size).DefaultIfEmpty(0UL).Max();
-            return (long)prefetch;
+            return prefetch > 32UL << 20 ? (long)prefetch : 0;
         }
 
         private static ulong Hex(string s) =>
