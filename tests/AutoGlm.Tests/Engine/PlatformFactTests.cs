@@ -284,6 +284,7 @@ namespace AutoGlm.Tests.Engine
         public void WithoutSysfsResourcesNvidiaSmiQAnswers()
         {
             using var fx = FixtureHost.HealthyUbuntu();
+            File.Delete(Path.Combine(fx.RootPath, "sys/bus/pci/devices/0000:00:09.0/resource"));
             // The GTX 1080 Ti capture: bus 06:00.0 is not in sysfs here, so it is added as reported.
             var q = FixtureHost.Realworld("nvidia-smi--q-d-MEMORY--gtx1080ti-384.111-bar1-256mib.txt");
             fx.Tool("nvidia-smi", $"case \"$1\" in\n  --query-gpu=*) cat '{FixtureHost.Realworld(FixtureHost.H100Query)}' ;;\n  -q) cat '{q}' ;;\n  *) cat '{FixtureHost.Realworld(FixtureHost.H100Table)}' ;;\nesac");
