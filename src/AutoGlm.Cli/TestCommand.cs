@@ -15,14 +15,14 @@ namespace AutoGlm.Cli
 Usage:
   autoglm test [--profile NAME] [--root DIR | --snapshot DIR] [--category C]... [--id ID]...
                [--matrix FILE]... [--install-path PATH] [--port N] [--timeout SECONDS]
-               [--format table|json|junit|prometheus [--out FILE]] [--quiet] [--list-checks] [--verbose]
+               [--format table|json|junit|prometheus [--out FILE]] [--runtime] [--quiet] [--list-checks] [--verbose]
 
 Options:
   --profile NAME      deployment profile from the matrix (default: the matrix's defaultProfile)
   --root DIR          directory that stands for '/' (a chroot, a mounted image, a test fixture)
   --snapshot DIR      evaluate a snapshot written by 'autoglm snapshot export' instead of this host
   --category C        only checks of this category (repeatable): os, cpu, memory, disk, python, privileges,
-                      network, gpu, driver, firmware, stack, cuda
+                      network, gpu, driver, firmware, stack, cuda, runtime
   --id ID             only checks with this id; '*' wildcards allowed (repeatable)
   --matrix FILE       site matrix file merged over the shipped matrix (repeatable)
   --install-path P    where the deployment lives (default: the profile's installPath)
@@ -33,6 +33,8 @@ Options:
                       for node_exporter's textfile collector)
   --out FILE          write the json/junit/prometheus report to FILE (atomically: a temporary file in
                       the same folder, then a rename) instead of stdout
+  --runtime           also import torch in the venv (<install-path>/venv) and ask CUDA: version, devices,
+                      arch list, a tiny kernel (runtime.* checks; slower, up to twice --timeout)
   --quiet             print nothing; the exit code is the answer
   --list-checks       list the checks instead of running them
   --verbose           say what each probe did, on stderr
@@ -43,7 +45,7 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
         {
             var args = Args.Parse(argv, "test",
                 new[] { "profile", "root", "snapshot", "category", "id", "matrix", "install-path", "port", "format", "timeout", "out" },
-                new[] { "quiet", "list-checks", "verbose" });
+                new[] { "quiet", "list-checks", "verbose", "runtime" });
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var format = args.Choice("format", "table", "table", "json", "junit", "prometheus");
             var timeout = args.Int("timeout", 1, 3600);
@@ -74,6 +76,7 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
                 InstallPath = args.One("install-path"),
                 Port = args.Int("port", 1, 65535),
                 CommandTimeout = timeout is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
+                IncludeRuntime = args.Flag("runtime"),
             };
             var quiet = args.Flag("quiet");
             var output = new ConsoleOutput(args.Flag("verbose"), quiet || format != "table");

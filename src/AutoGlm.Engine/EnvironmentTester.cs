@@ -29,6 +29,13 @@ namespace AutoGlm.Engine
         /// tests point it at a fake libnvidia-ml.
         /// </summary>
         public string? NvmlLibrary { get; set; }
+        /// <summary>Also import torch in the venv and ask CUDA (-IncludeRuntime / --runtime): slower.</summary>
+        public bool IncludeRuntime { get; set; }
+        /// <summary>
+        /// Windows: CIM instances the caller already collected (Test-AutoGlmEnvironment uses its session's
+        /// Get-CimInstance). Null: the Windows probes run powershell.exe themselves.
+        /// </summary>
+        public CimData? CimInstances { get; set; }
     }
 
     public sealed class TestRun
@@ -63,6 +70,13 @@ namespace AutoGlm.Engine
     /// <summary>Test-AutoGlmEnvironment and `autoglm test`: probes → facts → checks.</summary>
     public static class EnvironmentTester
     {
+        /// <summary>Checks about kernel modules, DKMS, apt/dnf and the Linux kernel log: skipped on a Windows host.</summary>
+        internal static readonly HashSet<string> LinuxOnlyChecks = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "os.kernel", "disk.media", "driver.flavor", "driver.pinned", "driver.unattended-upgrades", "driver.dkms", "driver.nouveau",
+            "driver.next-boot-kernel", "driver.install-method", "secureboot.module-rejected", "cuda.toolkit",
+        };
+
         public static IReadOnlyList<CheckInfo> ListChecks(IReadOnlyCollection<string>? categories = null, IReadOnlyCollection<string>? ids = null)
         {
             ValidateSelection(categories, ids);
@@ -89,14 +103,22 @@ namespace AutoGlm.Engine
             var context = new ProbeContext(host, profile, request.InstallPath, request.Port, request.CommandTimeout)
             {
                 NvmlLibrary = request.NvmlLibrary ?? NvmlLibraryFor(host),
+                IncludeRuntime = request.IncludeRuntime,
+                CimInstances = request.CimInstances,
             };
             if (context.NvmlLibrary != null) output.Verbose($"NVML library: {context.NvmlLibrary}");
-            var facts = FactCollector.Collect(context, LinuxProbes.All, output);
+            bool windows = host.Platform == "windows";
+            // The runtime probe may use its whole (longer) timeout; the overall deadline leaves it room.
+            var deadline = TimeSpan.FromTicks(Math.Max(context.CommandTimeout.Ticks * 3, RuntimeProbe.Timeout(context).Ticks + TimeSpan.FromSeconds(2).Ticks));
+            var facts = FactCollector.Collect(context, windows ? WindowsProbes.All : LinuxProbes.All, output, deadline);
             var checkContext = new CheckContext(facts, matrix, profile);
             var results = new List<CheckResult>();
             foreach (var check in CheckCatalog.Select(request.Categories, request.Ids))
             {
                 Verdict v;
+                if (windows && LinuxOnlyChecks.Contains(check.Info.Id))
+                    v = Verdict.Skip("Linux only: there is no equivalent on Windows (this host runs Windows).");
+                else
                 try { v = check.Evaluate(checkContext); }
                 catch (Exception ex)
                 {

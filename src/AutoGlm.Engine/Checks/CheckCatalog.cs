@@ -7,7 +7,7 @@ namespace AutoGlm.Engine.Checks
     /// <summary>Every check Test-AutoGlmEnvironment knows, in display order.</summary>
     public static class CheckCatalog
     {
-        public static IReadOnlyList<Check> All { get; } = GroupByCategory(HostChecks.All.Concat(GpuChecks.All).Concat(StackChecks.All).Concat(LifecycleChecks.All).Concat(AutoGlm.Engine.Python.VenvChecks.All));
+        public static IReadOnlyList<Check> All { get; } = GroupByCategory(HostChecks.All.Concat(GpuChecks.All).Concat(StackChecks.All).Concat(LifecycleChecks.All).Concat(FirmwareChecks.All).Concat(AutoGlm.Engine.Python.VenvChecks.All).Concat(RuntimeChecks.All));
 
         /// <summary>Keeps each category together, in the order categories first appear (a stable sort).</summary>
         private static IReadOnlyList<Check> GroupByCategory(IEnumerable<Check> checks)

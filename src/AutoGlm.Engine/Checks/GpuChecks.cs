@@ -44,6 +44,8 @@ namespace AutoGlm.Engine.Checks
         {
             "debian" => $"sudo apt-get install -y nvidia-driver-{branch ?? "<branch>"}-server-open   # or nvidia-driver-{branch ?? "<branch>"}-server; NVIDIA's repo: nvidia-open / cuda-drivers",
             "rhel" => $"sudo dnf module install -y nvidia-driver:{branch ?? "<branch>"}-open",
+            "windows" => "Install the NVIDIA data-center driver for Windows Server" + (branch != null ? $" (branch R{branch})" : "") + " from https://www.nvidia.com/drivers, then reboot\n"
+                + "pnputil /enum-devices /problem   # afterwards: no NVIDIA device may be listed",
             _ => "install the NVIDIA driver from your distribution or https://www.nvidia.com/drivers",
         };
 
@@ -152,6 +154,7 @@ namespace AutoGlm.Engine.Checks
             const string expected = "nvidia module loaded";
             if (!NeedsGpu(c)) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!driver.Known) return Verdict.Unknown(driver, expected);
+            if (c.Facts.Host.Platform == "windows") return WindowsDriverBound(c, gpu, driver);
             if (driver.NvidiaLoaded)
                 return Verdict.Pass("nvidia " + (driver.LoadedModuleVersion ?? "(version unknown)") + (driver.Flavor != null ? $" ({driver.Flavor})" : ""), expected,
                     $"The nvidia kernel module {driver.LoadedModuleVersion} is loaded.", driver.SourceText);
@@ -171,6 +174,22 @@ namespace AutoGlm.Engine.Checks
                 Remediation = driver.ModuleFile == null
                     ? InstallDriver(c, Branch(driver.InstalledVersion ?? driver.ModuleVersion)) + "\n" + c.InstallCommand("linux-headers-$(uname -r) dkms", "kernel-devel-$(uname -r) dkms") + "\nsudo dkms autoinstall && sudo modprobe nvidia"
                     : "sudo modprobe nvidia\n# if it fails: dmesg | grep -i -e nvrm -e nvidia -e 'key was rejected'",
+            };
+        }
+
+        /// <summary>Windows has no kernel module to load: the question is whether the GPU's device runs an NVIDIA driver.</summary>
+        private static Verdict WindowsDriverBound(CheckContext c, GpuFacts gpu, DriverFacts driver)
+        {
+            const string expected = "an NVIDIA driver bound to every GPU";
+            if (gpu.Known && gpu.Gpus.Count == 0) return Verdict.Skip("No NVIDIA GPU is present (see gpu.present).", expected);
+            if (driver.WindowsDeviceProblem == null && driver.LoadedModuleVersion != null)
+                return Verdict.Pass("NVIDIA driver " + driver.LoadedModuleVersion, expected, $"The NVIDIA driver {driver.LoadedModuleVersion} runs the GPU(s).", driver.SourceText);
+            var problem = driver.WindowsDeviceProblem ?? "no NVIDIA driver is installed for the GPU";
+            return new Verdict
+            {
+                Status = CheckStatus.Fail, Observed = problem, Expected = expected, Source = driver.SourceText,
+                Message = "The GPU has no working NVIDIA driver: " + problem + ".",
+                Remediation = problem.Contains("Code 12") ? "Enable Above 4G Decoding in the BIOS (see firmware.bar1), then reboot" : InstallDriver(c, Branch(driver.InstalledVersion)),
             };
         }
 
@@ -375,6 +394,8 @@ namespace AutoGlm.Engine.Checks
             if (!sb.Enabled) return Verdict.Pass("disabled" + (sb.SetupMode ? " (setup mode)" : ""), expected, "Secure Boot is off; unsigned kernel modules load.", source);
             if (sb.ShimValidationDisabled) return Verdict.Pass("enabled, shim validation disabled", expected, "Secure Boot is on but shim does not validate modules.", source);
             if (!NeedsGpu(c)) return Verdict.Pass("enabled", expected, "Secure Boot is on; this profile loads no NVIDIA module.", source);
+            if (c.Facts.Host.Platform == "windows")
+                return Verdict.Pass("enabled", expected, "Secure Boot is on; Windows loads only signed drivers, and NVIDIA's are signed by Microsoft (WHQL).", source);
             if (driver.ModuleSigned == true)
                 return Verdict.Pass("enabled; nvidia signed by " + (driver.ModuleSigner ?? "a key"), expected,
                     $"Secure Boot is on and the nvidia module is signed ({driver.ModuleSigner}); it loads if that key is enrolled (mokutil --list-enrolled).", source);
@@ -404,6 +425,15 @@ namespace AutoGlm.Engine.Checks
             var io = c.Facts.Get<IommuFacts>();
             const string expected = "IOMMU on (groups populated)";
             if (!io.Known) return Verdict.Unknown(io, expected);
+            if (io.Reported != null)
+                return io.Reported == true
+                    ? Verdict.Pass(io.ReportedBy ?? "IOMMU available", "IOMMU available", "The firmware exposes an IOMMU (VT-d / AMD-Vi): " + io.ReportedBy + ".", io.SourceText)
+                    : new Verdict
+                    {
+                        Status = CheckStatus.Warn, Observed = io.ReportedBy ?? "no IOMMU", Expected = "IOMMU available", Source = io.SourceText, Severity = CheckSeverity.Info,
+                        Message = "Windows reports no DMA protection, so no IOMMU is available: " + io.ReportedBy + ". Serving works; Discrete Device Assignment (GPU passthrough to Hyper-V VMs) needs it.",
+                        Remediation = "Enable VT-d / AMD-Vi (IOMMU) and 'Kernel DMA Protection' in the firmware setup, then reboot",
+                    };
             var flags = io.CommandLineFlags.Count > 0 ? string.Join(" ", io.CommandLineFlags) : "no IOMMU parameters";
             if (io.Active)
                 return Verdict.Pass($"{io.Groups} IOMMU groups ({string.Join(", ", io.Units)}); cmdline: {flags}", expected,

@@ -34,6 +34,16 @@ namespace AutoGlm.Engine.Facts
         /// </summary>
         public string? NvmlLibrary { get; set; }
 
+        /// <summary>
+        /// Windows: CIM instances already collected (the cmdlet's session hands them over); when null, the
+        /// Windows probes run powershell.exe once and keep the answer here for the others.
+        /// </summary>
+        public CimData? CimInstances { get; set; }
+        internal object CimLock { get; } = new object();
+
+        /// <summary>Run the runtime probe (import torch in the venv): -IncludeRuntime / --runtime.</summary>
+        public bool IncludeRuntime { get; set; }
+
         public CommandResult Run(params string[] argv) => Host.Run(argv, CommandTimeout);
     }
 

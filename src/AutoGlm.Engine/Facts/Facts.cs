@@ -187,5 +187,12 @@ namespace AutoGlm.Engine.Facts
         public bool? UnattendedUpgradesActive { get; set; }
         /// <summary>Where NVIDIA packages are kept out of unattended upgrades; null when they are not.</summary>
         public string? UnattendedUpgradesExcludedBy { get; set; }
+
+        // Windows.
+        /// <summary>
+        /// Windows: why the GPU's device has no working driver, from Win32_PnPEntity.ConfigManagerErrorCode
+        /// ("Code 28: the drivers for this device are not installed"); null when it works or on Linux.
+        /// </summary>
+        public string? WindowsDeviceProblem { get; set; }
     }
 }

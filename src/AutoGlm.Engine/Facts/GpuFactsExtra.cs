@@ -49,6 +49,10 @@ namespace AutoGlm.Engine.Facts
         public string? CommandLine { get; set; }
         /// <summary>IOMMU-related command-line parameters (intel_iommu=, amd_iommu=, iommu=).</summary>
         public List<string> CommandLineFlags { get; } = new List<string>();
-        public bool Active => Groups > 0;
+        /// <summary>Set where the OS reports IOMMU state directly instead of through groups (Windows: Win32_DeviceGuard DMA protection).</summary>
+        public bool? Reported { get; set; }
+        /// <summary>How the OS reported it, for messages (e.g. "Win32_DeviceGuard: DMA protection available").</summary>
+        public string? ReportedBy { get; set; }
+        public bool Active => Reported ?? Groups > 0;
     }
 }

@@ -20,7 +20,11 @@ namespace AutoGlm.Engine.Facts
             Probe.Of("privileges", Privileges),
             Probe.Of("port", Port),
             Probe.Of("venv", AutoGlm.Engine.Python.VenvFacts.Collect),
-        }.Concat(GpuProbes.All).Concat(LifecycleProbes.All).ToList();
+        }.Concat(GpuProbes.All).Concat(LifecycleProbes.All).Concat(new[]
+        {
+            Probe.Of("firmware", FirmwareProbes.Firmware),
+            Probe.Of("runtime", RuntimeProbe.Collect),
+        }).ToList();
 
         private static T Unknown<T>(string reason, params string[] sources) where T : FactSet, new()
         {

@@ -4,6 +4,8 @@ using System.Management.Automation;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Checks;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
+using System.Runtime.InteropServices;
 
 namespace AutoGlm.Commands
 {
@@ -68,6 +70,11 @@ namespace AutoGlm.Commands
         [Parameter(Mandatory = true, ParameterSetName = ListSet)]
         public SwitchParameter ListChecks { get; set; }
 
+        /// <summary>Also import torch in the venv and ask CUDA (the runtime.* checks); slower.</summary>
+        [Parameter(ParameterSetName = LiveSet)]
+        [Parameter(ParameterSetName = SnapshotSet)]
+        public SwitchParameter IncludeRuntime { get; set; }
+
         protected override void ProcessRecord()
         {
             try
@@ -88,7 +95,11 @@ namespace AutoGlm.Commands
                     InstallPath = InstallPath,
                     Port = Port,
                     CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
+                    IncludeRuntime = IncludeRuntime,
                 };
+                // This Windows host itself: CIM through this session's Get-CimInstance instead of a powershell.exe child.
+                if (request.Root == null && request.Snapshot == null && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+                    request.CimInstances = CollectCim();
                 var run = EnvironmentTester.Run(request, new CmdletOutput(this));
                 if (Quiet) WriteObject(!run.AnyFailed);
                 else foreach (var result in run.Results) WriteObject(result);
@@ -97,6 +108,26 @@ namespace AutoGlm.Commands
             {
                 // Bad input stops the command: nothing useful can follow from it.
                 ThrowTerminatingError(Errors.ToRecord(ex));
+            }
+        }
+
+        /// <summary>
+        /// Runs the engine's CIM script in a local scope of this session (its variables do not leak into the
+        /// caller's) and hands the JSON to the engine's parser; a failure becomes Unknown facts, not an error.
+        /// </summary>
+        private CimData CollectCim()
+        {
+            const string source = "Get-CimInstance (this PowerShell session)";
+            try
+            {
+                var output = InvokeCommand.InvokeScript(true, ScriptBlock.Create(WindowsProbes.CimScript), null);
+                var json = string.Join("\n", output.Where(o => o != null).Select(o => o.BaseObject.ToString()));
+                return CimData.Parse(json, source);
+            }
+            catch (Exception ex) when (ex is RuntimeException || ex is FormatException)
+            {
+                WriteVerbose("CIM query failed: " + ex.Message);
+                return CimData.Failed(ex.Message, source);
             }
         }
     }

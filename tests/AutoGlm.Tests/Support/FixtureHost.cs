@@ -113,6 +113,12 @@ namespace AutoGlm.Tests.Support
         public FixtureHost HealthyGpu()
         {
             PciDevice("0000:00:09.0", "0x10de", "0x2330", "0x030200");
+            // BAR0 16 MiB, BAR1 128 GiB (what nvidia-smi reports for an H100), BAR3 32 MiB: Above 4G decoding on.
+            File("/sys/bus/pci/devices/0000:00:09.0/resource",
+                "0x00000000a0000000 0x00000000a0ffffff 0x0000000000040200\n0x0000220000000000 0x0000221fffffffff 0x000000000014220c\n"
+                + "0x0000000000000000 0x0000000000000000 0x0000000000000000\n0x0000222000000000 0x0000222001ffffff 0x000000000014220c\n");
+            File("/sys/class/dmi/id/sys_vendor", "Supermicro\n").File("/sys/class/dmi/id/product_name", "SYS-821GE-TNHR\n")
+                .File("/sys/class/dmi/id/bios_version", "2.1\n").File("/sys/class/dmi/id/bios_date", "12/01/2023\n");
             Smi(H100Query, H100Table);
             File("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  590.48.01  Release Build  (dvs-builder@U22-I3-B17-02-5)  Mon Dec  8 12:54:27 UTC 2025\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n");
             File("/proc/modules", "nvidia_uvm 4943872 0 - Live 0x0000000000000000 (POE)\nnvidia_drm 122880 4 - Live 0x0000000000000000 (POE)\nnvidia_modeset 1368064 3 nvidia_drm, Live 0x0000000000000000 (POE)\nnvidia 54566912 33 nvidia_uvm,nvidia_modeset, Live 0x0000000000000000 (POE)\n");
