@@ -195,35 +195,10 @@ namespace AutoGlm.Engine.Deploy
             var python = VenvPython(context);
             // A venv made --without-pip (the venv step's fast path) is installed into by its base interpreter's pip.
             var hasPip = context.System.Run(new[] { python, "-m", "pip", "--version" }, context.CommandTimeout).Succeeded;
-            var pip = hasPip ? new[] { python, "-m", "pip" } : new[] { BaseInterpreter(context) ?? "python3", "-m", "pip", "--python", python };
+            var pip = hasPip ? new[] { python, "-m", "pip" } : new[] { Python.VenvService.BuiltWith(context.System, _venv) ?? "python3", "-m", "pip", "--python", python };
             context.Run(pip.Concat(PipArgs(checkoutReal)).ToList());
             var head = new GitRepository(context.System, checkoutReal).Head() ?? "";
             context.System.WriteFile(_venv + "/" + StampFile, head + "\n", 0x1A4);
-        }
-
-        private string? BaseInterpreter(StepContext context)
-        {
-            var cfg = context.System.ReadFile(_venv + "/pyvenv.cfg");
-            if (!cfg.Ok) return null;
-            string? home = null, executable = null;
-            foreach (var line in cfg.Text!.Split('\n'))
-            {
-                int eq = line.IndexOf('=');
-                if (eq < 0) continue;
-                var key = line.Substring(0, eq).Trim();
-                if (key == "executable") executable = line.Substring(eq + 1).Trim();
-                else if (key == "home") home = line.Substring(eq + 1).Trim();
-            }
-            if (executable != null && File.Exists(executable)) return executable;
-            if (home == null) return null;
-            var version = cfg.Text!.Split('\n').Select(l => l.Split('=')).Where(p => p.Length == 2 && p[0].Trim() == "version").Select(p => p[1].Trim()).FirstOrDefault();
-            var minor = version != null && version.Split('.').Length >= 2 ? "python" + string.Join(".", version.Split('.').Take(2)) : null;
-            foreach (var name in new[] { minor, "python3" }.Where(n => n != null))
-            {
-                var path = Path.Combine(home, Windows ? "python.exe" : name!);
-                if (File.Exists(path)) return path;
-            }
-            return null;
         }
     }
 }

@@ -117,22 +117,30 @@ namespace AutoGlm.Engine.Python
             return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
         }
 
-        /// <summary>The interpreter a venv was made with, from pyvenv.cfg (executable, or home + python3).</summary>
-        private static string? BuiltWith(ISystemHost system, string venv)
+        /// <summary>The interpreter a venv was made with, from pyvenv.cfg: executable, else home + pythonX.Y or python3.</summary>
+        internal static string? BuiltWith(ISystemHost system, string venv)
         {
             var cfg = system.ReadFile(venv + "/pyvenv.cfg");
             if (!cfg.Ok) return null;
-            string? home = null, executable = null;
+            string? home = null, executable = null, version = null;
             foreach (var line in cfg.Text!.Split('\n'))
             {
                 int eq = line.IndexOf('=');
                 if (eq < 0) continue;
                 var key = line.Substring(0, eq).Trim();
-                if (key == "executable") executable = line.Substring(eq + 1).Trim();
-                else if (key == "home") home = line.Substring(eq + 1).Trim();
+                var value = line.Substring(eq + 1).Trim();
+                if (key == "executable") executable = value;
+                else if (key == "home") home = value;
+                else if (key == "version") version = value;
             }
-            var exe = executable ?? (home != null ? Path.Combine(home, system.Platform == "windows" ? "python.exe" : "python3") : null);
-            return exe != null && File.Exists(exe) ? exe : null;
+            if (executable != null && File.Exists(executable)) return executable;
+            if (home == null) return null;
+            if (system.Platform == "windows") return File.Exists(Path.Combine(home, "python.exe")) ? Path.Combine(home, "python.exe") : null;
+            var parts = version?.Split('.');
+            var minor = parts != null && parts.Length >= 2 ? "python" + parts[0] + "." + parts[1] : null;
+            foreach (var name in new[] { minor, "python3" })
+                if (name != null && File.Exists(Path.Combine(home, name))) return Path.Combine(home, name);
+            return null;
         }
 
         /// <summary>pip 22.3 added --python: the base interpreter's pip installs into a venv made without pip.</summary>
