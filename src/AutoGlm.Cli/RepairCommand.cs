@@ -65,8 +65,7 @@ step failed, 2 the command could not run, 3 a reboot is needed: reboot, then run
                 if (diagnosis.Healthy) message = "Nothing to repair.";
                 else
                 {
-                    if (diagnosis.BundlePath == null && !runner.WhatIf)
-                        diagnosis.BundlePath = SupportBundle.Write(DefaultBundlePath(), diagnosis, system, request.CommandTimeout);
+                    RepairDiagnoser.BundleIfUnfixable(diagnosis, request, system, runner.WhatIf);
                     message = "Cannot repair this automatically: " + string.Join("; ", diagnosis.Unfixable.Select(s => s.Title)) + ". Nothing was changed."
                         + (diagnosis.BundlePath != null ? $" Support bundle: {diagnosis.BundlePath}" : "");
                     exit = Program.ExitFailed;
@@ -84,19 +83,13 @@ step failed, 2 the command could not run, 3 a reboot is needed: reboot, then run
             {
                 if (!result.Succeeded) return exit;
                 // Verify with the same checks the diagnosis ran.
-                var after = RepairDiagnoser.Diagnose(request, system, runner.Output);
-                after.Phase = "after";
-                if (!after.Healthy && after.BundlePath == null)
-                    after.BundlePath = diagnosis.BundlePath ?? SupportBundle.Write(DefaultBundlePath(), after, system, request.CommandTimeout);
+                var after = RepairDiagnoser.Verify(diagnosis, request, system, runner.Output);
                 hooks.Json["after"] = after.ToJson();
                 hooks.Text.Append(after.Healthy ? "Verified: the driver checks pass.\n" : "After the repair: " + after.Summary + (after.BundlePath != null ? $"\nSupport bundle: {after.BundlePath}" : "") + "\n");
                 return after.Healthy ? exit : Program.ExitFailed;
             };
             return runner.Execute(plan, system, argv, hooks: hooks);
         }
-
-        private static string DefaultBundlePath() =>
-            Path.Combine(Path.GetTempPath(), $"autoglm-repair-{DateTime.UtcNow:yyyyMMdd-HHmmss}.tar.gz");
 
         public static string Render(RepairDiagnosis d)
         {

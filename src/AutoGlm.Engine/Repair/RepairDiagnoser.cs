@@ -22,6 +22,27 @@ namespace AutoGlm.Engine.Repair
         /// <summary>The checks whose failures a driver repair is about; any other failure is not ours to explain.</summary>
         private static readonly string[] DriverCategories = { "gpu", "driver", "firmware", "cuda" };
 
+        /// <summary>Where a bundle goes when the user named none: the system temp directory.</summary>
+        public static string DefaultBundlePath() =>
+            System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"autoglm-repair-{DateTime.UtcNow:yyyyMMdd-HHmmss}.tar.gz");
+
+        /// <summary>A host with causes the repair does not fix gets a support bundle (never under -WhatIf).</summary>
+        public static void BundleIfUnfixable(RepairDiagnosis diagnosis, RepairRequest request, IHost host, bool whatIf)
+        {
+            if (!diagnosis.Healthy && diagnosis.BundlePath == null && !whatIf)
+                diagnosis.BundlePath = SupportBundle.Write(DefaultBundlePath(), diagnosis, host, request.CommandTimeout);
+        }
+
+        /// <summary>The same checks after a repair; when they still fail, the bundle (the one from before, else a new one).</summary>
+        public static RepairDiagnosis Verify(RepairDiagnosis before, RepairRequest request, IHost host, IEngineOutput output)
+        {
+            var after = Diagnose(request, host, output);
+            after.Phase = "after";
+            if (!after.Healthy)
+                after.BundlePath = before.BundlePath ?? SupportBundle.Write(DefaultBundlePath(), after, host, request.CommandTimeout);
+            return after;
+        }
+
         public static RepairDiagnosis Diagnose(RepairRequest request, IHost host, IEngineOutput output)
         {
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);

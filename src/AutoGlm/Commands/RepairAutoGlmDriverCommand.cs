@@ -76,8 +76,7 @@ namespace AutoGlm.Commands
                     _diagnosis.BundlePath = SupportBundle.Write(GetUnresolvedProviderPathFromPSPath(CollectBundle), _diagnosis, system, _request.CommandTimeout);
                 if (!_diagnosis.AnyFixable && !Prevent)
                 {
-                    if (!_diagnosis.Healthy && _diagnosis.BundlePath == null && !whatIf)
-                        _diagnosis.BundlePath = SupportBundle.Write(Path.Combine(Path.GetTempPath(), $"autoglm-repair-{DateTime.UtcNow:yyyyMMdd-HHmmss}.tar.gz"), _diagnosis, system, _request.CommandTimeout);
+                    RepairDiagnoser.BundleIfUnfixable(_diagnosis, _request, system, whatIf);
                     WriteObject(_diagnosis);
                     if (_diagnosis.Healthy)
                     {
@@ -103,13 +102,7 @@ namespace AutoGlm.Commands
         protected override void Applied(ApplyResult result, ISystemHost system, IEngineOutput output)
         {
             if (!result.Succeeded) return;
-            var after = RepairDiagnoser.Diagnose(_request!, system, output);
-            after.Phase = "after";
-            if (!after.Healthy)
-            {
-                after.BundlePath = _diagnosis!.BundlePath
-                    ?? SupportBundle.Write(Path.Combine(Path.GetTempPath(), $"autoglm-repair-{DateTime.UtcNow:yyyyMMdd-HHmmss}.tar.gz"), after, system, _request!.CommandTimeout);
-            }
+            var after = RepairDiagnoser.Verify(_diagnosis!, _request!, system, output);
             WriteObject(after);
             if (!after.Healthy)
                 WriteError(Errors.ToRecord(new AutoGlmException("RepairIncomplete", ErrorKind.InvalidData,
