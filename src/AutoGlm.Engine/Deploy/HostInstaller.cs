@@ -347,13 +347,14 @@ namespace AutoGlm.Engine.Deploy
 
         private static string PreflightMessage(string profile, IReadOnlyList<CheckResult> blocking)
         {
-            var lines = new List<string> { $"The host cannot run profile '{profile}', and no step of the install can change that. Nothing was changed. Fix these, then run again:" };
+            var lines = new List<string> { Messages.Format("PreflightFailed", profile) };
             foreach (var c in blocking)
             {
-                lines.Add($"- {c.Id}: {c.Message}" + (c.Observed.Length > 0 ? $" (found: {c.Observed}" + (c.Expected.Length > 0 ? $"; needed: {c.Expected}" : "") + ")" : ""));
-                if (c.Remediation.Length > 0) lines.Add("  fix: " + c.Remediation.Replace("\n", "\n       "));
+                lines.Add(Messages.Format("PreflightFailed_Check", c.Id, c.Message,
+                    c.Observed.Length > 0 ? Messages.Format("PreflightFailed_Found", c.Observed, c.Expected.Length > 0 ? Messages.Format("PreflightFailed_Needed", c.Expected) : "") : ""));
+                if (c.Remediation.Length > 0) lines.Add(Messages.Format("PreflightFailed_Fix", c.Remediation.Replace("\n", "\n       ")));
                 if (c.Category == "firmware")
-                    lines.Add("  This is a firmware (BIOS/UEFI) setting: AutoGlm cannot change it. Change it in the firmware setup at boot, start the host, and run again: the check verifies it then.");
+                    lines.Add(Messages.Format("PreflightFailed_Firmware"));
             }
             return string.Join(Environment.NewLine, lines);
         }

@@ -325,8 +325,7 @@ namespace AutoGlm.Engine.Deploy
         {
             var id = model ?? "zai-org/AutoGLM-Phone-9B";
             var mirror = id.Replace("zai-org/", "ZhipuAI/");
-            return $"download the model with 'huggingface-cli download {id} --local-dir {modelPath}' (or from ModelScope: 'modelscope download --model {mirror} --local_dir {modelPath}'), " +
-                   "or pass a mirror with -ModelUrl (--model-url) to let AutoGlm download it, then run again.";
+            return Messages.Format("ModelWeightsMissing_Instructions", id, modelPath, mirror);
         }
     }
 }

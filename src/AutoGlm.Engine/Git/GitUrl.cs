@@ -130,7 +130,7 @@ namespace AutoGlm.Engine.Git
                 var path = scp.Groups["path"].Value.Trim('/');
                 return new GitUrl(raw, GitUrlKind.Scp, host.ToLowerInvariant(), path, user, null, raw);
             }
-            throw Invalid(shown, what, Messages.Format("RepositoryUrlInvalid_NeitherHttpsSshUser", (allowLocal ? " nor an absolute path or file:// URL" : "")),
+            throw Invalid(shown, what, Messages.Format("RepositoryUrlInvalid_NeitherHttpsSshUser", (allowLocal ? Messages.Format("RepositoryUrlInvalid_NorLocal") : "")),
                 Messages.Format("RepositoryUrlInvalid_RelativePathsAreNot"));
         }
 
@@ -186,7 +186,7 @@ namespace AutoGlm.Engine.Git
 
         private static AutoGlmException Unsafe(string shown, string what, string why, string? fix = null) =>
             new AutoGlmException("RepositoryUrlUnsafe", ErrorKind.SecurityError,
-                Messages.Format("RepositoryUrlUnsafe", what, shown, why, fix ?? "Pass the repository's https:// or git@host:owner/name URL."), shown);
+                Messages.Format("RepositoryUrlUnsafe", what, shown, why, fix ?? Messages.Format("RepositoryUrlInvalid_PassUrl")), shown);
 
         private static AutoGlmException Invalid(string shown, string what, string why, string fix) =>
             new AutoGlmException("RepositoryUrlInvalid", ErrorKind.InvalidArgument, Messages.Format("RepositoryUrlInvalid", what, shown, why, fix), shown);

@@ -183,7 +183,7 @@ namespace AutoGlm.Engine.Git
             var probe = system.Run(new[] { "git", "-C", path, "rev-parse", "--git-dir" }, TimeSpan.FromSeconds(30));
             if (!System.IO.Directory.Exists(path) || !probe.Succeeded)
                 throw new AutoGlmException("RepositoryUrlNotARepository", ErrorKind.ObjectNotFound,
-                    Messages.Format("RepositoryUrlNotARepository", target.Display, (System.IO.Directory.Exists(path) ? "git does not recognise it" : "the directory does not exist")), target.Display);
+                    Messages.Format("RepositoryUrlNotARepository", target.Display, (System.IO.Directory.Exists(path) ? Messages.Format("RepositoryUrlNotARepository_NotRecognised") : Messages.Format("RepositoryUrlNotARepository_NoDirectory"))), target.Display);
         }
 
         internal static GitUrl? Lenient(string raw)

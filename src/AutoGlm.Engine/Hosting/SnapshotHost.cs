@@ -37,7 +37,7 @@ namespace AutoGlm.Engine.Hosting
             if (!(meta.TryGetValue("format", out var fmt) && fmt as string == SnapshotFormat.FormatName))
                 throw Invalid(directory, Messages.Format("SnapshotInvalid_Format", SnapshotFormat.FormatName));
             if (!(meta.TryGetValue("formatVersion", out var ver) && ver is long v && v == SnapshotFormat.FormatVersion))
-                throw Invalid(directory, Messages.Format("SnapshotInvalid_FormatVersion", ver ?? "(none)", SnapshotFormat.FormatVersion));
+                throw Invalid(directory, Messages.Format("SnapshotInvalid_FormatVersion", ver ?? Messages.Format("SnapshotInvalid_NoVersion"), SnapshotFormat.FormatVersion));
             Root = meta.TryGetValue("root", out var root) && root is string r ? r : "/";
             Platform = meta.TryGetValue("platform", out var plat) && plat is string p ? p : "linux";
 

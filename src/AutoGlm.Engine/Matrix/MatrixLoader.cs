@@ -15,7 +15,7 @@ namespace AutoGlm.Engine.Matrix
     public sealed class MatrixException : AutoGlmException
     {
         public MatrixException(SourceLocation location, string problem, string fix, Exception? inner = null)
-            : base("MatrixInvalid", ErrorKind.InvalidData, $"{location}: {problem}. {fix}", location.File, inner)
+            : base("MatrixInvalid", ErrorKind.InvalidData, Messages.Format("MatrixInvalid", location, problem, fix), location.File, inner)
         {
             Location = location;
             Problem = problem;
@@ -104,7 +104,7 @@ namespace AutoGlm.Engine.Matrix
             if (message.StartsWith("Property '", StringComparison.Ordinal) && message.Contains("not found on type"))
             {
                 var name = message.Split('\'')[1];
-                return $"unknown key '{name}'";
+                return Messages.Format("MatrixInvalid_UnknownKey", name);
             }
             return message.TrimEnd('.');
         }
@@ -157,7 +157,7 @@ namespace AutoGlm.Engine.Matrix
         {
             if (string.IsNullOrWhiteSpace(value))
                 throw new MatrixException(entry.Location!, Messages.Format("MatrixInvalid_EntryHasNo", field),
-                    field == "source" ? "Every fact needs a 'source': the URL or repository path it was read from" : $"Add '{field}:'");
+                    field == "source" ? Messages.Format("MatrixInvalid_AddSource") : Messages.Format("MatrixInvalid_AddField", field));
         }
 
         private static readonly string[] Supports = { "supported", "deprecated", "unsupported" };

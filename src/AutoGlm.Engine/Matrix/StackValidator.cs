@@ -63,7 +63,7 @@ namespace AutoGlm.Engine.Matrix
                 Capability(g, g.ComputeCapability, "computeCapability");
                 var arch = m.GpuArchitectures.First(a => string.Equals(a.Id, g.Architecture, StringComparison.OrdinalIgnoreCase));
                 if (!arch.ComputeCapabilities.Contains(g.ComputeCapability))
-                    Fail(g, Messages.Format("MatrixInvalid_ComputeCapabilityNotOneS", g.ComputeCapability, arch.Id, string.Join(", ", arch.ComputeCapabilities)), Messages.Format("MatrixInvalid_FixCapabilityArchitecture"));
+                    Fail(g, Messages.Format("MatrixInvalid_ComputeCapabilityNotInArchitecture", g.ComputeCapability, arch.Id, string.Join(", ", arch.ComputeCapabilities)), Messages.Format("MatrixInvalid_FixCapabilityArchitecture"));
                 foreach (var id in g.PciDeviceIds ?? new List<string>())
                     if (!IsPciId(id)) Fail(g, Messages.Format("MatrixInvalid_PciDeviceIdsHas", id), Messages.Format("MatrixInvalid_WritePCIDeviceIds"));
                 if (g.MemoryGiB is double mem && mem <= 0) Fail(g, Messages.Format("MatrixInvalid_MemoryGiB", mem), Messages.Format("MatrixInvalid_GiveMemoryGiBMore"));

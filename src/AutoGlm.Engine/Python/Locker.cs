@@ -119,7 +119,7 @@ namespace AutoGlm.Engine.Python
             {
                 var have = all.Select(f => f.Version.ToString()).Distinct().ToList();
                 throw new AutoGlmException("LockPackageNotFound", ErrorKind.ObjectNotFound,
-                    Messages.Format("LockPackageNotFound", name, pin, request.Profile, request.Source.Describe(), (have.Count > 0 ? $"; it has {name} {string.Join(", ", have)}" : $"; it has no {name} at all")), name);
+                    Messages.Format("LockPackageNotFound", name, pin, request.Profile, request.Source.Describe(), (have.Count > 0 ? Messages.Format("LockPackageNotFound_Has", name, string.Join(", ", have)) : Messages.Format("LockPackageNotFound_HasNone", name))), name);
             }
             return Hashed(catalog, exact);
         }
@@ -138,7 +138,7 @@ namespace AutoGlm.Engine.Python
                     return null;
                 }
                 throw new AutoGlmException("LockDependencyMissing", ErrorKind.ObjectNotFound,
-                    Messages.Format("LockDependencyMissing", parent, req, request.Source.Describe(), (all.Count > 0 ? $" (it has {string.Join(", ", all.Select(f => f.Version.ToString()).Distinct())})" : "")), req.Name);
+                    Messages.Format("LockDependencyMissing", parent, req, request.Source.Describe(), (all.Count > 0 ? Messages.Format("LockDependencyMissing_Has", string.Join(", ", all.Select(f => f.Version.ToString()).Distinct())) : "")), req.Name);
             }
             var best = fits.Max(f => f.Version)!;
             return Hashed(catalog, fits.Where(f => f.Version.Equals(best)).ToList());

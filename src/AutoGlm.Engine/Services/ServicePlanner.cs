@@ -43,7 +43,7 @@ namespace AutoGlm.Engine.Services
             var interpreter = venv + "/bin/" + (launch[0].StartsWith("python", StringComparison.Ordinal) ? launch[0] : "python3");
             if (!request.VenvPending && !host.ReadFile(interpreter).Exists)
                 throw new AutoGlmException("ServiceVenvNotFound", ErrorKind.ObjectNotFound,
-                    Messages.Format("ServiceVenvNotFound_Server", venv, interpreter.Substring(venv.Length + 1), profile.Stack?.Server?.Package ?? "the server"), venv);
+                    Messages.Format("ServiceVenvNotFound_Server", venv, interpreter.Substring(venv.Length + 1), profile.Stack?.Server?.Package ?? Messages.Format("ServiceVenvNotFound_TheServer")), venv);
 
             var (port, note) = PortGuard.Choose(host, profile, name, requested, auto);
             if (note != null) notes.Add(note);
@@ -253,8 +253,8 @@ namespace AutoGlm.Engine.Services
             if (m.Success && m.Groups[1].Value == "0") return;
             throw new AutoGlmException("ServiceNotAdministrator", ErrorKind.PermissionDenied,
                 m.Success
-                    ? $"Service {verb} changes users, /etc and systemd, which needs root (running as uid {m.Groups[1].Value}). Run it with sudo, or add -WhatIf / --what-if to only see the plan."
-                    : $"Could not tell whether this runs as root ({status.Describe()}). Run it with sudo, or add -WhatIf / --what-if to only see the plan.",
+                    ? Messages.Format("ServiceNotAdministrator", verb, m.Groups[1].Value)
+                    : Messages.Format("ServiceNotAdministrator_Unknown", status.Describe()),
                 verb);
         }
     }

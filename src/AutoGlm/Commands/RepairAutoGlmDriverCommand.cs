@@ -80,11 +80,13 @@ namespace AutoGlm.Commands
                     WriteObject(_diagnosis);
                     if (_diagnosis.Healthy)
                     {
-                        WriteVerbose("Nothing to repair.");
+                        WriteVerbose(Messages.Format("RepairAutoGlmDriver_NothingToRepair"));
                         return;
                     }
                     throw new AutoGlmException("RepairNotPossible", ErrorKind.InvalidOperation,
-                        Messages.Format("RepairNotPossible", string.Join("; ", _diagnosis.Unfixable.Select(s => s.Title + " (" + s.Explanation + (s.Proposal != null ? " Proposal: " + s.Proposal.Replace("\n", " ") : "") + ")")), (_diagnosis.BundlePath != null ? " Support bundle: " + _diagnosis.BundlePath : "")), _diagnosis.SignatureList);
+                        Messages.Format("RepairNotPossible", string.Join("; ", _diagnosis.Unfixable.Select(s => Messages.Format("RepairNotPossible_Cause", s.Title, s.Explanation,
+                            s.Proposal != null ? Messages.Format("RepairNotPossible_Proposal", s.Proposal.Replace("\n", " ")) : ""))),
+                            _diagnosis.BundlePath != null ? Messages.Format("RepairNotPossible_Bundle", _diagnosis.BundlePath) : ""), _diagnosis.SignatureList);
                 }
                 WriteObject(_diagnosis);
             }
