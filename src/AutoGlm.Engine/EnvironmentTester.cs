@@ -88,7 +88,7 @@ namespace AutoGlm.Engine
             output ??= NullOutput.Instance;
             if (request.Root != null && request.Snapshot != null)
                 throw new AutoGlmException("RootAndSnapshot", ErrorKind.InvalidArgument,
-                    "Pass either a root directory (--root / -Root) or a snapshot (--snapshot / -Snapshot), not both.");
+                    Messages.Format("RootAndSnapshot"));
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
             ValidateSelection(request.Categories, request.Ids);
@@ -145,9 +145,9 @@ namespace AutoGlm.Engine
         {
             output ??= NullOutput.Instance;
             if (string.IsNullOrWhiteSpace(directory))
-                throw new AutoGlmException("SnapshotPathMissing", ErrorKind.InvalidArgument, "No snapshot directory given. Pass --out DIR / -Path DIR.");
+                throw new AutoGlmException("SnapshotPathMissing", ErrorKind.InvalidArgument, Messages.Format("SnapshotPathMissing"));
             if (request.Snapshot != null)
-                throw new AutoGlmException("SnapshotOfSnapshot", ErrorKind.InvalidArgument, "A snapshot is exported from a live host; do not pass --snapshot to export.");
+                throw new AutoGlmException("SnapshotOfSnapshot", ErrorKind.InvalidArgument, Messages.Format("SnapshotOfSnapshot"));
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
             var recording = new RecordingHost(new LiveHost(request.Root ?? "/"));
@@ -187,7 +187,7 @@ namespace AutoGlm.Engine
         private static void ValidatePort(int? port)
         {
             if (port is int p && (p < 1 || p > 65535))
-                throw new AutoGlmException("PortOutOfRange", ErrorKind.InvalidArgument, $"Port {p} is outside 1-65535. Pass a TCP port from 1 to 65535.", p);
+                throw new AutoGlmException("PortOutOfRange", ErrorKind.InvalidArgument, Messages.Format("PortOutOfRange", p), p);
         }
 
         private static void ValidateSelection(IReadOnlyCollection<string>? categories, IReadOnlyCollection<string>? ids)
@@ -196,13 +196,13 @@ namespace AutoGlm.Engine
             {
                 if (!CheckCatalog.Categories.Any(k => string.Equals(k, c, StringComparison.OrdinalIgnoreCase)))
                     throw new AutoGlmException("UnknownCategory", ErrorKind.InvalidArgument,
-                        $"Unknown check category '{c}'. Known categories: {string.Join(", ", CheckCatalog.Categories)}.", c);
+                        Messages.Format("UnknownCategory", c, string.Join(", ", CheckCatalog.Categories)), c);
             }
             foreach (var id in ids ?? Array.Empty<string>())
             {
                 if (!CheckCatalog.All.Any(k => Wildcard.IsMatch(k.Info.Id, id)))
                     throw new AutoGlmException("UnknownCheckId", ErrorKind.InvalidArgument,
-                        $"No check has the id '{id}'. List them with -ListChecks / 'autoglm test --list-checks'.", id);
+                        Messages.Format("UnknownCheckId_List", id), id);
             }
         }
     }

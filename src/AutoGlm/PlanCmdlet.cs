@@ -103,7 +103,7 @@ namespace AutoGlm
                 Privileges.EnsureAdministrator(system, MyInvocation.MyCommand.Name);
                 var changes = preview.ChangeCount;
                 if (changes > 0 && !Force && !Resume &&
-                    !ShouldProcess(plan.Title, $"{plan.Name}: {changes} of {preview.Steps.Count} steps change the host{(preview.RebootExpected ? ", then a reboot" : "")} (see -WhatIf for the full plan)"))
+                    !ShouldProcess(plan.Title, Messages.Format("PlanCmdlet_Confirm", plan.Name, changes, preview.Steps.Count, preview.RebootExpected ? Messages.Format("PlanCmdlet_ConfirmReboot") : "")))
                     return;
                 var options = new ApplyOptions
                 {

@@ -115,28 +115,28 @@ namespace AutoGlm.Engine.Deploy
             if (r.Port != null) askedPort = ServiceInput.Port(r.Port, out _);
             if (r.HealthTimeout <= TimeSpan.Zero || r.HealthTimeout > TimeSpan.FromDays(1))
                 throw new AutoGlmException("InstallTimeoutInvalid", ErrorKind.InvalidArgument,
-                    $"The health timeout of {r.HealthTimeout.TotalSeconds:0} s is not usable: give from 1 second to 1 day (86400), e.g. -HealthTimeoutSec 900 for a model that loads in minutes.", r.HealthTimeout);
+                    Messages.Format("InstallTimeoutInvalid", r.HealthTimeout.TotalSeconds), r.HealthTimeout);
             var serviceName = ServiceInput.Name(r.ServiceName ?? ServiceInput.DefaultName(profile.Id));
             var repoSpec = profile.Repository;
             var url = GitUrl.Parse(r.RepositoryUrl ?? repoSpec?.Url ?? throw new AutoGlmException("RepositoryUrlMissing", ErrorKind.InvalidArgument,
-                $"Profile '{profile.Id}' names no repository; pass -RepositoryUrl (--repository-url), e.g. https://github.com/zai-org/Open-AutoGLM.", profile.Id),
+                Messages.Format("RepositoryUrlMissing", profile.Id), profile.Id),
                 r.AllowLocalRepository, "repository URL (-RepositoryUrl)");
             var pinnedRef = r.Ref ?? repoSpec?.Ref ?? "main";
             if (!RepositoryMigrator.IsSafeRef(pinnedRef))
                 throw new AutoGlmException("RepositoryRefInvalid", ErrorKind.InvalidArgument,
-                    $"The ref '{GitUrl.MaskText(pinnedRef)}' is not a commit id, tag or branch name. Pass e.g. -Ref 6b18d7bed0a8 or -Ref v1.0. Nothing was changed.", pinnedRef);
+                    Messages.Format("RepositoryRefInvalid", GitUrl.MaskText(pinnedRef)), pinnedRef);
             if (r.Wheelhouse != null && r.IndexUrl != null)
                 throw new AutoGlmException("SourceConflict", ErrorKind.InvalidArgument,
-                    "Pass either a wheelhouse (--wheelhouse / -Wheelhouse) or an index (--index-url / -IndexUrl), not both: the lock records one source.");
+                    Messages.Format("SourceConflict"));
             if (r.Wheelhouse != null && !Directory.Exists(r.Wheelhouse))
                 throw new AutoGlmException("WheelhouseNotFound", ErrorKind.ObjectNotFound,
-                    $"The wheelhouse '{r.Wheelhouse}' does not exist. Pass a directory of wheels (pip download -d DIR ...).", r.Wheelhouse);
+                    Messages.Format("WheelhouseNotFound_Install", r.Wheelhouse), r.Wheelhouse);
             if ((r.ModelUrl != null || r.ModelManifest != null) && modelPath == null)
                 throw new AutoGlmException("ModelOptionsIncomplete", ErrorKind.InvalidArgument,
-                    "-ModelManifest and -ModelUrl (--model-manifest, --model-url) describe the weights at -ModelPath (--model-path): pass the model directory too.", "ModelPath");
+                    Messages.Format("ModelOptionsIncomplete_NoPath"), "ModelPath");
             if (r.ModelUrl != null && r.ModelManifest == null)
                 throw new AutoGlmException("ModelOptionsIncomplete", ErrorKind.InvalidArgument,
-                    "-ModelUrl (--model-url) downloads the files a manifest lists: pass -ModelManifest (--model-manifest) with the files' sizes and sha256.", "ModelManifest");
+                    Messages.Format("ModelOptionsIncomplete_NoManifest"), "ModelManifest");
             if (r.ModelUrl != null) ValidateModelUrl(r.ModelUrl);
             var manifest = r.ModelManifest == null ? null : ModelManifest.Load(r.ModelManifest);
 
@@ -151,15 +151,14 @@ namespace AutoGlm.Engine.Deploy
                     var missing = manifest.Files.Where(f => { var i = new FileInfo(system.MapPath(modelPath + "/" + f.Path)); return !i.Exists || i.Length != f.Size; }).ToList();
                     if (missing.Count > 0 && r.ModelUrl == null)
                         throw new AutoGlmException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
-                            $"{missing.Count} of the {manifest.Files.Count} model files are missing or incomplete in {modelPath} ({string.Join(", ", missing.Take(3).Select(f => f.Path))}{(missing.Count > 3 ? ", …" : "")}): " +
-                            ModelInstructions.Text(manifest.Model ?? model, modelPath) + " Nothing was changed.", modelPath);
+                            Messages.Format("ModelWeightsMissing_Files", missing.Count, manifest.Files.Count, modelPath, string.Join(", ", missing.Take(3).Select(f => f.Path)), (missing.Count > 3 ? ", …" : ""), ModelInstructions.Text(manifest.Model ?? model, modelPath)), modelPath);
                     modelPhase = new ModelWeightsStep(modelPath, manifest, r.ModelUrl);
                 }
                 else
                 {
                     if (!File.Exists(system.MapPath(modelPath + "/config.json")))
                         throw new AutoGlmException("ModelWeightsMissing", ErrorKind.ObjectNotFound,
-                            $"{modelPath} holds no model (no config.json): " + ModelInstructions.Text(model, modelPath) + " Nothing was changed.", modelPath);
+                            Messages.Format("ModelWeightsMissing_NoConfig", modelPath, ModelInstructions.Text(model, modelPath)), modelPath);
                     modelPhase = new ModelPresentStep(modelPath);
                     modelNeedsHuman.Add($"model: {modelPath} has no manifest (-ModelManifest), so its files' completeness is not verified; a manifest of sizes and sha256 lets every run check it.");
                 }
@@ -241,7 +240,7 @@ namespace AutoGlm.Engine.Deploy
                 var top = system.Run(new[] { "git", "-C", realCheckout, "rev-parse", "--show-toplevel" }, r.CommandTimeout);
                 if (!top.Succeeded || Path.GetFullPath(top.Stdout.Trim()).TrimEnd('/') != Path.GetFullPath(realCheckout).TrimEnd('/'))
                     throw new AutoGlmException("RepositoryPathOccupied", ErrorKind.ResourceExists,
-                        $"{checkout} exists and is not a git checkout of its own. Move it aside (mv {checkout} {checkout}.old) or pass another -InstallPath, then run again. Nothing was changed.", checkout);
+                        Messages.Format("RepositoryPathOccupied", checkout), checkout);
                 var origin = new GitRepository(system, realCheckout).RemoteUrl("origin");
                 var current = origin == null ? null : RepositoryMigrator.Lenient(origin);
                 if (current == null || !current.SameRepository(url))
@@ -325,7 +324,7 @@ namespace AutoGlm.Engine.Deploy
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http" && uri.Scheme != "file")
                 || url.IndexOfAny(new[] { '\n', '\r', '\0', ' ' }) >= 0)
                 throw new AutoGlmException("ModelUrlInvalid", ErrorKind.InvalidArgument,
-                    $"The model mirror '{ModelWeightsStep.MaskUrl(url)}' is not an https, http or file URL. Pass the directory URL the manifest's paths are relative to, e.g. https://mirror.example/AutoGLM-Phone-9B/. Nothing was changed.", ModelWeightsStep.MaskUrl(url));
+                    Messages.Format("ModelUrlInvalid", ModelWeightsStep.MaskUrl(url)), ModelWeightsStep.MaskUrl(url));
         }
 
         internal static bool IsBlocking(CheckResult c, bool server)
@@ -348,13 +347,14 @@ namespace AutoGlm.Engine.Deploy
 
         private static string PreflightMessage(string profile, IReadOnlyList<CheckResult> blocking)
         {
-            var lines = new List<string> { $"The host cannot run profile '{profile}', and no step of the install can change that. Nothing was changed. Fix these, then run again:" };
+            var lines = new List<string> { Messages.Format("PreflightFailed", profile) };
             foreach (var c in blocking)
             {
-                lines.Add($"- {c.Id}: {c.Message}" + (c.Observed.Length > 0 ? $" (found: {c.Observed}" + (c.Expected.Length > 0 ? $"; needed: {c.Expected}" : "") + ")" : ""));
-                if (c.Remediation.Length > 0) lines.Add("  fix: " + c.Remediation.Replace("\n", "\n       "));
+                lines.Add(Messages.Format("PreflightFailed_Check", c.Id, c.Message,
+                    c.Observed.Length > 0 ? Messages.Format("PreflightFailed_Found", c.Observed, c.Expected.Length > 0 ? Messages.Format("PreflightFailed_Needed", c.Expected) : "") : ""));
+                if (c.Remediation.Length > 0) lines.Add(Messages.Format("PreflightFailed_Fix", c.Remediation.Replace("\n", "\n       ")));
                 if (c.Category == "firmware")
-                    lines.Add("  This is a firmware (BIOS/UEFI) setting: AutoGlm cannot change it. Change it in the firmware setup at boot, start the host, and run again: the check verifies it then.");
+                    lines.Add(Messages.Format("PreflightFailed_Firmware"));
             }
             return string.Join(Environment.NewLine, lines);
         }

@@ -38,30 +38,30 @@ namespace AutoGlm.Engine.Deploy
         {
             if (!File.Exists(file))
                 throw new AutoGlmException("ModelManifestNotFound", ErrorKind.ObjectNotFound,
-                    $"The model manifest '{file}' does not exist. Pass a JSON file listing the model's files with size and sha256 (see Get-Help Install-AutoGlmHost -Parameter ModelManifest).", file);
+                    Messages.Format("ModelManifestNotFound", file), file);
             object? doc;
             try { doc = Json.Json.Parse(File.ReadAllText(file)); }
             catch (Exception ex) when (ex is FormatException || ex is InvalidDataException || ex is ArgumentException)
             {
-                throw Invalid(file, "it is not JSON (" + ex.Message + ")");
+                throw Invalid(file, Messages.Format("ModelManifestInvalid_NotJSON", ex.Message));
             }
             if (!(doc is IDictionary<string, object?> root) || !root.TryGetValue("files", out var list) || !(list is IList<object?> files) || files.Count == 0)
-                throw Invalid(file, "it has no \"files\" array");
+                throw Invalid(file, Messages.Format("ModelManifestInvalid_HasNoFilesArray"));
             var manifest = new ModelManifest { Model = root.TryGetValue("model", out var m) ? m as string : null };
             foreach (var item in files)
             {
-                if (!(item is IDictionary<string, object?> f)) throw Invalid(file, "an entry of \"files\" is not an object");
+                if (!(item is IDictionary<string, object?> f)) throw Invalid(file, Messages.Format("ModelManifestInvalid_EntryFilesNotObject"));
                 var path = f.TryGetValue("path", out var p) ? p as string : null;
                 var sha = (f.TryGetValue("sha256", out var h) ? h as string : null)?.ToLowerInvariant();
                 var size = f.TryGetValue("size", out var s) ? ToLong(s) : null;
                 if (path == null || path.Length == 0 || path.StartsWith("/", StringComparison.Ordinal) || path.Contains("\\") || path.Split('/').Any(x => x == ".." || x == "." || x.Length == 0))
-                    throw Invalid(file, $"the path '{path}' is not a relative path below the model directory");
-                if (sha == null || !Hex.IsMatch(sha)) throw Invalid(file, $"'{path}' has no sha256 of 64 hex digits");
-                if (size == null || size < 0) throw Invalid(file, $"'{path}' has no size in bytes");
+                    throw Invalid(file, Messages.Format("ModelManifestInvalid_PathNotRelativePath", path));
+                if (sha == null || !Hex.IsMatch(sha)) throw Invalid(file, Messages.Format("ModelManifestInvalid_NoSha256", path));
+                if (size == null || size < 0) throw Invalid(file, Messages.Format("ModelManifestInvalid_HasNoSizeBytes", path));
                 manifest.Files.Add(new ModelFile { Path = path, Size = size.Value, Sha256 = sha });
             }
             var dup = manifest.Files.GroupBy(x => x.Path).FirstOrDefault(g => g.Count() > 1);
-            if (dup != null) throw Invalid(file, $"'{dup.Key}' is listed twice");
+            if (dup != null) throw Invalid(file, Messages.Format("ModelManifestInvalid_ListedTwice", dup.Key));
             return manifest;
         }
 
@@ -76,7 +76,7 @@ namespace AutoGlm.Engine.Deploy
         };
 
         private static AutoGlmException Invalid(string file, string why) =>
-            new AutoGlmException("ModelManifestInvalid", ErrorKind.InvalidData, $"The model manifest '{file}' is not usable: {why}. Fix the file and run again; nothing was changed.", file);
+            new AutoGlmException("ModelManifestInvalid", ErrorKind.InvalidData, Messages.Format("ModelManifestInvalid", file, why), file);
     }
 
     /// <summary>
@@ -325,8 +325,7 @@ namespace AutoGlm.Engine.Deploy
         {
             var id = model ?? "zai-org/AutoGLM-Phone-9B";
             var mirror = id.Replace("zai-org/", "ZhipuAI/");
-            return $"download the model with 'huggingface-cli download {id} --local-dir {modelPath}' (or from ModelScope: 'modelscope download --model {mirror} --local_dir {modelPath}'), " +
-                   "or pass a mirror with -ModelUrl (--model-url) to let AutoGlm download it, then run again.";
+            return Messages.Format("ModelWeightsMissing_Instructions", id, modelPath, mirror);
         }
     }
 }

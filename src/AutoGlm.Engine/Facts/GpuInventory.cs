@@ -47,7 +47,7 @@ namespace AutoGlm.Engine.Facts
             output ??= NullOutput.Instance;
             if (request.Root != null && request.Snapshot != null)
                 throw new AutoGlmException("RootAndSnapshot", ErrorKind.InvalidArgument,
-                    "Pass either a root directory (--root / -Root) or a snapshot (--snapshot / -Snapshot), not both.");
+                    Messages.Format("RootAndSnapshot"));
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
             IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");

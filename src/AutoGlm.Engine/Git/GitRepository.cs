@@ -106,14 +106,14 @@ namespace AutoGlm.Engine.Git
         {
             if (!global::System.IO.Directory.Exists(realPath))
                 throw new AutoGlmException("RepositoryNotFound", ErrorKind.ObjectNotFound,
-                    $"The repository path '{shownPath}' does not exist. Pass the directory of the git checkout (e.g. /opt/autoglm/Open-AutoGLM).", shownPath);
+                    Messages.Format("RepositoryNotFound", shownPath), shownPath);
             var probe = system.Run(new[] { "git", "-C", realPath, "rev-parse", "--show-toplevel" }, LocalTimeout);
             if (probe.Status == CommandStatus.NotFound)
                 throw new AutoGlmException("GitNotInstalled", ErrorKind.NotInstalled,
-                    "git is not installed (not found on PATH). Install it (apt-get install git / dnf install git) and run again.", "git");
+                    Messages.Format("GitNotInstalled"), "git");
             if (!probe.Succeeded)
                 throw new AutoGlmException("RepositoryNotFound", ErrorKind.ObjectNotFound,
-                    $"'{shownPath}' is not a git work tree ({GitUrl.MaskText(probe.Describe())}). Pass the directory of the git checkout.", shownPath);
+                    Messages.Format("RepositoryNotFound_NotWorkTree", shownPath, GitUrl.MaskText(probe.Describe())), shownPath);
             return probe.Stdout.Trim();
         }
     }

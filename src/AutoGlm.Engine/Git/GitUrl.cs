@@ -82,18 +82,18 @@ namespace AutoGlm.Engine.Git
         public static GitUrl Parse(string? input, bool allowLocal, string what = "URL")
         {
             if (string.IsNullOrEmpty(input) || input!.Trim().Length == 0)
-                throw Invalid(input ?? "", what, "it is empty", "Pass the repository's https:// or git@host:owner/name URL.");
+                throw Invalid(input ?? "", what, Messages.Format("RepositoryUrlInvalid_Empty"), Messages.Format("RepositoryUrlInvalid_PassUrl"));
             var raw = input;
             var shown = MaskText(raw);
             if (raw.Any(c => c < 0x20 || c == 0x7f))
-                throw Unsafe(shown, what, "it contains control characters");
+                throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_ContainsControlCharacters"));
             if (raw.StartsWith("-", StringComparison.Ordinal))
-                throw Unsafe(shown, what, "it starts with '-', which git would read as an option");
+                throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_StartsGitWouldRead"));
             int transport = raw.IndexOf("::", StringComparison.Ordinal);
             if (transport >= 0 && raw.IndexOf('/') is int firstSlash && (firstSlash < 0 || transport < firstSlash))
-                throw Unsafe(shown, what, $"it names the git transport '{raw.Substring(0, transport)}::', which can run programs");
+                throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_NamesGitTransportCan", raw.Substring(0, transport)));
             if (raw.IndexOfAny(" \t;|&`$()<>'\"\\*?!{}^".ToCharArray()) >= 0)
-                throw Unsafe(shown, what, "it contains whitespace or shell metacharacters, which no repository URL needs");
+                throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_ContainsWhitespaceShellMetacharacters"));
 
             var scheme = Regex.Match(raw, @"^(?<scheme>[A-Za-z][A-Za-z0-9+.-]*)://");
             if (scheme.Success)
@@ -110,9 +110,9 @@ namespace AutoGlm.Engine.Git
                         return ParseLocal(raw, raw.Substring("file://".Length), shown, what);
                     case "http":
                     case "git":
-                        throw Unsafe(shown, what, $"{name}:// has no integrity or authentication", "Use the https:// or ssh form of the URL.");
+                        throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_HasNoIntegrityAuthentication", name), Messages.Format("RepositoryUrlUnsafe_UseHttpsSshForm"));
                     default:
-                        throw Unsafe(shown, what, $"the transport '{name}://' is not one AutoGlm uses");
+                        throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_TransportNotOneAutoGlm", name));
                 }
             }
             if (raw.StartsWith("/", StringComparison.Ordinal) || Regex.IsMatch(raw, @"^[A-Za-z]:[\\/]"))
@@ -125,19 +125,19 @@ namespace AutoGlm.Engine.Git
             {
                 var user = scp.Groups["user"].Success ? scp.Groups["user"].Value : null;
                 var host = scp.Groups["host"].Value;
-                if (user != null && !UserPattern.IsMatch(user)) throw Unsafe(shown, what, $"the user '{user}' is not a plain name");
+                if (user != null && !UserPattern.IsMatch(user)) throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_UserNotPlainName", user));
                 CheckHostAndPath(host, scp.Groups["path"].Value, shown, what);
                 var path = scp.Groups["path"].Value.Trim('/');
                 return new GitUrl(raw, GitUrlKind.Scp, host.ToLowerInvariant(), path, user, null, raw);
             }
-            throw Invalid(shown, what, "it is neither an https://, ssh:// or user@host:path URL" + (allowLocal ? " nor an absolute path or file:// URL" : ""),
-                "Relative paths are not accepted; pass the full URL.");
+            throw Invalid(shown, what, Messages.Format("RepositoryUrlInvalid_NeitherHttpsSshUser", (allowLocal ? Messages.Format("RepositoryUrlInvalid_NorLocal") : "")),
+                Messages.Format("RepositoryUrlInvalid_RelativePathsAreNot"));
         }
 
         private static GitUrl ParseHierarchical(string raw, string shown, string what, GitUrlKind kind)
         {
             var m = Regex.Match(raw, @"^[^:]+://(?:(?<userinfo>[^@/]*)@)?(?<host>\[[^\]]*\]|[^:/]*)(?::(?<port>[0-9]+))?(?<path>/.*)?$");
-            if (!m.Success) throw Invalid(shown, what, "it is not a well-formed URL", "Write it as scheme://host/owner/name.");
+            if (!m.Success) throw Invalid(shown, what, Messages.Format("RepositoryUrlInvalid_NotWellFormedURL"), Messages.Format("RepositoryUrlInvalid_WriteSchemeHostOwner"));
             var host = m.Groups["host"].Value;
             var userinfo = m.Groups["userinfo"].Success ? m.Groups["userinfo"].Value : null;
             CheckHostAndPath(host, m.Groups["path"].Value, shown, what);
@@ -146,7 +146,7 @@ namespace AutoGlm.Engine.Git
             if (userinfo != null)
             {
                 var name = Uri.UnescapeDataString(userinfo.Split(':')[0]);
-                if (name.StartsWith("-", StringComparison.Ordinal)) throw Unsafe(shown, what, "its user name starts with '-'");
+                if (name.StartsWith("-", StringComparison.Ordinal)) throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_UserNameStarts"));
                 // An https user part is almost always a token (user:token, or a bare token): mask all of it.
                 // An ssh user ("git") is not a secret; an ssh password in a URL is.
                 if (kind == GitUrlKind.Https || userinfo.Contains(":"))
@@ -157,25 +157,25 @@ namespace AutoGlm.Engine.Git
                 else user = name;
             }
             var path = Uri.UnescapeDataString(m.Groups["path"].Value).Trim('/');
-            if (path.Length == 0) throw Invalid(shown, what, "it names no repository path", "Write it as scheme://host/owner/name.");
+            if (path.Length == 0) throw Invalid(shown, what, Messages.Format("RepositoryUrlInvalid_NamesNoRepositoryPath"), Messages.Format("RepositoryUrlInvalid_WriteSchemeHostOwner"));
             return new GitUrl(raw, kind, host.ToLowerInvariant(), path, user, secret, display);
         }
 
         private static GitUrl ParseLocal(string raw, string path, string shown, string what)
         {
             if (path.Length == 0 || !(path.StartsWith("/", StringComparison.Ordinal) || Regex.IsMatch(path, @"^[A-Za-z]:[\\/]")))
-                throw Invalid(shown, what, "a local repository must be an absolute path", "Pass file:///full/path or /full/path.");
+                throw Invalid(shown, what, Messages.Format("RepositoryUrlInvalid_LocalRepositoryMustAbsolute"), Messages.Format("RepositoryUrlInvalid_PassFileFullPath"));
             if (!PathPattern.IsMatch(path.Replace('\\', '/').Replace(":", "")))
-                throw Unsafe(shown, what, "its path holds characters no repository path needs");
+                throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_PathHoldsCharactersNo"));
             return new GitUrl(raw, GitUrlKind.Local, "", path.Replace('\\', '/').TrimEnd('/'), null, null, raw);
         }
 
         private static void CheckHostAndPath(string host, string path, string shown, string what)
         {
-            if (host.StartsWith("-", StringComparison.Ordinal)) throw Unsafe(shown, what, "its host starts with '-', which ssh would read as an option");
-            if (!HostPattern.IsMatch(host)) throw Invalid(shown, what, $"'{host}' is not a host name", "Write it as scheme://host/owner/name.");
-            if (!PathPattern.IsMatch(path)) throw Unsafe(shown, what, "its path holds characters no repository path needs");
-            if (path.Split('/').Any(s => s == ".." )) throw Unsafe(shown, what, "its path climbs out with '..'");
+            if (host.StartsWith("-", StringComparison.Ordinal)) throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_HostStartsSshWould"));
+            if (!HostPattern.IsMatch(host)) throw Invalid(shown, what, Messages.Format("RepositoryUrlInvalid_NotHostName", host), Messages.Format("RepositoryUrlInvalid_WriteSchemeHostOwner"));
+            if (!PathPattern.IsMatch(path)) throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_PathHoldsCharactersNo"));
+            if (path.Split('/').Any(s => s == ".." )) throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_PathClimbsOut"));
         }
 
         private static string StripGit(string path)
@@ -186,13 +186,13 @@ namespace AutoGlm.Engine.Git
 
         private static AutoGlmException Unsafe(string shown, string what, string why, string? fix = null) =>
             new AutoGlmException("RepositoryUrlUnsafe", ErrorKind.SecurityError,
-                $"The {what} '{shown}' is refused: {why}. {fix ?? "Pass the repository's https:// or git@host:owner/name URL."} Nothing was changed.", shown);
+                Messages.Format("RepositoryUrlUnsafe", what, shown, why, fix ?? Messages.Format("RepositoryUrlInvalid_PassUrl")), shown);
 
         private static AutoGlmException Invalid(string shown, string what, string why, string fix) =>
-            new AutoGlmException("RepositoryUrlInvalid", ErrorKind.InvalidArgument, $"The {what} '{shown}' is not usable: {why}. {fix} Nothing was changed.", shown);
+            new AutoGlmException("RepositoryUrlInvalid", ErrorKind.InvalidArgument, Messages.Format("RepositoryUrlInvalid", what, shown, why, fix), shown);
 
         private static AutoGlmException LocalNotAllowed(string shown, string what) =>
             new AutoGlmException("RepositoryUrlLocalNotAllowed", ErrorKind.InvalidArgument,
-                $"The {what} '{shown}' is a local repository. Local paths and file:// URLs are used only with -AllowLocal (--allow-local), for a local mirror. Nothing was changed.", shown);
+                Messages.Format("RepositoryUrlLocalNotAllowed", what, shown), shown);
     }
 }

@@ -96,7 +96,7 @@ namespace AutoGlm.Engine.Git
         {
             if (string.IsNullOrWhiteSpace(path))
                 throw new AutoGlmException("RepositoryPathMissing", ErrorKind.InvalidArgument,
-                    "No repository path was given. Pass the checkout's directory with -Path (--path).", path);
+                    Messages.Format("RepositoryPathMissing"), path);
             var full = System.IO.Path.IsPathRooted(path) || system.Root == "/" ? System.IO.Path.GetFullPath(path) : "/" + path;
             return system.MapPath(full);
         }

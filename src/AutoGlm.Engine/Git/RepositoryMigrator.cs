@@ -75,13 +75,13 @@ namespace AutoGlm.Engine.Git
             var (repo, before) = RepositoryInspector.Inspect(system, request.Path);
             if (before.Head.Length == 0)
                 throw new AutoGlmException("RepositoryHasNoCommits", ErrorKind.InvalidOperation,
-                    $"The repository '{request.Path}' has no commits yet; there is nothing to migrate. Clone it from the new URL instead.", request.Path);
+                    Messages.Format("RepositoryHasNoCommits", request.Path), request.Path);
             if (before.OperationInProgress != null)
                 throw new AutoGlmException("RepositoryBusy", ErrorKind.InvalidOperation,
-                    $"The repository '{request.Path}' is in the middle of {before.OperationInProgress}. Finish or abort it (git status says how), then run again. Nothing was changed.", request.Path);
+                    Messages.Format("RepositoryBusy", request.Path, before.OperationInProgress), request.Path);
             if (request.Ref != null && !IsSafeRef(request.Ref))
                 throw new AutoGlmException("RepositoryRefInvalid", ErrorKind.InvalidArgument,
-                    $"The ref '{GitUrl.MaskText(request.Ref)}' is not a commit id, tag or branch name. Pass e.g. -Ref 6b18d7bed0a8 or -Ref v1.0. Nothing was changed.", request.Ref);
+                    Messages.Format("RepositoryRefInvalid", GitUrl.MaskText(request.Ref)), request.Ref);
 
             var remote = request.Remote;
             if (remote == null)
@@ -91,7 +91,7 @@ namespace AutoGlm.Engine.Git
             }
             if (!before.Remotes.Any(r => r.Name == remote))
                 throw new AutoGlmException("RepositoryRemoteNotFound", ErrorKind.ObjectNotFound,
-                    $"The repository '{request.Path}' has no remote '{remote}' (it has: {string.Join(", ", before.Remotes.Select(r => r.Name).DefaultIfEmpty("none"))}). Pass the remote to migrate with -Remote (--remote). Nothing was changed.", remote);
+                    Messages.Format("RepositoryRemoteNotFound", request.Path, remote, string.Join(", ", before.Remotes.Select(r => r.Name).DefaultIfEmpty("none"))), remote);
 
             var currentRaw = repo.RemoteUrl(remote) ?? "";
             var current = Lenient(currentRaw);
@@ -103,7 +103,7 @@ namespace AutoGlm.Engine.Git
             var previousRaw = repo.RemoteUrl(PreviousRemote);
             if (!migrated && previousRaw != null)
                 throw new AutoGlmException("RepositoryPreviousRemoteExists", ErrorKind.ResourceUnavailable,
-                    $"The repository '{request.Path}' already has a remote '{PreviousRemote}' ({GitUrl.MaskText(previousRaw)}) from an earlier migration. Remove it (git remote remove {PreviousRemote}) once you no longer need it, then run again. Nothing was changed.", PreviousRemote);
+                    Messages.Format("RepositoryPreviousRemoteExists", request.Path, PreviousRemote, GitUrl.MaskText(previousRaw)), PreviousRemote);
             // What the repository moved from: the remote now, or what an earlier run kept.
             var old = migrated ? Lenient(previousRaw ?? "") : current;
             var oldShown = migrated ? GitUrl.MaskText(previousRaw ?? "") : GitUrl.MaskText(currentRaw);
@@ -171,10 +171,10 @@ namespace AutoGlm.Engine.Git
                     return url;
                 }
                 throw new AutoGlmException("RepositoryTargetUnknown", ErrorKind.InvalidArgument,
-                    $"{remote} of '{request.Path}' ({GitUrl.MaskText(currentRaw)}) answers and is not a known former location of {url.Display}. Pass the new URL with -To (--to) to move it anyway. Nothing was changed.", request.Path);
+                    Messages.Format("RepositoryTargetUnknown_Answers", remote, request.Path, GitUrl.MaskText(currentRaw), url.Display), request.Path);
             }
             throw new AutoGlmException("RepositoryTargetUnknown", ErrorKind.InvalidArgument,
-                $"No new URL for '{request.Path}': pass it with -To (--to), or a profile whose repository lists {GitUrl.MaskText(currentRaw)} under movedFrom. Nothing was changed.", request.Path);
+                Messages.Format("RepositoryTargetUnknown_NoUrl", request.Path, GitUrl.MaskText(currentRaw)), request.Path);
         }
 
         private static void RequireLocalRepository(ISystemHost system, GitUrl target)
@@ -183,7 +183,7 @@ namespace AutoGlm.Engine.Git
             var probe = system.Run(new[] { "git", "-C", path, "rev-parse", "--git-dir" }, TimeSpan.FromSeconds(30));
             if (!System.IO.Directory.Exists(path) || !probe.Succeeded)
                 throw new AutoGlmException("RepositoryUrlNotARepository", ErrorKind.ObjectNotFound,
-                    $"The new URL '{target.Display}' is not a git repository ({(System.IO.Directory.Exists(path) ? "git does not recognise it" : "the directory does not exist")}). Pass the path of a bare repository or clone. Nothing was changed.", target.Display);
+                    Messages.Format("RepositoryUrlNotARepository", target.Display, (System.IO.Directory.Exists(path) ? Messages.Format("RepositoryUrlNotARepository_NotRecognised") : Messages.Format("RepositoryUrlNotARepository_NoDirectory"))), target.Display);
         }
 
         internal static GitUrl? Lenient(string raw)
@@ -360,7 +360,7 @@ namespace AutoGlm.Engine.Git
             if (problem == null) return;
             if (!M.AcceptRewritten)
                 throw new AutoGlmException("RepositoryNotSameProject", ErrorKind.InvalidData,
-                    problem + " Nothing was changed (the fetched refs are removed). If this is the right repository all the same, run again with -AcceptRewrittenHistory (--accept-rewritten-history): the remote is switched and your branch stays where it is, for you to rebase.", M.Target.Display);
+                    Messages.Format("RepositoryNotSameProject", problem), M.Target.Display);
             context.Output.Warning(problem + " Going ahead: -AcceptRewrittenHistory was given; your branch stays where it is.");
             _verdict = "accepted a different history (-AcceptRewrittenHistory)";
         }
@@ -372,7 +372,7 @@ namespace AutoGlm.Engine.Git
             var sha = M.ResolveRef(M.Ref!);
             if (sha == null)
                 throw new AutoGlmException("RepositoryRefNotFound", ErrorKind.ObjectNotFound,
-                    $"The ref '{M.Ref}' is neither a branch nor a tag of {M.Target.Display}, nor a commit in this repository. Pass a commit id, tag or branch of the new remote. Nothing was changed.", M.Ref);
+                    Messages.Format("RepositoryRefNotFound", M.Ref, M.Target.Display), M.Ref);
             if (Repo.Lines("for-each-ref", "--contains", sha, "--format=%(refname)", RepositoryMigrator.TempRefs).Count > 0)
             {
                 _verdict = $"{M.Ref} ({RepositoryInspection.Short(sha)}) is in the history of {M.Target.Display}";
@@ -607,7 +607,7 @@ namespace AutoGlm.Engine.Git
             if (target == null)
             {
                 if (M.Ref != null) throw new AutoGlmException("RepositoryRefNotFound", ErrorKind.ObjectNotFound,
-                    $"The ref '{M.Ref}' is not a branch, tag or commit of {M.Target.Display}.", M.Ref);
+                    Messages.Format("RepositoryRefNotFound_Checkout", M.Ref, M.Target.Display), M.Ref);
                 return;
             }
             if (target.Value.FastForward) Repo.Change(context, "merge", "--ff-only", "@{upstream}");

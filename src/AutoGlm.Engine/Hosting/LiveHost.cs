@@ -22,16 +22,16 @@ namespace AutoGlm.Engine.Hosting
         public LiveHost(string root = "/", string? path = null, IReadOnlyDictionary<string, string?>? environment = null)
         {
             if (string.IsNullOrWhiteSpace(root))
-                throw new AutoGlmException("RootInvalid", ErrorKind.InvalidArgument, "The root directory is empty. Pass an existing directory, e.g. --root /.", root);
+                throw new AutoGlmException("RootInvalid", ErrorKind.InvalidArgument, Messages.Format("RootInvalid"), root);
             var full = Path.GetFullPath(root);
             if (!Directory.Exists(full))
                 throw new AutoGlmException("RootNotFound", ErrorKind.ObjectNotFound,
-                    $"The root directory '{root}' does not exist. Pass an existing directory that stands for '/' (default: /).", root);
+                    Messages.Format("RootNotFound", root), root);
             try { Directory.GetFileSystemEntries(full); }
             catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
             {
                 throw new AutoGlmException("RootUnreadable", ErrorKind.PermissionDenied,
-                    $"The root directory '{root}' cannot be read ({ex.Message}). Run as a user who can read it, or pass another --root.", root, ex);
+                    Messages.Format("RootUnreadable", root, ex.Message), root, ex);
             }
             Root = full;
             _pathOverride = path;

@@ -30,14 +30,14 @@ namespace AutoGlm.Engine.Hosting
             var target = Path.GetFullPath(directory);
             if (File.Exists(target))
                 throw new AutoGlmException("SnapshotPathIsFile", ErrorKind.InvalidArgument,
-                    $"The snapshot path '{directory}' is a file. Pass a directory path that does not exist yet.", directory);
+                    Messages.Format("SnapshotPathIsFile", directory), directory);
             if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !force)
                 throw new AutoGlmException("SnapshotPathExists", ErrorKind.ResourceUnavailable,
-                    $"The snapshot directory '{directory}' already exists and is not empty. Pass another path, or -Force / --force to replace it.", directory);
+                    Messages.Format("SnapshotPathExists", directory), directory);
             var parent = Path.GetDirectoryName(target.TrimEnd(Path.DirectorySeparatorChar));
             if (string.IsNullOrEmpty(parent) || !Directory.Exists(parent))
                 throw new AutoGlmException("SnapshotParentNotFound", ErrorKind.ObjectNotFound,
-                    $"The parent directory of '{directory}' does not exist. Create it first or pass another path.", directory);
+                    Messages.Format("SnapshotParentNotFound", directory), directory);
 
             // Build beside the target and rename into place: a crash leaves either the old snapshot or none.
             var staging = target + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);

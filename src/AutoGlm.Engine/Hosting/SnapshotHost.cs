@@ -25,19 +25,19 @@ namespace AutoGlm.Engine.Hosting
             var dir = Path.GetFullPath(directory);
             if (!Directory.Exists(dir))
                 throw new AutoGlmException("SnapshotNotFound", ErrorKind.ObjectNotFound,
-                    $"The snapshot directory '{directory}' does not exist. Pass a directory written by 'autoglm snapshot export' / Export-AutoGlmHostSnapshot.", directory);
+                    Messages.Format("SnapshotNotFound", directory), directory);
             var metaPath = Path.Combine(dir, "snapshot.json");
             var indexPath = Path.Combine(dir, "index.jsonl");
             if (!File.Exists(metaPath) || !File.Exists(indexPath))
-                throw Invalid(directory, $"it lacks {(File.Exists(metaPath) ? "index.jsonl" : "snapshot.json")}");
+                throw Invalid(directory, Messages.Format("SnapshotInvalid_Lacks", (File.Exists(metaPath) ? "index.jsonl" : "snapshot.json")));
 
             IDictionary<string, object?> meta;
             try { meta = Json.Json.Parse(File.ReadAllText(metaPath)) as IDictionary<string, object?> ?? throw new FormatException("not a JSON object"); }
-            catch (FormatException ex) { throw Invalid(directory, $"snapshot.json: {ex.Message}"); }
+            catch (FormatException ex) { throw Invalid(directory, Messages.Format("SnapshotInvalid_MetaUnreadable", ex.Message)); }
             if (!(meta.TryGetValue("format", out var fmt) && fmt as string == SnapshotFormat.FormatName))
-                throw Invalid(directory, $"snapshot.json does not say \"format\": \"{SnapshotFormat.FormatName}\"");
+                throw Invalid(directory, Messages.Format("SnapshotInvalid_Format", SnapshotFormat.FormatName));
             if (!(meta.TryGetValue("formatVersion", out var ver) && ver is long v && v == SnapshotFormat.FormatVersion))
-                throw Invalid(directory, $"snapshot.json has formatVersion {ver ?? "(none)"}; this autoglm reads version {SnapshotFormat.FormatVersion}");
+                throw Invalid(directory, Messages.Format("SnapshotInvalid_FormatVersion", ver ?? Messages.Format("SnapshotInvalid_NoVersion"), SnapshotFormat.FormatVersion));
             Root = meta.TryGetValue("root", out var root) && root is string r ? r : "/";
             Platform = meta.TryGetValue("platform", out var plat) && plat is string p ? p : "linux";
 
@@ -49,7 +49,7 @@ namespace AutoGlm.Engine.Hosting
                 try { Load(dir, line); }
                 catch (Exception ex) when (ex is FormatException || ex is InvalidCastException || ex is KeyNotFoundException || ex is IOException)
                 {
-                    throw Invalid(directory, $"index.jsonl line {lineNo}: {ex.Message}");
+                    throw Invalid(directory, Messages.Format("SnapshotInvalid_IndexLine", lineNo, ex.Message));
                 }
             }
         }
@@ -62,7 +62,7 @@ namespace AutoGlm.Engine.Hosting
 
         private static AutoGlmException Invalid(string directory, string why) =>
             new AutoGlmException("SnapshotInvalid", ErrorKind.InvalidData,
-                $"The snapshot '{directory}' is malformed: {why}. Export it again with 'autoglm snapshot export --out DIR'.", directory);
+                Messages.Format("SnapshotInvalid", directory, why), directory);
 
         private void Load(string dir, string line)
         {

@@ -72,15 +72,15 @@ namespace AutoGlm.Engine.Install
         {
             var c = Prepare(request, system, output, replacingDriver: false);
             var cuda = request.CudaVersion ?? c.Stack.Cuda
-                ?? throw new AutoGlmException("CudaVersionUnknown", ErrorKind.InvalidArgument, "The resolved stack names no CUDA version; pass -CudaVersion (--cuda-version), e.g. 12.8.", request.Profile);
+                ?? throw new AutoGlmException("CudaVersionUnknown", ErrorKind.InvalidArgument, Messages.Format("CudaVersionUnknown"), request.Profile);
             if (!CudaVersion.TryParse(cuda, out var cudaVersion) || !c.Matrix.CudaReleases.Any(r => CudaVersion.Parse(r.Version).Major == cudaVersion.Major && CudaVersion.Parse(r.Version).Minor == cudaVersion.Minor))
                 throw new AutoGlmException("UnknownCudaVersion", ErrorKind.InvalidArgument,
-                    $"CUDA '{cuda}' is not in the matrix. Known: {string.Join(", ", c.Matrix.CudaReleases.Select(r => MajorMinor(r.Version)).Distinct())}.", cuda);
+                    Messages.Format("UnknownCudaVersion", cuda, string.Join(", ", c.Matrix.CudaReleases.Select(r => MajorMinor(r.Version)).Distinct())), cuda);
             var minimum = new StackResolver(c.Matrix).DriverMinimum(cudaVersion, c.Os.Family == "windows");
             var driver = c.Host.InstalledDriver;
             if (minimum != null && driver != null && driver.CompareTo(minimum) < 0)
                 throw new AutoGlmException("CudaNeedsNewerDriver", ErrorKind.InvalidArgument,
-                    $"CUDA {MajorMinor(cuda)} needs driver {minimum} or newer; this host has {driver}. Install a newer driver first (Install-AutoGlmDriver / autoglm install-driver), or pick an older -CudaVersion.", cuda);
+                    Messages.Format("CudaNeedsNewerDriver", MajorMinor(cuda), minimum, driver), cuda);
             if (minimum != null && driver == null) c.Notes.Add($"No driver is installed; CUDA {MajorMinor(cuda)} needs {minimum} or newer (Install-AutoGlmDriver).");
             var mm = MajorMinor(cuda);
             switch (c.Os.Family)
@@ -111,7 +111,7 @@ namespace AutoGlm.Engine.Install
                 case "windows":
                 {
                     var installer = request.InstallerPath ?? throw new AutoGlmException("InstallerRequired", ErrorKind.InvalidArgument,
-                        $"On Windows the CUDA {mm} installer must be given: pass -InstallerPath (--installer) with the local path of cuda_{mm}.x_windows.exe from NVIDIA's download page.", "InstallerPath");
+                        Messages.Format("InstallerRequired_Cuda", mm), "InstallerPath");
                     var steps = new List<PlanStep>
                     {
                         PendingRebootStep(),
@@ -139,14 +139,14 @@ namespace AutoGlm.Engine.Install
             var host = StackService.Host(resolveRequest, profile, output);
             if (host.Distro == null || host.OsVersion == null)
                 throw new AutoGlmException("OperatingSystemUnknown", ErrorKind.ObjectNotFound,
-                    "The operating system could not be identified (no /etc/os-release). AutoGlm installs drivers only on the systems in matrices/operating-systems.yaml.", system.Root);
+                    Messages.Format("OperatingSystemUnknown"), system.Root);
             var os = matrix.FindOperatingSystem(host.Distro, host.OsVersion);
             if (os == null || os.Support == "unsupported")
                 throw new AutoGlmException("UnsupportedOperatingSystem", ErrorKind.NotImplemented,
-                    $"{host.Distro} {host.OsVersion} is not a supported operating system for driver installation. Supported: {string.Join(", ", matrix.OperatingSystems.Where(o => o.Support != "unsupported").Select(o => o.Id))}.", host.Distro + " " + host.OsVersion);
+                    Messages.Format("UnsupportedOperatingSystem", host.Distro, host.OsVersion, string.Join(", ", matrix.OperatingSystems.Where(o => o.Support != "unsupported").Select(o => o.Id))), host.Distro + " " + host.OsVersion);
             if (host.Gpus.Count == 0)
                 throw new AutoGlmException("NoNvidiaGpu", ErrorKind.ObjectNotFound,
-                    $"No NVIDIA GPU was found on this host{(host.GpusUnknownReason != null ? " (" + host.GpusUnknownReason + ")" : "")}, so there is no driver to install. Check the GPU is seated and visible (lspci -nn | grep -i nvidia).", "gpu");
+                    Messages.Format("NoNvidiaGpu", (host.GpusUnknownReason != null ? " (" + host.GpusUnknownReason + ")" : "")), "gpu");
             var installedDriver = host.InstalledDriver;
             if (replacingDriver)
             {
@@ -157,10 +157,10 @@ namespace AutoGlm.Engine.Install
             var stack = StackService.Resolve(matrix, profile, host, resolveRequest);
             if (!stack.Resolved)
                 throw new AutoGlmException("NoStackFits", ErrorKind.InvalidOperation,
-                    $"No stack of profile '{profile.Id}' fits this host: {string.Join("; ", stack.Conflicts)}. See Resolve-AutoGlmStack -Explain.", profile.Id);
+                    Messages.Format("NoStackFits", profile.Id, string.Join("; ", stack.Conflicts)), profile.Id);
             if (stack.Driver == null)
                 throw new AutoGlmException("NoNvidiaGpu", ErrorKind.ObjectNotFound,
-                    $"No NVIDIA GPU was found on this host{(host.GpusUnknownReason != null ? " (" + host.GpusUnknownReason + ")" : "")}, so there is no driver to install. Check the GPU is seated and visible (lspci -nn | grep -i nvidia).", "gpu");
+                    Messages.Format("NoNvidiaGpu", (host.GpusUnknownReason != null ? " (" + host.GpusUnknownReason + ")" : "")), "gpu");
             var c = new Context { Matrix = matrix, Host = host, Os = os, Stack = stack };
             c.Notes.AddRange(stack.Warnings);
             if (os.Support == "deprecated") c.Notes.Add($"{os.Name ?? os.Id} is deprecated for CUDA: plan a move to a supported release.");
@@ -168,24 +168,24 @@ namespace AutoGlm.Engine.Install
             c.Branch = request.Branch ?? stack.Driver.Branch;
             c.BranchEntry = matrix.DriverBranches.FirstOrDefault(b => b.Branch == c.Branch)
                 ?? throw new AutoGlmException("UnknownDriverBranch", ErrorKind.InvalidArgument,
-                    $"Driver branch R{c.Branch} is not in the matrix. Known branches: {string.Join(", ", matrix.DriverBranches.Select(b => "R" + b.Branch))}.", c.Branch);
+                    Messages.Format("UnknownDriverBranch", c.Branch, string.Join(", ", matrix.DriverBranches.Select(b => "R" + b.Branch))), c.Branch);
             var minimum = NvidiaDriverVersion.Parse(stack.Driver.Minimum);
             if (c.Branch < minimum.Major)
                 throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument,
-                    $"Driver branch R{c.Branch} cannot serve CUDA {stack.Cuda}, which profile '{profile.Id}' needs (driver {minimum} or newer). Choose R{stack.Driver.Branch} or leave -Branch out.", c.Branch);
+                    Messages.Format("DriverBranchTooOld", c.Branch, stack.Cuda, profile.Id, minimum, stack.Driver.Branch), c.Branch);
             if (request.Version != null)
             {
                 if (!NvidiaDriverVersion.TryParse(request.Version, out var v) || v.Major != c.Branch)
                     throw new AutoGlmException("DriverVersionInvalid", ErrorKind.InvalidArgument,
-                        $"Driver version '{request.Version}' is not a version of branch R{c.Branch} (expected {c.Branch}.x.y, e.g. {c.Branch}.65.06).", request.Version);
+                        Messages.Format("DriverVersionInvalid", request.Version, c.Branch), request.Version);
                 if (v.CompareTo(minimum) < 0)
                     throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument,
-                        $"Driver {v} cannot serve CUDA {stack.Cuda}, which needs {minimum} or newer.", request.Version);
+                        Messages.Format("DriverBranchTooOld_Version", v, stack.Cuda, minimum), request.Version);
             }
 
             c.Flavor = request.Flavor ?? stack.Driver.Flavor;
             if (c.Flavor != "open" && c.Flavor != "proprietary")
-                throw new AutoGlmException("DriverFlavorInvalid", ErrorKind.InvalidArgument, $"Kernel module flavour '{c.Flavor}' is neither 'open' nor 'proprietary'.", c.Flavor);
+                throw new AutoGlmException("DriverFlavorInvalid", ErrorKind.InvalidArgument, Messages.Format("DriverFlavorInvalid", c.Flavor), c.Flavor);
             foreach (var gpu in host.Gpus)
             {
                 // A GPU seen only on PCI (no driver yet) has no reported capability: the matrix knows its architecture's.
@@ -194,20 +194,20 @@ namespace AutoGlm.Engine.Install
                 var required = matrix.RequiredKernelModules(cc, gpu.Name);
                 if (required != null && required != "either" && required != c.Flavor)
                     throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
-                        $"The {gpu.Name ?? "GPU"} (compute capability {cc}) needs the {required} kernel modules; '{c.Flavor}' would not drive it. Use -Flavor {required} or leave -Flavor out.", c.Flavor);
+                        Messages.Format("DriverFlavorUnsupported_Gpu", gpu.Name ?? "GPU", cc, required, c.Flavor), c.Flavor);
             }
             if (c.Flavor == "open" && !c.BranchEntry.OpenModules && c.Os.Family != "windows")
                 throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
-                    $"Branch R{c.Branch} has no open kernel modules. Use -Flavor proprietary or a newer branch.", c.Flavor);
+                    Messages.Format("DriverFlavorUnsupported_Branch", c.Branch), c.Flavor);
             return c;
         }
 
         private static AutoGlmException Unsupported(string os, string family) =>
-            new AutoGlmException("UnsupportedOperatingSystem", ErrorKind.NotImplemented, $"{os} ({family}) has no driver installation path in AutoGlm.", os);
+            new AutoGlmException("UnsupportedOperatingSystem", ErrorKind.NotImplemented, Messages.Format("UnsupportedOperatingSystem_NoInstallPath", os, family), os);
 
         private static AutoGlmException NotInRepository(string package, AptRepository repo) =>
             new AutoGlmException("PackageNotInRepository", ErrorKind.ObjectNotFound,
-                $"The repository {AptRepository.Redact(repo.Url)} has no package '{package}'. Check the branch and the repository (a mirror may be incomplete).", package);
+                Messages.Format("PackageNotInRepository", AptRepository.Redact(repo.Url), package), package);
 
         private static string MajorMinor(string version)
         {
@@ -222,7 +222,7 @@ namespace AutoGlm.Engine.Install
         private static AptRepository LoadRepo(Context c, DriverInstallRequest request)
         {
             if (request.RepositoryUrl == null && c.Os.CudaRepo == null)
-                throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, $"The matrix names no NVIDIA repository for {c.Os.Id}; pass -RepositoryUrl (--repository-url).", c.Os.Id);
+                throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, Messages.Format("RepositoryUnknown", c.Os.Id), c.Os.Id);
             var url = request.RepositoryUrl ?? AptRepository.NvidiaUrl(c.Os.CudaRepo!, c.Host.Architecture ?? "x86_64");
             return AptRepository.Load(url, request.CommandTimeout);
         }
@@ -250,10 +250,10 @@ namespace AutoGlm.Engine.Install
             var apt = new AptTool(system);
             var repo = LoadRepo(c, request);
             var packaging = c.Matrix.FindPackaging("debian", c.Branch)
-                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, $"The matrix has no apt packaging for branch R{c.Branch}.", c.Branch);
+                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Apt", c.Branch), c.Branch);
             string B(string s) => s.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
             var meta = B((c.Flavor == "open" ? packaging.Open : packaging.Proprietary) ?? packaging.Open
-                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, $"The matrix names no {c.Flavor} package for R{c.Branch}.", c.Branch));
+                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Flavor", c.Flavor, c.Branch), c.Branch));
             // Re-running restores the version pinned last time (recorded below) unless another is asked for.
             var recorded = system.ReadFile(PinRecordPath);
             var pinned = request.Version ?? (recorded.Ok && request.Branch == null ? RecordedVersion(recorded.Text!, meta) : null);
@@ -261,11 +261,11 @@ namespace AutoGlm.Engine.Install
                 && (pinned == null || Upstream(v) == pinned);
             var metaEntry = repo.Newest(meta, InBranch)
                 ?? throw new AutoGlmException("DriverVersionNotFound", ErrorKind.ObjectNotFound,
-                    $"The repository {AptRepository.Redact(repo.Url)} has no {meta} {(request.Version ?? "R" + c.Branch)}. Versions there: {string.Join(", ", repo.Entries.Where(e => e.Package == meta).Select(e => e.Version))}.", request.Version ?? meta);
+                    Messages.Format("DriverVersionNotFound", AptRepository.Redact(repo.Url), meta, (request.Version ?? "R" + c.Branch), string.Join(", ", repo.Entries.Where(e => e.Package == meta).Select(e => e.Version))), request.Version ?? meta);
             var version = Upstream(metaEntry.Version);
             var minimum = NvidiaDriverVersion.Parse(c.Stack.Driver!.Minimum);
             if (NvidiaDriverVersion.Parse(version).CompareTo(minimum) < 0)
-                throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument, $"The newest R{c.Branch} in the repository is {version}, below the {minimum} that CUDA {c.Stack.Cuda} needs.", version);
+                throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument, Messages.Format("DriverBranchTooOld_Repository", c.Branch, version, minimum, c.Stack.Cuda), version);
 
             // The packages to pin and hold: the meta package plus the libraries NVIDIA's packaging names, at the same version.
             var held = new List<PackageVersion> { new PackageVersion(meta, metaEntry.Version) };
@@ -395,7 +395,7 @@ namespace AutoGlm.Engine.Install
         private static List<PlanStep> DnfRepositorySteps(Context c, DriverInstallRequest request)
         {
             if (request.RepositoryUrl != null) AptRepository.ValidateUrl(request.RepositoryUrl);
-            var repoName = c.Os.CudaRepo ?? throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, $"The matrix names no NVIDIA repository for {c.Os.Id}.", c.Os.Id);
+            var repoName = c.Os.CudaRepo ?? throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, Messages.Format("RepositoryUnknown_Dnf", c.Os.Id), c.Os.Id);
             var baseUrl = request.RepositoryUrl ?? AptRepository.NvidiaUrl(repoName, c.Host.Architecture ?? "x86_64");
             var repoFile = $"/etc/yum.repos.d/cuda-{repoName}.repo";
             return new List<PlanStep>
@@ -421,7 +421,7 @@ namespace AutoGlm.Engine.Install
         private static ChangePlan DnfDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
         {
             var packaging = c.Matrix.FindPackaging("rhel", c.Branch)
-                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, $"The matrix has no dnf packaging for branch R{c.Branch}.", c.Branch);
+                ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Dnf", c.Branch), c.Branch);
             string B(string s) => s.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
             var steps = DnfRepositorySteps(c, request);
             var kernel = Kernels(system).FirstOrDefault() ?? "$(uname -r)";
@@ -472,7 +472,7 @@ namespace AutoGlm.Engine.Install
         private static ChangePlan WindowsDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
         {
             var installer = request.InstallerPath ?? throw new AutoGlmException("InstallerRequired", ErrorKind.InvalidArgument,
-                $"On Windows the NVIDIA driver installer must be given: pass -InstallerPath (--installer) with the local path of the R{c.Branch} data center driver package from NVIDIA's download page.", "InstallerPath");
+                Messages.Format("InstallerRequired_Driver", c.Branch), "InstallerPath");
             const string policyKey = @"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate";
             var steps = new List<PlanStep>
             {

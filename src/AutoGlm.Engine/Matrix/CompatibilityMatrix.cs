@@ -70,7 +70,7 @@ namespace AutoGlm.Engine.Matrix
             var profile = name == null ? null : FindProfile(name);
             if (profile == null)
                 throw new AutoGlmException("ProfileNotFound", ErrorKind.ObjectNotFound,
-                    $"Unknown profile '{id}'. Known profiles: {string.Join(", ", Profiles.Select(p => p.Id))}. Pass one of them with --profile / -Profile, or add it in a --matrix override file.", id);
+                    Messages.Format("ProfileNotFound", id, string.Join(", ", Profiles.Select(p => p.Id))), id);
             return profile;
         }
 

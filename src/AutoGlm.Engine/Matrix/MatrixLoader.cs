@@ -15,7 +15,7 @@ namespace AutoGlm.Engine.Matrix
     public sealed class MatrixException : AutoGlmException
     {
         public MatrixException(SourceLocation location, string problem, string fix, Exception? inner = null)
-            : base("MatrixInvalid", ErrorKind.InvalidData, $"{location}: {problem}. {fix}", location.File, inner)
+            : base("MatrixInvalid", ErrorKind.InvalidData, Messages.Format("MatrixInvalid", location, problem, fix), location.File, inner)
         {
             Location = location;
             Problem = problem;
@@ -49,7 +49,7 @@ namespace AutoGlm.Engine.Matrix
         public static CompatibilityMatrix LoadDefault(IEnumerable<string>? overrides = null)
         {
             var dir = FindShippedDirectory() ?? throw new AutoGlmException("MatrixNotFound", ErrorKind.ObjectNotFound,
-                "The shipped matrix directory 'matrices' was not found beside the AutoGlm assemblies. Reinstall the module, or pass --matrix FILE.");
+                Messages.Format("MatrixNotFound"));
             return Load(Directory.GetFiles(dir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal), overrides ?? Array.Empty<string>());
         }
 
@@ -61,7 +61,7 @@ namespace AutoGlm.Engine.Matrix
             {
                 if (!File.Exists(file))
                     throw new AutoGlmException("MatrixOverrideNotFound", ErrorKind.ObjectNotFound,
-                        $"The matrix override file '{file}' does not exist. Pass the path of a YAML file in the matrix format (see about_AutoGlm_Matrix).", file);
+                        Messages.Format("MatrixOverrideNotFound", file), file);
                 Merge(matrix, file, ReadFile(file), isOverride: true);
             }
             Validate(matrix);
@@ -80,16 +80,16 @@ namespace AutoGlm.Engine.Matrix
             {
                 var doc = deserializer.Deserialize<MatrixDocument?>(text);
                 if (doc == null)
-                    throw new MatrixException(new SourceLocation(file, 1, 1), "the file is empty", "Start it with 'schemaVersion: 1'");
+                    throw new MatrixException(new SourceLocation(file, 1, 1), Messages.Format("MatrixInvalid_EmptyFile"), Messages.Format("MatrixInvalid_EmptyFileFix"));
                 if (doc.SchemaVersion != SchemaVersion)
-                    throw new MatrixException(new SourceLocation(file, 1, 1), $"schemaVersion is {doc.SchemaVersion}",
-                        $"This AutoGlm reads schemaVersion {SchemaVersion}; set 'schemaVersion: {SchemaVersion}'");
+                    throw new MatrixException(new SourceLocation(file, 1, 1), Messages.Format("MatrixInvalid_SchemaVersion", doc.SchemaVersion),
+                        Messages.Format("MatrixInvalid_SchemaVersionFix", SchemaVersion));
                 return doc;
             }
             catch (YamlException ex) when (!(ex.InnerException is MatrixException))
             {
                 var location = new SourceLocation(file, ex.Start.Line, ex.Start.Column);
-                throw new MatrixException(location, Describe(ex), "Fix the YAML at that place (see matrices/schema/matrix.schema.json)", ex);
+                throw new MatrixException(location, Describe(ex), Messages.Format("MatrixInvalid_FixYAMLPlaceSee"), ex);
             }
             catch (YamlException ex) when (ex.InnerException is MatrixException inner)
             {
@@ -104,7 +104,7 @@ namespace AutoGlm.Engine.Matrix
             if (message.StartsWith("Property '", StringComparison.Ordinal) && message.Contains("not found on type"))
             {
                 var name = message.Split('\'')[1];
-                return $"unknown key '{name}'";
+                return Messages.Format("MatrixInvalid_UnknownKey", name);
             }
             return message.TrimEnd('.');
         }
@@ -115,7 +115,7 @@ namespace AutoGlm.Engine.Matrix
             try { text = File.ReadAllText(file); }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new AutoGlmException("MatrixUnreadable", ErrorKind.ReadError, $"The matrix file '{file}' cannot be read: {ex.Message}", file, ex);
+                throw new AutoGlmException("MatrixUnreadable", ErrorKind.ReadError, Messages.Format("MatrixUnreadable", file, ex.Message), file, ex);
             }
             return Parse(file, text);
         }
@@ -147,8 +147,8 @@ namespace AutoGlm.Engine.Matrix
                 int existing = into.FindIndex(e => string.Equals(e.Id, entry.Id, StringComparison.OrdinalIgnoreCase));
                 if (existing < 0) { into.Add(entry); continue; }
                 if (!isOverride)
-                    throw new MatrixException(entry.Location!, $"duplicate {what} id '{entry.Id}' (first defined at {into[existing].Location})",
-                        "Give each entry a unique id, or put the replacement in an override file passed with --matrix");
+                    throw new MatrixException(entry.Location!, Messages.Format("MatrixInvalid_DuplicateIdFirstDefined", what, entry.Id, into[existing].Location),
+                        Messages.Format("MatrixInvalid_GiveEachEntryUnique"));
                 into[existing] = entry;
             }
         }
@@ -156,8 +156,8 @@ namespace AutoGlm.Engine.Matrix
         private static void RequireField(Located entry, string? value, string field)
         {
             if (string.IsNullOrWhiteSpace(value))
-                throw new MatrixException(entry.Location!, $"the entry has no '{field}'",
-                    field == "source" ? "Every fact needs a 'source': the URL or repository path it was read from" : $"Add '{field}:'");
+                throw new MatrixException(entry.Location!, Messages.Format("MatrixInvalid_EntryHasNo", field),
+                    field == "source" ? Messages.Format("MatrixInvalid_AddSource") : Messages.Format("MatrixInvalid_AddField", field));
         }
 
         private static readonly string[] Supports = { "supported", "deprecated", "unsupported" };
@@ -178,22 +178,22 @@ namespace AutoGlm.Engine.Matrix
                 var r = p.Requires;
                 RequireField(r.Location != null ? r : p, r.Python, "python");
                 if (!Versions.Pep440SpecifierSet.TryParse(r.Python, out _))
-                    throw new MatrixException(r.Location ?? p.Location!, $"requires.python '{r.Python}' is not a PEP 440 specifier", "Write it like '>=3.10,<3.14'");
+                    throw new MatrixException(r.Location ?? p.Location!, Messages.Format("MatrixInvalid_RequiresPythonNotPEP", r.Python), Messages.Format("MatrixInvalid_WriteSpecifier"));
                 StackValidator.OneOf(r.Location != null ? r : p, r.Virtualization, "virtualization", Levels);
                 if (p.Port is int port && (port < 1 || port > 65535))
-                    throw new MatrixException(p.Location!, $"port {port} is outside 1-65535", "Use a TCP port from 1 to 65535, or leave 'port' out for a client-only profile");
+                    throw new MatrixException(p.Location!, Messages.Format("MatrixInvalid_PortOutOfRange", port), Messages.Format("MatrixInvalid_UseTCPPortFrom"));
                 foreach (var a in new[] { r.Memory, r.Disk, r.CpuCores })
                 {
                     if (a == null) continue;
                     if (a.Minimum < 0 || (a.Recommended is double rec && rec < a.Minimum))
-                        throw new MatrixException(a.Location ?? p.Location!, $"impossible amount: minimum {a.Minimum}, recommended {a.Recommended}",
-                            "The minimum must be at least 0 and the recommended level at least the minimum");
+                        throw new MatrixException(a.Location ?? p.Location!, Messages.Format("MatrixInvalid_ImpossibleAmountMinimumRecommended", a.Minimum, a.Recommended),
+                            Messages.Format("MatrixInvalid_ImpossibleAmountFix"));
                 }
             }
             StackValidator.Validate(m);
             if (m.DefaultProfile != null && m.FindProfile(m.DefaultProfile) == null)
                 throw new AutoGlmException("MatrixInvalid", ErrorKind.InvalidData,
-                    $"defaultProfile '{m.DefaultProfile}' names no profile. Known profiles: {string.Join(", ", m.Profiles.Select(x => x.Id))}.");
+                    Messages.Format("MatrixInvalid_DefaultProfile", m.DefaultProfile, string.Join(", ", m.Profiles.Select(x => x.Id))));
         }
 
         /// <summary>Records where each <see cref="Located"/> object starts, for later errors.</summary>

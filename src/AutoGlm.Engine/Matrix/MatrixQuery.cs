@@ -34,7 +34,7 @@ namespace AutoGlm.Engine.Matrix
             foreach (var name in names)
                 if (!Sections.ContainsKey(name))
                     throw new AutoGlmException("UnknownMatrixSection", ErrorKind.InvalidArgument,
-                        $"Unknown matrix section '{name}'. Known sections: {string.Join(", ", Sections.Keys)}.", name);
+                        Messages.Format("UnknownMatrixSection", name, string.Join(", ", Sections.Keys)), name);
             var entries = names.SelectMany(n => Sections[n](matrix));
             if (ids != null && ids.Count > 0) entries = entries.Where(e => ids.Any(p => Wildcard.IsMatch(e.Id, p)));
             return entries.ToList();

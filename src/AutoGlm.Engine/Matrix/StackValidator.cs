@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Versions;
 
 namespace AutoGlm.Engine.Matrix
@@ -23,19 +24,19 @@ namespace AutoGlm.Engine.Matrix
             {
                 Cuda(c, c.Version, "version");
                 if (c.LinuxDriver == null && c.DriverBranch == null)
-                    Fail(c, "the release names neither 'linuxDriver' nor 'driverBranch'", "Add the minimum Linux driver from NVIDIA's Table 3, or the branch NVIDIA names");
+                    Fail(c, Messages.Format("MatrixInvalid_ReleaseNamesNeitherLinuxDriver"), Messages.Format("MatrixInvalid_AddMinimumLinuxDriver"));
                 if (c.LinuxDriver != null) Driver(c, c.LinuxDriver, "linuxDriver");
                 if (c.WindowsDriver != null) Driver(c, c.WindowsDriver, "windowsDriver");
             }
             foreach (var f in m.CudaFamilies)
             {
-                if (f.Major <= 0) Fail(f, $"major is {f.Major}", "Give the CUDA major version, e.g. 12");
+                if (f.Major <= 0) Fail(f, Messages.Format("MatrixInvalid_Major", f.Major), Messages.Format("MatrixInvalid_GiveCUDAMajorVersion"));
                 Driver(f, f.LinuxDriver, "linuxDriver");
                 if (f.WindowsDriver != null) Driver(f, f.WindowsDriver, "windowsDriver");
             }
             foreach (var b in m.DriverBranches)
             {
-                if (b.Branch < 100) Fail(b, $"branch is {b.Branch}", "Give the branch number, e.g. 535");
+                if (b.Branch < 100) Fail(b, Messages.Format("MatrixInvalid_Branch", b.Branch), Messages.Format("MatrixInvalid_GiveBranchNumberE"));
                 OneOf(b, b.Type, "type", BranchTypes);
                 if (b.EndOfLife != null) Date(b, b.EndOfLife, "endOfLife");
                 if (b.Cuda != null) Cuda(b, b.Cuda, "cuda");
@@ -49,7 +50,7 @@ namespace AutoGlm.Engine.Matrix
             var archIds = new HashSet<string>(m.GpuArchitectures.Select(a => a.Id), StringComparer.OrdinalIgnoreCase);
             foreach (var a in m.GpuArchitectures)
             {
-                if (a.ComputeCapabilities.Count == 0) Fail(a, "the architecture lists no computeCapabilities", "List them, e.g. [\"9.0\"]");
+                if (a.ComputeCapabilities.Count == 0) Fail(a, Messages.Format("MatrixInvalid_ArchitectureListsNoComputeCapabilities"), Messages.Format("MatrixInvalid_ListComputeCapabilities"));
                 foreach (var cc in a.ComputeCapabilities) Capability(a, cc, "computeCapabilities");
                 if (a.FirstCuda != null) Cuda(a, a.FirstCuda, "firstCuda");
                 if (a.LastCuda != null) Cuda(a, a.LastCuda, "lastCuda");
@@ -58,14 +59,14 @@ namespace AutoGlm.Engine.Matrix
             foreach (var g in m.Gpus)
             {
                 if (!archIds.Contains(g.Architecture))
-                    Fail(g, $"architecture '{g.Architecture}' names no gpuArchitectures entry", $"Use one of: {string.Join(", ", archIds)}");
+                    Fail(g, Messages.Format("MatrixInvalid_ArchitectureNamesNoGpuArchitectures", g.Architecture), Messages.Format("MatrixInvalid_UseOne", string.Join(", ", archIds)));
                 Capability(g, g.ComputeCapability, "computeCapability");
                 var arch = m.GpuArchitectures.First(a => string.Equals(a.Id, g.Architecture, StringComparison.OrdinalIgnoreCase));
                 if (!arch.ComputeCapabilities.Contains(g.ComputeCapability))
-                    Fail(g, $"computeCapability {g.ComputeCapability} is not one of {arch.Id}'s ({string.Join(", ", arch.ComputeCapabilities)})", "Fix the capability or the architecture");
+                    Fail(g, Messages.Format("MatrixInvalid_ComputeCapabilityNotInArchitecture", g.ComputeCapability, arch.Id, string.Join(", ", arch.ComputeCapabilities)), Messages.Format("MatrixInvalid_FixCapabilityArchitecture"));
                 foreach (var id in g.PciDeviceIds ?? new List<string>())
-                    if (!IsPciId(id)) Fail(g, $"pciDeviceIds has '{id}'", "Write PCI device ids as 0x followed by four hex digits, e.g. 0x2330");
-                if (g.MemoryGiB is double mem && mem <= 0) Fail(g, $"memoryGiB is {mem}", "Give the memory in GiB, more than 0");
+                    if (!IsPciId(id)) Fail(g, Messages.Format("MatrixInvalid_PciDeviceIdsHas", id), Messages.Format("MatrixInvalid_WritePCIDeviceIds"));
+                if (g.MemoryGiB is double mem && mem <= 0) Fail(g, Messages.Format("MatrixInvalid_MemoryGiB", mem), Messages.Format("MatrixInvalid_GiveMemoryGiBMore"));
             }
             foreach (var w in m.WheelCoverage)
             {
@@ -76,19 +77,19 @@ namespace AutoGlm.Engine.Matrix
             }
             foreach (var t in m.TorchReleases)
             {
-                if (t.Versions.Count == 0) Fail(t, "the series lists no versions", "List its releases, e.g. [\"2.9.0\", \"2.9.1\"]");
+                if (t.Versions.Count == 0) Fail(t, Messages.Format("MatrixInvalid_SeriesListsNoVersions"), Messages.Format("MatrixInvalid_ListVersions"));
                 foreach (var v in t.Versions) Version(t, v, "versions");
                 Specifier(t, t.Python, "python");
                 foreach (var tag in t.Variants) Tag(t, tag, "variants");
                 if (t.PypiDefault != null && !t.Variants.Contains(t.PypiDefault))
-                    Fail(t, $"pypiDefault '{t.PypiDefault}' is not one of its variants", "Add it to 'variants' or fix the tag");
+                    Fail(t, Messages.Format("MatrixInvalid_PypiDefaultNotOneVariants", t.PypiDefault), Messages.Format("MatrixInvalid_AddVariantsFixTag"));
             }
             foreach (var s in m.ServerReleases)
             {
                 Version(s, s.Version, "version");
                 Version(s, s.Torch, "torch");
                 if (m.FindTorch(s.Torch) == null)
-                    Fail(s, $"torch {s.Torch} is in no torchReleases entry", "Add the torch release to its series' versions, or fix the pin");
+                    Fail(s, Messages.Format("MatrixInvalid_TorchNoTorchReleasesEntry", s.Torch), Messages.Format("MatrixInvalid_AddTorchReleaseSeries"));
                 Tag(s, s.Cuda, "cuda");
                 if (s.Python != null) Specifier(s, s.Python, "python");
                 foreach (var pin in s.Pins ?? new Dictionary<string, string>()) Version(s, pin.Value, "pins." + pin.Key);
@@ -108,20 +109,20 @@ namespace AutoGlm.Engine.Matrix
             foreach (var p in m.Profiles) Resolve(m, p, done, new List<ProfileEntry>());
             foreach (var p in m.Profiles)
                 if (!p.HasRequires)
-                    Fail(p, $"profile '{p.Id}' has no 'requires' and extends no profile", "Add 'requires:' with at least 'python:', or 'extends: <profile id>'");
+                    Fail(p, Messages.Format("MatrixInvalid_ProfileHasNoRequires", p.Id), Messages.Format("MatrixInvalid_AddRequiresLeastPython"));
         }
 
         private static void Resolve(CompatibilityMatrix m, ProfileEntry p, HashSet<ProfileEntry> done, List<ProfileEntry> chain)
         {
             if (done.Contains(p)) return;
             if (chain.Contains(p))
-                Fail(p, $"profile '{p.Id}' extends itself through {string.Join(" → ", chain.Select(c => c.Id).Concat(new[] { p.Id }))}",
-                    "Break the cycle: a profile may extend only a profile that does not lead back to it");
+                Fail(p, Messages.Format("MatrixInvalid_ProfileExtendsItselfThrough", p.Id, string.Join(" → ", chain.Select(c => c.Id).Concat(new[] { p.Id }))),
+                    Messages.Format("MatrixInvalid_BreakCycleProfileMay"));
             if (p.Extends != null)
             {
                 var parent = m.FindProfile(p.Extends);
                 if (parent == null)
-                    Fail(p, $"extends '{p.Extends}', which is no profile", $"Use one of: {string.Join(", ", m.Profiles.Select(x => x.Id))}");
+                    Fail(p, Messages.Format("MatrixInvalid_ExtendsNoProfile", p.Extends), Messages.Format("MatrixInvalid_UseOne", string.Join(", ", m.Profiles.Select(x => x.Id))));
                 chain.Add(p);
                 Resolve(m, parent!, done, chain);
                 chain.RemoveAt(chain.Count - 1);
@@ -134,7 +135,7 @@ namespace AutoGlm.Engine.Matrix
         {
             var r = p.Requires;
             if (r.GpuMemory is Amount mem && (mem.Minimum < 0 || (mem.Recommended is double rec && rec < mem.Minimum)))
-                Fail(mem, $"impossible amount: minimum {mem.Minimum}, recommended {mem.Recommended}", "The minimum must be at least 0 and the recommended level at least the minimum");
+                Fail(mem, Messages.Format("MatrixInvalid_ImpossibleAmountMinimumRecommended", mem.Minimum, mem.Recommended), Messages.Format("MatrixInvalid_ImpossibleAmountFix"));
             var stack = p.Stack;
             if (stack == null) return;
             Located at = stack;
@@ -144,30 +145,30 @@ namespace AutoGlm.Engine.Matrix
                 var spec = Pep440SpecifierSet.Parse(stack.Server.Version);
                 var releases = m.ServerReleases.Where(s => string.Equals(s.Package, stack.Server.Package, StringComparison.OrdinalIgnoreCase)).ToList();
                 if (releases.Count == 0)
-                    Fail(stack.Server, $"profile '{p.Id}' names server package '{stack.Server.Package}', which has no serverReleases entry",
-                        $"Use one of: {string.Join(", ", m.ServerReleases.Select(s => s.Package).Distinct())}, or add its releases in an override file");
+                    Fail(stack.Server, Messages.Format("MatrixInvalid_ProfileNamesServerPackage", p.Id, stack.Server.Package),
+                        Messages.Format("MatrixInvalid_UseOneAddReleases", string.Join(", ", m.ServerReleases.Select(s => s.Package).Distinct())));
                 if (!releases.Any(s => spec.IsSatisfiedBy(Pep440Version.Parse(s.Version), includePrereleases: true)))
-                    Fail(stack.Server, $"profile '{p.Id}' asks for {stack.Server.Package} {stack.Server.Version}; no serverReleases entry matches (known: {string.Join(", ", releases.Select(s => s.Version))})",
-                        "Loosen the version, or add the release in an override file");
+                    Fail(stack.Server, Messages.Format("MatrixInvalid_ProfileAsksNoServerReleases", p.Id, stack.Server.Package, stack.Server.Version, string.Join(", ", releases.Select(s => s.Version))),
+                        Messages.Format("MatrixInvalid_LoosenVersionAddRelease"));
             }
             if (stack.Torch != null)
             {
                 Specifier(stack.Torch, stack.Torch.Version, "stack.torch.version");
                 var spec = Pep440SpecifierSet.Parse(stack.Torch.Version);
                 if (!m.TorchReleases.SelectMany(t => t.Versions).Any(v => spec.IsSatisfiedBy(Pep440Version.Parse(v), includePrereleases: true)))
-                    Fail(stack.Torch, $"profile '{p.Id}' asks for torch {stack.Torch.Version}; no torchReleases entry has such a version", "Fix the version, or add the torch release");
+                    Fail(stack.Torch, Messages.Format("MatrixInvalid_ProfileAsksTorchNo", p.Id, stack.Torch.Version), Messages.Format("MatrixInvalid_FixVersionAddTorch"));
                 foreach (var tag in stack.Torch.Variants ?? new List<string>()) Tag(stack.Torch, tag, "stack.torch.variants");
             }
             if (stack.Server == null && stack.Torch == null && r.Gpu)
-                Fail(at, $"profile '{p.Id}' needs a GPU but its stack names neither 'server' nor 'torch'", "Add 'server: {package: vllm, version: \">=0.12\"}' or 'torch: {version: \"==2.0.1\"}'");
+                Fail(at, Messages.Format("MatrixInvalid_ProfileNeedsGPUBut", p.Id), Messages.Format("MatrixInvalid_AddServerOrTorch"));
             foreach (var pkg in stack.Packages ?? new List<PinnedPackage>())
             {
-                if (string.IsNullOrWhiteSpace(pkg.Name)) Fail(pkg, "a package has no name", "Add 'name:'");
+                if (string.IsNullOrWhiteSpace(pkg.Name)) Fail(pkg, Messages.Format("MatrixInvalid_PackageHasNoName"), Messages.Format("MatrixInvalid_AddName"));
                 Version(pkg, pkg.Version, $"packages[{pkg.Name}].version");
                 OneOf(pkg, pkg.Stage, "stage", Stages);
             }
             if (stack.DriverBranch is int branch && !m.DriverBranches.Any(b => b.Branch == branch))
-                Fail(at, $"driverBranch {branch} is in no driverBranches entry", $"Use one of: {string.Join(", ", m.DriverBranches.Select(b => b.Branch))}");
+                Fail(at, Messages.Format("MatrixInvalid_DriverBranchNoDriverBranchesEntry", branch), Messages.Format("MatrixInvalid_UseOne", string.Join(", ", m.DriverBranches.Select(b => b.Branch))));
         }
 
         private static bool IsPciId(string id) =>
@@ -175,44 +176,44 @@ namespace AutoGlm.Engine.Matrix
 
         private static void Cuda(Located e, string text, string field)
         {
-            if (!CudaVersion.TryParse(text, out _)) Fail(e, $"{field} '{text}' is not a CUDA version", "Write it like 12.2 or 12.2.2");
+            if (!CudaVersion.TryParse(text, out _)) Fail(e, Messages.Format("MatrixInvalid_NotCUDAVersion", field, text), Messages.Format("MatrixInvalid_WriteCudaVersion"));
         }
 
         private static void Driver(Located e, string text, string field)
         {
-            if (!NvidiaDriverVersion.TryParse(text, out _)) Fail(e, $"{field} '{text}' is not an NVIDIA driver version", "Write it like 535.104.05 or 570.26");
+            if (!NvidiaDriverVersion.TryParse(text, out _)) Fail(e, Messages.Format("MatrixInvalid_NotNVIDIADriverVersion", field, text), Messages.Format("MatrixInvalid_WriteDriverVersion"));
         }
 
         private static void Capability(Located e, string text, string field)
         {
-            if (!ComputeCapability.TryParse(text, out _)) Fail(e, $"{field} '{text}' is not a compute capability", "Write it like \"8.6\" (quoted, so YAML keeps it a string)");
+            if (!ComputeCapability.TryParse(text, out _)) Fail(e, Messages.Format("MatrixInvalid_NotComputeCapability", field, text), Messages.Format("MatrixInvalid_WriteComputeCapability"));
         }
 
         private static void Tag(Located e, string text, string field)
         {
-            if (!CudaVersion.TryFromWheelTag(text, out _)) Fail(e, $"{field} '{text}' is not a CUDA wheel tag", "Write it like cu118 or cu128");
+            if (!CudaVersion.TryFromWheelTag(text, out _)) Fail(e, Messages.Format("MatrixInvalid_NotCUDAWheelTag", field, text), Messages.Format("MatrixInvalid_WriteWheelTag"));
         }
 
         private static void Version(Located e, string text, string field)
         {
-            if (!Pep440Version.TryParse(text, out _)) Fail(e, $"{field} '{text}' is not a PEP 440 version", "Write an exact version like 2.9.1 or 5.0.0rc0");
+            if (!Pep440Version.TryParse(text, out _)) Fail(e, Messages.Format("MatrixInvalid_NotPEP440Version", field, text), Messages.Format("MatrixInvalid_WriteExactVersionLike"));
         }
 
         private static void Specifier(Located e, string text, string field)
         {
-            if (!Pep440SpecifierSet.TryParse(text, out _)) Fail(e, $"{field} '{text}' is not a PEP 440 specifier", "Write it like '>=3.10,<3.14'");
+            if (!Pep440SpecifierSet.TryParse(text, out _)) Fail(e, Messages.Format("MatrixInvalid_NotPEP440Specifier", field, text), Messages.Format("MatrixInvalid_WriteSpecifier"));
         }
 
         private static void Date(Located e, string text, string field)
         {
             bool ok = (text.Length == 7 || text.Length == 10) && DateTime.TryParseExact(text.Length == 7 ? text + "-01" : text, "yyyy-MM-dd",
                 System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
-            if (!ok) Fail(e, $"{field} '{text}' is not a date", "Write YYYY-MM or YYYY-MM-DD");
+            if (!ok) Fail(e, Messages.Format("MatrixInvalid_NotDate", field, text), Messages.Format("MatrixInvalid_WriteYYYYMMYYYY"));
         }
 
         internal static void OneOf(Located e, string value, string field, string[] allowed)
         {
-            if (!allowed.Contains(value)) Fail(e, $"'{field}' is '{value}'", $"Use one of: {string.Join(", ", allowed)}");
+            if (!allowed.Contains(value)) Fail(e, Messages.Format("MatrixInvalid_NotOneOf", field, value), Messages.Format("MatrixInvalid_UseOne", string.Join(", ", allowed)));
         }
 
         private static void Fail(Located e, string problem, string fix) =>

@@ -49,7 +49,7 @@ namespace AutoGlm.Engine.Plan
             {
                 try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { }
                 throw new AutoGlmException("FileWriteFailed", ErrorKind.WriteError,
-                    $"Could not write '{realPath}': {ex.Message}. Check that the directory is writable (run as root or an administrator).", realPath, ex);
+                    Messages.Format("FileWriteFailed", realPath, ex.Message), realPath, ex);
             }
         }
     }

@@ -30,7 +30,7 @@ namespace AutoGlm.Engine.Plan
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw new AutoGlmException("StateDirectoryUnwritable", ErrorKind.PermissionDenied,
-                    $"Cannot create the state directory '{stateDirectory}' ({ex.Message}). Run as root (sudo) or an administrator.", stateDirectory, ex);
+                    Messages.Format("StateDirectoryUnwritable_Create", stateDirectory, ex.Message), stateDirectory, ex);
             }
             var clock = Stopwatch.StartNew();
             bool told = false;
@@ -47,14 +47,14 @@ namespace AutoGlm.Engine.Plan
                 catch (UnauthorizedAccessException ex)
                 {
                     throw new AutoGlmException("StateDirectoryUnwritable", ErrorKind.PermissionDenied,
-                        $"Cannot open the lock '{path}' ({ex.Message}). Run as root (sudo) or an administrator.", path, ex);
+                        Messages.Format("StateDirectoryUnwritable_Lock", path, ex.Message), path, ex);
                 }
                 catch (IOException)
                 {
                     var holder = ReadOwner(ownerPath);
                     if (clock.Elapsed >= timeout)
                         throw new AutoGlmException("HostLockTimeout", ErrorKind.ResourceBusy,
-                            $"Another AutoGlm run holds the host lock ({holder}); waited {timeout.TotalSeconds:0} s. Let it finish, or raise the wait with -LockTimeoutSec (--lock-timeout).", path);
+                            Messages.Format("HostLockTimeout", holder, timeout.TotalSeconds), path);
                     if (!told)
                     {
                         output.Warning($"Waiting up to {timeout.TotalSeconds:0} s for the host lock '{path}', held by {holder}.");

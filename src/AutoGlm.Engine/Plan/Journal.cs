@@ -113,7 +113,7 @@ namespace AutoGlm.Engine.Plan
             catch (Exception ex) when (ex is FormatException || ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw new AutoGlmException("JournalUnreadable", ErrorKind.InvalidData,
-                    $"The journal '{path}' cannot be read ({ex.Message}). Inspect it; move it aside to start a fresh run (its steps are re-tested, so nothing is repeated needlessly).", path, ex);
+                    Messages.Format("JournalUnreadable", path, ex.Message), path, ex);
             }
         }
 

@@ -146,11 +146,10 @@ namespace AutoGlm.Engine.Plan
                 var where = at == null ? "before its first step" : $"at step '{at.Id}' ({at.State})";
                 if (!options.Resume)
                     throw new AutoGlmException("RunInterrupted", ErrorKind.InvalidOperation,
-                        $"An earlier '{plan.Name}' run did not finish: it stopped {where} on {journal.Updated} ({journal.Status}). " +
-                        "Run again with -Resume (--resume) to continue it; finished steps are re-tested, not repeated.", journalPath);
+                        Messages.Format("RunInterrupted", plan.Name, where, journal.Updated, journal.Status), journalPath);
                 if (journal.Status == "reboot-pending" && journal.BootId == bootId)
                     throw new AutoGlmException("RebootPending", ErrorKind.InvalidOperation,
-                        $"Step '{at?.Id}' of '{plan.Name}' needs a reboot, and the host has not rebooted since. Reboot, then run again with -Resume (--resume).", journalPath);
+                        Messages.Format("RebootPending", at?.Id, plan.Name), journalPath);
                 rebootedIntoThisRun = journal.Status == "reboot-pending";
                 result.Resumed = true;
                 output.Verbose($"Resuming the '{plan.Name}' run that stopped {where}.");

@@ -14,7 +14,7 @@ namespace AutoGlm.Engine.Plan
             if (system.Root != "/" || RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return;
             if (GetEuid() != 0)
                 throw new AutoGlmException("NotAdministrator", ErrorKind.PermissionDenied,
-                    $"'{command}' changes system packages and files and must run as root. Run it with sudo, or preview it with -WhatIf (--what-if), which needs no privileges.", command);
+                    Messages.Format("NotAdministrator", command), command);
         }
     }
 }

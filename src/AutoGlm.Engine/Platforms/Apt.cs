@@ -47,13 +47,13 @@ namespace AutoGlm.Engine.Platforms
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme == "https" || uri.Scheme == "http" || uri.Scheme == "file"))
                 throw new AutoGlmException("RepositoryUrlInvalid", ErrorKind.InvalidArgument,
-                    $"The repository URL '{Redact(url)}' is not an https://, http:// or file:// URL. Pass NVIDIA's repository or your mirror, e.g. {NvidiaUrl("ubuntu2204", "x86_64")}.", Redact(url));
+                    Messages.Format("RepositoryUrlInvalid_AptScheme", Redact(url), NvidiaUrl("ubuntu2204", "x86_64")), Redact(url));
             if (!string.IsNullOrEmpty(uri.UserInfo))
                 throw new AutoGlmException("RepositoryUrlHasCredentials", ErrorKind.InvalidArgument,
-                    $"The repository URL '{Redact(url)}' carries credentials. Put them in /etc/apt/auth.conf.d instead; they would otherwise be written into sources.list and logs.", Redact(url));
+                    Messages.Format("RepositoryUrlHasCredentials", Redact(url)), Redact(url));
             if (url.Any(c => char.IsWhiteSpace(c) || c == '[' || c == ']' || c == '#' || char.IsControl(c)))
                 throw new AutoGlmException("RepositoryUrlInvalid", ErrorKind.InvalidArgument,
-                    $"The repository URL '{Redact(url)}' contains spaces, brackets or '#', which would change the meaning of the sources.list line. Pass a plain URL.", Redact(url));
+                    Messages.Format("RepositoryUrlInvalid_AptCharacters", Redact(url)), Redact(url));
             return url.EndsWith("/", StringComparison.Ordinal) ? url : url + "/";
         }
 
@@ -80,7 +80,7 @@ namespace AutoGlm.Engine.Platforms
             }
             if (text == null)
                 throw new AutoGlmException("RepositoryUnreachable", ErrorKind.ResourceUnavailable,
-                    $"Cannot read the package index of '{url}' ({lastError}). Check the network or proxy, or pass a reachable mirror with -RepositoryUrl (--repository-url).", url);
+                    Messages.Format("RepositoryUnreachable", url, lastError), url);
             return new AptRepository(url, Parse(text));
         }
 

@@ -170,7 +170,7 @@ namespace AutoGlm.Engine.Python
                     var full = version.Count(c => c == '.') >= 2 ? version : WindowsInstaller.TryGetValue(minor, out var f) ? f : null;
                     if (full == null)
                         throw new AutoGlmException("PythonInstallerUnknown", ErrorKind.InvalidArgument,
-                            $"AutoGlm knows no python.org Windows installer for Python {minor}. Pass the full version to install (-PythonVersion {minor}.N).", version);
+                            Messages.Format("PythonInstallerUnknown", minor), version);
                     var file = $"python-{full}-amd64.exe";
                     var installer = @"C:\ProgramData\AutoGlm\downloads\" + file; // argv is not expanded: no %TEMP%
                     return new PlanStep[]
@@ -185,7 +185,7 @@ namespace AutoGlm.Engine.Python
                     };
                 default:
                     throw new AutoGlmException("PythonInstallUnsupported", ErrorKind.NotImplemented,
-                        $"AutoGlm cannot install Python {minor} on this OS family ('{family}'). Install it yourself, then run again.", family);
+                        Messages.Format("PythonInstallUnsupported", minor, family), family);
             }
         }
 

@@ -25,7 +25,7 @@ namespace AutoGlm.Engine.Python
         {
             if (!stack.Resolved)
                 throw new AutoGlmException("StackNotResolved", ErrorKind.InvalidOperation,
-                    $"Profile '{stack.Profile}' has no stack on this host, so there is nothing to lock: {stack.Conflicts.FirstOrDefault()} See 'autoglm resolve --explain'.", stack.Profile);
+                    Messages.Format("StackNotResolved", stack.Profile, stack.Conflicts.FirstOrDefault()), stack.Profile);
             return new LockRequest { Profile = stack.Profile, Python = stack.Python?.Version, TorchTag = stack.TorchTag, Packages = stack.Packages, Source = source };
         }
     }
@@ -46,7 +46,7 @@ namespace AutoGlm.Engine.Python
             foreach (var p in request.Packages)
                 if (!PackageName.IsValid(p.Name) || !Pep440Version.TryParse(p.Version, out _))
                     throw new AutoGlmException("LockPackageInvalid", ErrorKind.InvalidData,
-                        $"Profile '{request.Profile}' pins '{p.Name}=={p.Version}', which is not a package name and exact version. Fix the pin in the profile.", p.Name);
+                        Messages.Format("LockPackageInvalid", request.Profile, p.Name, p.Version), p.Name);
             var notes = new List<string>();
             var basePins = request.Packages.Where(p => p.Stage != "override").ToList();
             var overridePins = request.Packages.Where(p => p.Stage == "override").ToList();
@@ -119,9 +119,7 @@ namespace AutoGlm.Engine.Python
             {
                 var have = all.Select(f => f.Version.ToString()).Distinct().ToList();
                 throw new AutoGlmException("LockPackageNotFound", ErrorKind.ObjectNotFound,
-                    $"{name}=={pin} (profile {request.Profile}) is not in {request.Source.Describe()}" +
-                    (have.Count > 0 ? $"; it has {name} {string.Join(", ", have)}" : $"; it has no {name} at all") +
-                    ". Add the wheel (pip download --no-deps " + name + "==" + pin + " -d DIR) or use another source.", name);
+                    Messages.Format("LockPackageNotFound", name, pin, request.Profile, request.Source.Describe(), (have.Count > 0 ? Messages.Format("LockPackageNotFound_Has", name, string.Join(", ", have)) : Messages.Format("LockPackageNotFound_HasNone", name))), name);
             }
             return Hashed(catalog, exact);
         }
@@ -140,9 +138,7 @@ namespace AutoGlm.Engine.Python
                     return null;
                 }
                 throw new AutoGlmException("LockDependencyMissing", ErrorKind.ObjectNotFound,
-                    $"{parent} requires {req}, which {request.Source.Describe()} does not have" +
-                    (all.Count > 0 ? $" (it has {string.Join(", ", all.Select(f => f.Version.ToString()).Distinct())})" : "") +
-                    ". Add the wheel to the source, then lock again.", req.Name);
+                    Messages.Format("LockDependencyMissing", parent, req, request.Source.Describe(), (all.Count > 0 ? Messages.Format("LockDependencyMissing_Has", string.Join(", ", all.Select(f => f.Version.ToString()).Distinct())) : "")), req.Name);
             }
             var best = fits.Max(f => f.Version)!;
             return Hashed(catalog, fits.Where(f => f.Version.Equals(best)).ToList());
@@ -156,8 +152,7 @@ namespace AutoGlm.Engine.Python
 
         private static AutoGlmException Conflict(LockRequest request, string parent, Requirement req, string version) =>
             new AutoGlmException("LockConflict", ErrorKind.InvalidData,
-                $"{parent} requires {req}, but profile {request.Profile} locks {req.Name} {version}. " +
-                "Change the pin, or mark it 'stage: override' in the profile if it is meant to replace the framework's choice after install.", req.Name);
+                Messages.Format("LockConflict", parent, req, request.Profile, req.Name, version), req.Name);
 
         private static readonly HttpClient Http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
 
@@ -177,13 +172,13 @@ namespace AutoGlm.Engine.Python
                 if (response.StatusCode == HttpStatusCode.NotFound) return null;
                 if (!response.IsSuccessStatusCode)
                     throw new AutoGlmException("IndexUnavailable", ErrorKind.ResourceUnavailable,
-                        $"The index answered {(int)response.StatusCode} {response.ReasonPhrase} for {PackageSource.Mask(uri.ToString())}. Check the URL and that the mirror is up, or use --wheelhouse.", PackageSource.Mask(uri.ToString()));
+                        Messages.Format("IndexUnavailable_Status", (int)response.StatusCode, response.ReasonPhrase, PackageSource.Mask(uri.ToString())), PackageSource.Mask(uri.ToString()));
                 return response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ex is HttpRequestException || ex is System.Threading.Tasks.TaskCanceledException)
             {
                 throw new AutoGlmException("IndexUnavailable", ErrorKind.ResourceUnavailable,
-                    $"The index {PackageSource.Mask(uri.GetLeftPart(UriPartial.Authority))} cannot be reached ({ex.Message}). Check the network or the mirror, or lock from a wheelhouse (--wheelhouse DIR).", PackageSource.Mask(uri.ToString()), ex);
+                    Messages.Format("IndexUnavailable_Unreachable", PackageSource.Mask(uri.GetLeftPart(UriPartial.Authority)), ex.Message), PackageSource.Mask(uri.ToString()), ex);
             }
         }
 
@@ -215,7 +210,7 @@ namespace AutoGlm.Engine.Python
                 }
                 catch (InvalidDataException ex)
                 {
-                    throw new AutoGlmException("WheelInvalid", ErrorKind.InvalidData, $"{file.Location} is not a readable wheel ({ex.Message}). Remove or replace it.", file.Location, ex);
+                    throw new AutoGlmException("WheelInvalid", ErrorKind.InvalidData, Messages.Format("WheelInvalid", file.Location, ex.Message), file.Location, ex);
                 }
             }
 
@@ -260,7 +255,7 @@ namespace AutoGlm.Engine.Python
             {
                 if (file.Sha256 == null)
                     throw new AutoGlmException("IndexHashMissing", ErrorKind.InvalidData,
-                        $"The index lists {file.FileName} without a #sha256= fragment, so it cannot be locked without downloading it. Use an index that publishes hashes (PEP 503), or a wheelhouse.", file.FileName);
+                        Messages.Format("IndexHashMissing", file.FileName), file.FileName);
             }
         }
     }

@@ -35,7 +35,7 @@ namespace AutoGlm.Engine.Python
         {
             if (!Directory.Exists(directory))
                 throw new AutoGlmException("WheelhouseNotFound", ErrorKind.ObjectNotFound,
-                    $"The wheelhouse '{directory}' does not exist. Pass a directory of .whl files (pip download -d DIR ... fills one).", directory);
+                    Messages.Format("WheelhouseNotFound_Lock", directory), directory);
             return new PackageSource(Path.GetFullPath(directory), null, Array.Empty<string>(), "--wheelhouse");
         }
 
@@ -99,14 +99,13 @@ namespace AutoGlm.Engine.Python
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme == "http" || uri.Scheme == "https" || uri.Scheme == "file"))
                 throw new AutoGlmException("IndexUrlInvalid", ErrorKind.InvalidArgument,
-                    $"The index URL '{Mask(url)}' (from {origin}) is not an http://, https:// or file:// URL. Pass the simple index's address, e.g. https://pypi.org/simple.", Mask(url));
+                    Messages.Format("IndexUrlInvalid_Scheme", Mask(url), origin), Mask(url));
             if (url.IndexOfAny(new[] { '\n', '\r', ' ', '\t' }) >= 0)
                 throw new AutoGlmException("IndexUrlInvalid", ErrorKind.InvalidArgument,
-                    $"The index URL '{Mask(url)}' (from {origin}) contains white space or a line break; it would split the lock file. Pass a clean URL.", Mask(url));
+                    Messages.Format("IndexUrlInvalid_WhiteSpace", Mask(url), origin), Mask(url));
             if (uri.UserInfo.Length > 0)
                 throw new AutoGlmException("IndexUrlHasCredentials", ErrorKind.SecurityError,
-                    $"The index URL '{Mask(url)}' (from {origin}) carries credentials, which would be written into the lock file. " +
-                    "Put them in ~/.netrc (machine HOST login USER password ...) or a keyring and pass the URL without them.", Mask(url));
+                    Messages.Format("IndexUrlHasCredentials", Mask(url), origin), Mask(url));
             return url.TrimEnd('/');
         }
 

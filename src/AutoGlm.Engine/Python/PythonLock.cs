@@ -91,11 +91,11 @@ namespace AutoGlm.Engine.Python
                 if (eq <= 0 || req.IndexOf("==", eq + 2, StringComparison.Ordinal) >= 0 || req.Contains(";") || req.Contains("*")
                     || !PackageName.IsValid(req.Substring(0, eq)) || !Pep440Version.TryParse(req.Substring(eq + 2), out _))
                     throw new AutoGlmException("LockNotPinned", ErrorKind.InvalidData,
-                        $"{path}:{line}: '{req}' is not pinned to one version with ==. A lock names exact versions; regenerate it with 'autoglm venv lock' (New-AutoGlmLockFile).", path);
+                        Messages.Format("LockNotPinned", path, line, req), path);
                 var hashes = parts.Skip(1).Where(p => p.StartsWith("--hash=sha256:", StringComparison.Ordinal)).Select(p => p.Substring(14).ToLowerInvariant()).ToList();
                 if (hashes.Count == 0 || hashes.Any(h => h.Length != 64 || h.Any(ch => !Uri.IsHexDigit(ch))))
                     throw new AutoGlmException("LockMissingHash", ErrorKind.InvalidData,
-                        $"{path}:{line}: '{req}' has no valid --hash=sha256:... ; pip --require-hashes refuses it. Regenerate the lock with 'autoglm venv lock' (New-AutoGlmLockFile).", path);
+                        Messages.Format("LockMissingHash", path, line, req), path);
                 packages.Add(new LockedPackage(req.Substring(0, eq), req.Substring(eq + 2), hashes));
             }
             return new LockPhase(name, options, packages);

@@ -87,7 +87,7 @@ namespace AutoGlm.Engine.Python
             if (chosen == null)
             {
                 var target = minor ?? throw new AutoGlmException("PythonNotFound", ErrorKind.NotInstalled,
-                    $"No Python interpreter satisfies {spec} for profile {profile.Id}, and the stack names none to install. Pass -PythonVersion (--python) 3.X.", spec.ToString());
+                    Messages.Format("PythonNotFound", spec, profile.Id), spec.ToString());
                 steps.AddRange(Interpreters.InstallSteps(family, request.PythonVersion ?? target, present));
                 interpreter = family == "windows" ? $@"C:\Program Files\Python{target.Replace(".", "")}\python.exe" : system.MapPath("/usr/bin/python" + target);
                 notes.Add($"No interpreter on this host satisfies {spec}: Python {target} is installed first.");
@@ -101,7 +101,7 @@ namespace AutoGlm.Engine.Python
                     var m = Interpreters.Minor(chosen.Version!);
                     if (family != "debian")
                         throw new AutoGlmException("PythonVenvUnavailable", ErrorKind.NotInstalled,
-                            $"Python {chosen.Version} at {interpreter} lacks {(chosen.HasVenv ? "ensurepip" : "venv")}, so it cannot create a venv. Install your distribution's venv support for it, then run again.", interpreter);
+                            Messages.Format("PythonVenvUnavailable", chosen.Version, interpreter, (chosen.HasVenv ? "ensurepip" : "venv")), interpreter);
                     var exe = interpreter;
                     steps.Add(Interpreters.VenvPackageStep(m, ctx =>
                     {
@@ -168,7 +168,7 @@ namespace AutoGlm.Engine.Python
             if (path == null) return;
             if (!path.StartsWith("/", StringComparison.Ordinal) || path.Split('/').Contains("..") || path.TrimEnd('/').Length == 0)
                 throw new AutoGlmException("VenvPathInvalid", ErrorKind.InvalidArgument,
-                    $"The {what} '{path}' is not an absolute path below '/' without '..'. Pass one like /opt/autoglm/venv.", path);
+                    Messages.Format("VenvPathInvalid", what, path), path);
         }
 
         private static (ProfileEntry, ResolvedStack) Load(ISystemHost system, VenvRequest request, IEngineOutput output)
@@ -197,10 +197,10 @@ namespace AutoGlm.Engine.Python
             {
                 if (!Pep440Version.TryParse(request.PythonVersion, out var wanted) || wanted.Release.Count < 2)
                     throw new AutoGlmException("PythonVersionInvalid", ErrorKind.InvalidArgument,
-                        $"'{request.PythonVersion}' is not a Python version. Pass one like 3.11 (or 3.11.9).", request.PythonVersion);
+                        Messages.Format("PythonVersionInvalid", request.PythonVersion), request.PythonVersion);
                 if (!spec.IsSatisfiedBy(wanted))
                     throw new AutoGlmException("PythonOutsideProfile", ErrorKind.InvalidArgument,
-                        $"Python {request.PythonVersion} is outside profile {profile.Id}'s range {spec}. Pass a version within it, or use another profile.", request.PythonVersion);
+                        Messages.Format("PythonOutsideProfile", request.PythonVersion, profile.Id, spec), request.PythonVersion);
                 minor = Interpreters.Minor(request.PythonVersion);
                 spec = Pep440SpecifierSet.Parse(spec + ",==" + minor + ".*");
             }
@@ -223,7 +223,7 @@ namespace AutoGlm.Engine.Python
             {
                 if (request.IndexUrl != null)
                     throw new AutoGlmException("SourceConflict", ErrorKind.InvalidArgument,
-                        "Pass either a wheelhouse (--wheelhouse / -Wheelhouse) or an index (--index-url / -IndexUrl), not both: the lock records one source.");
+                        Messages.Format("SourceConflict"));
                 source = PackageSource.FromWheelhouse(request.Wheelhouse);
             }
             else source = PackageSource.Discover(system, request.IndexUrl, stack.IndexUrls.Where(u => u != PackageSource.PyPi));
@@ -234,7 +234,7 @@ namespace AutoGlm.Engine.Python
         public static PythonLock ReadLock(string path)
         {
             if (!File.Exists(path))
-                throw new AutoGlmException("LockFileNotFound", ErrorKind.ObjectNotFound, $"The lock file '{path}' does not exist. Make one with 'autoglm venv lock' (New-AutoGlmLockFile).", path);
+                throw new AutoGlmException("LockFileNotFound", ErrorKind.ObjectNotFound, Messages.Format("LockFileNotFound", path), path);
             var text = File.ReadAllText(path);
             var overridePath = OverridePathFor(path);
             string? overrideText = overridePath != null && text.Contains(Path.GetFileName(overridePath)) && File.Exists(overridePath) ? File.ReadAllText(overridePath) : null;

@@ -64,7 +64,7 @@ namespace AutoGlm.Engine.Repair
             foreach (var id in ids ?? Array.Empty<string>())
                 if (!CheckCatalog.All.Any(c => string.Equals(c.Info.Id, id, StringComparison.OrdinalIgnoreCase)))
                     throw new AutoGlmException("UnknownCheckId", ErrorKind.InvalidArgument,
-                        $"No check has the id '{id}'. Pipe Test-AutoGlmEnvironment's results in, or list the ids with 'autoglm test --list-checks'.", id);
+                        Messages.Format("UnknownCheckId_Pipe", id), id);
         }
 
         private static void ReadFacts(RepairDiagnosis d, HostFacts facts, IHost host)

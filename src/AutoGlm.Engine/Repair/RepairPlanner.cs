@@ -41,7 +41,7 @@ namespace AutoGlm.Engine.Repair
                 var kernels = new[] { d.RunningKernel, d.NewestKernel }.Where(k => k != null).Select(k => k!).Distinct().ToList();
                 if (kernels.Count == 0)
                     throw new AutoGlmException("KernelUnknown", ErrorKind.ObjectNotFound,
-                        "The running kernel is unknown (/proc/sys/kernel/osrelease could not be read), so there is no kernel to build the nvidia module for.", "/proc/sys/kernel/osrelease");
+                        Messages.Format("KernelUnknown"), "/proc/sys/kernel/osrelease");
                 if (d.Family == "rhel")
                 {
                     var packages = kernels.SelectMany(k => new[] { "kernel-devel-" + k, "kernel-headers-" + k }).Concat(new[] { "dkms" }).ToList();
@@ -111,7 +111,7 @@ namespace AutoGlm.Engine.Repair
             if (Has(RepairSignature.WindowsUpdateReplacedDriver))
             {
                 var installer = request.InstallerPath ?? throw new AutoGlmException("InstallerRequired", ErrorKind.InvalidArgument,
-                    $"Windows Update replaced the driver; reinstalling the pinned {version} needs its installer: pass -InstallerPath (--installer) with the local path of the {version} package from NVIDIA's download page.", "InstallerPath");
+                    Messages.Format("InstallerRequired_WindowsUpdate", version), "InstallerPath");
                 steps.Add(new RegistryValueStep("driver.windows-update", "Stop Windows Update from replacing the driver again (ExcludeWUDriversInQualityUpdate).",
                     @"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate", "ExcludeWUDriversInQualityUpdate", "1"));
                 steps.Add(new WindowsInstallerStep("driver.reinstall", $"Reinstall the pinned NVIDIA driver {version} silently, without a reboot.", installer, new[] { "-s", "-noreboot", "-clean" },

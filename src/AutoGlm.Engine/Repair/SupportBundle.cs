@@ -23,13 +23,13 @@ namespace AutoGlm.Engine.Repair
             var zip = path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
             if (!zip && !path.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase))
                 throw new AutoGlmException("BundlePathInvalid", ErrorKind.InvalidArgument,
-                    $"The support bundle path '{path}' must end in .tar.gz, .tgz or .zip (the format follows the name).", path);
+                    Messages.Format("BundlePathInvalid_Extension", path), path);
             var redactor = Redactor.For(host);
             var entries = Collect(diagnosis, host, timeout).Select(e => (e.name, redactor.Redact(e.text))).ToList();
             var full = Path.GetFullPath(path);
             var dir = Path.GetDirectoryName(full)!;
             if (!Directory.Exists(dir))
-                throw new AutoGlmException("BundlePathInvalid", ErrorKind.ObjectNotFound, $"The folder of the support bundle '{path}' does not exist. Create it or pass another path.", path);
+                throw new AutoGlmException("BundlePathInvalid", ErrorKind.ObjectNotFound, Messages.Format("BundlePathInvalid_NoFolder", path), path);
             var temp = Path.Combine(dir, "." + Path.GetFileName(full) + ".tmp");
             using (var file = File.Create(temp))
             {

@@ -26,7 +26,7 @@ namespace AutoGlm.Engine.Reports
             var duplicate = results.GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
             if (duplicate != null)
                 throw new AutoGlmException("ReportDuplicateCheck", ErrorKind.InvalidData,
-                    $"Check '{duplicate.Key}' appears {duplicate.Count()} times; a Prometheus textfile describes one host. Write one report per host (or per snapshot).", duplicate.Key);
+                    Messages.Format("ReportDuplicateCheck", duplicate.Key, duplicate.Count()), duplicate.Key);
 
             var sb = new StringBuilder();
             Family(sb, "autoglm_check_status", "Status of each AutoGlm check: 1 for the status it has, 0 for the others.");

@@ -66,15 +66,15 @@ namespace AutoGlm.Engine.Reports
         public static string Write(string path, string content, bool noClobber)
         {
             if (string.IsNullOrWhiteSpace(path))
-                throw new AutoGlmException("ReportPathMissing", ErrorKind.InvalidArgument, "No report file given. Pass --out FILE / -Path FILE.");
+                throw new AutoGlmException("ReportPathMissing", ErrorKind.InvalidArgument, Messages.Format("ReportPathMissing"));
             var full = Path.GetFullPath(path);
             if (Directory.Exists(full))
-                throw new AutoGlmException("ReportPathIsDirectory", ErrorKind.InvalidArgument, $"'{path}' is a directory. Pass a file name, e.g. {Path.Combine(path, "autoglm.prom")}.", path);
+                throw new AutoGlmException("ReportPathIsDirectory", ErrorKind.InvalidArgument, Messages.Format("ReportPathIsDirectory", path, Path.Combine(path, "autoglm.prom")), path);
             var dir = Path.GetDirectoryName(full)!;
             if (!Directory.Exists(dir))
-                throw new AutoGlmException("ReportParentNotFound", ErrorKind.ObjectNotFound, $"The folder '{dir}' does not exist. Create it first (mkdir -p '{dir}').", path);
+                throw new AutoGlmException("ReportParentNotFound", ErrorKind.ObjectNotFound, Messages.Format("ReportParentNotFound", dir), path);
             if (noClobber && File.Exists(full))
-                throw new AutoGlmException("ReportPathExists", ErrorKind.ResourceExists, $"'{full}' exists and -NoClobber was given. Remove it or leave out -NoClobber.", path);
+                throw new AutoGlmException("ReportPathExists", ErrorKind.ResourceExists, Messages.Format("ReportPathExists", full), path);
             var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
             try
             {
@@ -91,7 +91,7 @@ namespace AutoGlm.Engine.Reports
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 try { File.Delete(temp); } catch (Exception) { /* the temporary file may never have been created */ }
-                throw new AutoGlmException("ReportWriteFailed", ErrorKind.WriteError, $"The report could not be written to '{full}': {ex.Message}", path, ex);
+                throw new AutoGlmException("ReportWriteFailed", ErrorKind.WriteError, Messages.Format("ReportWriteFailed", full, ex.Message), path, ex);
             }
         }
     }

@@ -75,44 +75,44 @@ namespace AutoGlm.Engine.Resolve
             object? doc;
             try { doc = Json.Json.Parse(text); }
             catch (FormatException ex) { throw Bad(file, ex.Message); }
-            if (!(doc is Dictionary<string, object?> root)) throw Bad(file, "the top level is not a JSON object");
+            if (!(doc is Dictionary<string, object?> root)) throw Bad(file, Messages.Format("FactsFileInvalid_TopLevelNotJSON"));
             var host = new StackHost();
             foreach (var key in root.Keys)
                 if (!new[] { "platform", "os", "gpus", "driver", "pythons", "$comment" }.Contains(key))
-                    throw Bad(file, $"unknown key '{key}' (known: platform, os, gpus, driver, pythons)");
+                    throw Bad(file, Messages.Format("FactsFileInvalid_UnknownKeyKnownPlatform", key));
             host.Platform = Str(root, "platform", file) ?? "linux";
-            if (host.Platform != "linux" && host.Platform != "windows") throw Bad(file, $"platform is '{host.Platform}'; use linux or windows");
+            if (host.Platform != "linux" && host.Platform != "windows") throw Bad(file, Messages.Format("FactsFileInvalid_PlatformUseLinuxWindows", host.Platform));
             if (root.TryGetValue("os", out var osv))
             {
-                if (!(osv is Dictionary<string, object?> os)) throw Bad(file, "'os' is not an object");
+                if (!(osv is Dictionary<string, object?> os)) throw Bad(file, Messages.Format("FactsFileInvalid_OsNotObject"));
                 host.Distro = Str(os, "distro", file);
                 host.OsVersion = Str(os, "version", file);
                 host.Architecture = Str(os, "architecture", file);
             }
             if (root.TryGetValue("gpus", out var gv))
             {
-                if (!(gv is List<object?> list)) throw Bad(file, "'gpus' is not a list");
+                if (!(gv is List<object?> list)) throw Bad(file, Messages.Format("FactsFileInvalid_GpusNotList"));
                 foreach (var item in list)
                 {
-                    if (!(item is Dictionary<string, object?> g)) throw Bad(file, "an entry of 'gpus' is not an object");
+                    if (!(item is Dictionary<string, object?> g)) throw Bad(file, Messages.Format("FactsFileInvalid_EntryGpusNotObject"));
                     long? mem = null;
                     if (g.TryGetValue("memoryMiB", out var m) && m != null)
-                        mem = m is long l ? l : m is double d ? (long)d : throw Bad(file, "gpus[].memoryMiB is not a number");
+                        mem = m is long l ? l : m is double d ? (long)d : throw Bad(file, Messages.Format("FactsFileInvalid_GpusMemoryMiBNotNumber"));
                     host.Gpus.Add(new HostGpu { Name = Str(g, "name", file), PciDeviceId = Str(g, "pciDeviceId", file), ComputeCapability = Str(g, "computeCapability", file), MemoryMiB = mem });
                 }
             }
             else host.GpusUnknownReason = $"the facts file {file} has no 'gpus'";
             if (root.TryGetValue("driver", out var dv) && dv != null)
             {
-                if (!(dv is Dictionary<string, object?> drv)) throw Bad(file, "'driver' is not an object");
+                if (!(dv is Dictionary<string, object?> drv)) throw Bad(file, Messages.Format("FactsFileInvalid_DriverNotObject"));
                 host.DriverVersion = Str(drv, "version", file);
                 host.DriverFlavor = Str(drv, "flavor", file);
                 host.DriverPinnedBy = Str(drv, "pinnedBy", file);
             }
             if (root.TryGetValue("pythons", out var pv))
             {
-                if (!(pv is List<object?> pys)) throw Bad(file, "'pythons' is not a list");
-                foreach (var p in pys) host.Pythons.Add(p as string ?? throw Bad(file, "'pythons' holds a value that is not a string"));
+                if (!(pv is List<object?> pys)) throw Bad(file, Messages.Format("FactsFileInvalid_PythonsNotList"));
+                foreach (var p in pys) host.Pythons.Add(p as string ?? throw Bad(file, Messages.Format("FactsFileInvalid_PythonsHoldsValueNot")));
             }
             return host;
         }
@@ -125,12 +125,12 @@ namespace AutoGlm.Engine.Resolve
                 string s => s,
                 long l => l.ToString(CultureInfo.InvariantCulture),
                 double d => d.ToString(CultureInfo.InvariantCulture),
-                _ => throw Bad(file, $"'{key}' is not a string"),
+                _ => throw Bad(file, Messages.Format("FactsFileInvalid_NotString", key)),
             };
         }
 
         private static AutoGlmException Bad(string file, string problem) =>
             new AutoGlmException("FactsFileInvalid", ErrorKind.InvalidData,
-                $"The facts file '{file}' cannot be used: {problem}. See docs/resolve.md for its format.", file);
+                Messages.Format("FactsFileInvalid", file, problem), file);
     }
 }

@@ -35,7 +35,7 @@ namespace AutoGlm.Engine.Resolve
             int sources = (request.Root != null ? 1 : 0) + (request.Snapshot != null ? 1 : 0) + (request.FactsFile != null ? 1 : 0);
             if (sources > 1)
                 throw new AutoGlmException("HostSourceConflict", ErrorKind.InvalidArgument,
-                    "Pass at most one of --root / -Root, --snapshot / -Snapshot and --facts / -FactsPath: they each describe the host.");
+                    Messages.Format("HostSourceConflict"));
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
             var host = Host(request, profile, output);
@@ -49,7 +49,7 @@ namespace AutoGlm.Engine.Resolve
             {
                 if (!File.Exists(request.FactsFile))
                     throw new AutoGlmException("FactsFileNotFound", ErrorKind.ObjectNotFound,
-                        $"The facts file '{request.FactsFile}' does not exist. Pass the path of a JSON facts file (see docs/resolve.md).", request.FactsFile);
+                        Messages.Format("FactsFileNotFound", request.FactsFile), request.FactsFile);
                 output.Verbose($"host facts from {request.FactsFile}");
                 return StackHost.FromJson(File.ReadAllText(request.FactsFile), request.FactsFile);
             }

@@ -23,14 +23,14 @@ namespace AutoGlm.Engine.Services
             if (held == null) return (requested, null);
             if (!auto)
                 throw new AutoGlmException("ServicePortInUse", ErrorKind.ResourceBusy,
-                    $"TCP port {requested} is already taken by {held}. Stop that process, pass another port with -Port / --port, or -Port Auto / --port auto to take the next free one.", requested);
+                    Messages.Format("ServicePortInUse", requested, held), requested);
             for (int port = requested + 1; port <= Math.Min(65535, requested + AutoSearchSpan); port++)
             {
                 if (HeldByOthers(host, profile, serviceName, port) == null)
                     return (port, $"Port {requested} is taken by {held}; the service uses port {port} instead (-Port Auto). Point the phone agent's --base-url at http://<host>:{port}/v1.");
             }
             throw new AutoGlmException("ServicePortInUse", ErrorKind.ResourceBusy,
-                $"TCP port {requested} is taken by {held}, and so are the next {AutoSearchSpan}. Free a port and pass it with -Port / --port.", requested);
+                Messages.Format("ServicePortInUse_NoneFree", requested, held, AutoSearchSpan), requested);
         }
 
         /// <summary>Who holds the port other than this service ("python3 (pid 4242) on 0.0.0.0:8000"), or null when it is free or ours.</summary>

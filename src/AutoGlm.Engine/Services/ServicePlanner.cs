@@ -38,12 +38,12 @@ namespace AutoGlm.Engine.Services
             bool auto = false;
             if (request.Port != null && ServiceInput.Port(request.Port, out auto) is int asked) requested = asked;
             if (request.HealthTimeout <= TimeSpan.Zero)
-                throw new AutoGlmException("ServiceTimeoutInvalid", ErrorKind.InvalidArgument, "The health-check timeout must be more than 0 seconds.", request.HealthTimeout);
+                throw new AutoGlmException("ServiceTimeoutInvalid", ErrorKind.InvalidArgument, Messages.Format("ServiceTimeoutInvalid"), request.HealthTimeout);
 
             var interpreter = venv + "/bin/" + (launch[0].StartsWith("python", StringComparison.Ordinal) ? launch[0] : "python3");
             if (!request.VenvPending && !host.ReadFile(interpreter).Exists)
                 throw new AutoGlmException("ServiceVenvNotFound", ErrorKind.ObjectNotFound,
-                    $"The virtual environment '{venv}' has no {interpreter.Substring(venv.Length + 1)}. Install the profile first (or pass the venv that has {profile.Stack?.Server?.Package ?? "the server"} with -VenvPath / --venv).", venv);
+                    Messages.Format("ServiceVenvNotFound_Server", venv, interpreter.Substring(venv.Length + 1), profile.Stack?.Server?.Package ?? Messages.Format("ServiceVenvNotFound_TheServer")), venv);
 
             var (port, note) = PortGuard.Choose(host, profile, name, requested, auto);
             if (note != null) notes.Add(note);
@@ -101,7 +101,7 @@ namespace AutoGlm.Engine.Services
             if (request.Port != null)
             {
                 port = ServiceInput.Port(request.Port, out var auto) ?? throw new AutoGlmException("ServicePortInvalid", ErrorKind.InvalidArgument,
-                    $"The agent connects to the model server and listens on nothing, so '-Port {request.Port}' cannot pick a port. Give the server's port, or leave -Port out to take it from {server.UnitName}.", request.Port);
+                    Messages.Format("ServicePortInvalid_Agent", request.Port, server.UnitName), request.Port);
             }
             else if (serverUnit.Ok && UnitPort(serverUnit.Text!) is int registered)
             {
@@ -113,10 +113,10 @@ namespace AutoGlm.Engine.Services
             var interpreter = venv + "/bin/python3";
             if (!host.ReadFile(interpreter).Exists)
                 throw new AutoGlmException("ServiceVenvNotFound", ErrorKind.ObjectNotFound,
-                    $"The virtual environment '{venv}' has no bin/python3. Install the phone agent's requirements first (or pass the venv with -VenvPath / --venv).", venv);
+                    Messages.Format("ServiceVenvNotFound_Agent", venv), venv);
             if (!host.ReadFile(repository + "/main.py").Exists)
                 throw new AutoGlmException("ServiceAgentNotFound", ErrorKind.ObjectNotFound,
-                    $"'{repository}' has no main.py, the Open-AutoGLM phone agent. Clone https://github.com/zai-org/Open-AutoGLM there, or pass the checkout with -RepositoryPath / --repository.", repository);
+                    Messages.Format("ServiceAgentNotFound", repository), repository);
             if (!serverUnit.Ok) notes.Add($"{server.UnitName} is not registered here; the agent waits for a model server on 127.0.0.1:{port}.");
 
             int served = launch.ToList().IndexOf("--served-model-name");
@@ -156,7 +156,7 @@ namespace AutoGlm.Engine.Services
             {
                 if (agent)
                     throw new AutoGlmException("ServiceRoleInvalid", ErrorKind.InvalidArgument,
-                        "The phone agent is registered as a service on Linux (systemd) only. On Windows, run Open-AutoGLM's main.py yourself against the registered model server.", request.Role);
+                        Messages.Format("ServiceRoleInvalid_AgentOnWindows"), request.Role);
                 return WindowsServicePlan.Register(request, system, matrix);
             }
             var notes = new List<string>();
@@ -253,8 +253,8 @@ namespace AutoGlm.Engine.Services
             if (m.Success && m.Groups[1].Value == "0") return;
             throw new AutoGlmException("ServiceNotAdministrator", ErrorKind.PermissionDenied,
                 m.Success
-                    ? $"Service {verb} changes users, /etc and systemd, which needs root (running as uid {m.Groups[1].Value}). Run it with sudo, or add -WhatIf / --what-if to only see the plan."
-                    : $"Could not tell whether this runs as root ({status.Describe()}). Run it with sudo, or add -WhatIf / --what-if to only see the plan.",
+                    ? Messages.Format("ServiceNotAdministrator", verb, m.Groups[1].Value)
+                    : Messages.Format("ServiceNotAdministrator_Unknown", status.Describe()),
                 verb);
         }
     }

@@ -99,7 +99,7 @@ namespace AutoGlm.Engine.Services
             var r = (role ?? ServerRole).Trim().ToLowerInvariant();
             if (r == ServerRole || r == AgentRole) return r;
             throw new AutoGlmException("ServiceRoleInvalid", ErrorKind.InvalidArgument,
-                $"The service role '{role}' is not known. Use Server (the model server) or Agent (the phone agent that talks to it).", role);
+                Messages.Format("ServiceRoleInvalid", role), role);
         }
 
         /// <summary>The agent's task: one line, given. main.py without a task waits for typed input, which a service never gets.</summary>
@@ -107,7 +107,7 @@ namespace AutoGlm.Engine.Services
         {
             if (string.IsNullOrWhiteSpace(task) || task!.IndexOfAny(new[] { '\n', '\r', '\0' }) >= 0)
                 throw new AutoGlmException("ServiceAgentTaskInvalid", ErrorKind.InvalidArgument,
-                    "The agent role needs its task on one line, e.g. -Task 'Open Chrome and search for the weather' (--task). Without one, Open-AutoGLM's main.py waits for typed input, which a service never gets.", task);
+                    Messages.Format("ServiceAgentTaskInvalid"), task);
             return task.Trim();
         }
 
@@ -115,7 +115,7 @@ namespace AutoGlm.Engine.Services
         {
             if (!NamePattern.IsMatch(name) || name.EndsWith(".service", StringComparison.Ordinal))
                 throw new AutoGlmException("ServiceNameInvalid", ErrorKind.InvalidArgument,
-                    $"The service name '{name}' is not allowed. Use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit, without '.service' (e.g. autoglm-vllm-server); no path separators, spaces or shell characters.", name);
+                    Messages.Format("ServiceNameInvalid", name), name);
             return name;
         }
 
@@ -123,7 +123,7 @@ namespace AutoGlm.Engine.Services
         {
             if (!UserPattern.IsMatch(user) || user == "root")
                 throw new AutoGlmException("ServiceUserInvalid", ErrorKind.InvalidArgument,
-                    $"The service user '{user}' is not allowed. Use a dedicated system account name: lower-case letters, digits, '_' or '-', at most 32 characters, not root (e.g. autoglm).", user);
+                    Messages.Format("ServiceUserInvalid", user), user);
             return user;
         }
 
@@ -134,7 +134,7 @@ namespace AutoGlm.Engine.Services
             if (auto) return null;
             if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port >= 1 && port <= 65535) return port;
             throw new AutoGlmException("ServicePortInvalid", ErrorKind.InvalidArgument,
-                $"The port '{text}' is not valid. Give a TCP port from 1 to 65535, or Auto to take the next free port after the profile's.", text);
+                Messages.Format("ServicePortInvalid", text), text);
         }
 
         public static string AbsolutePath(string path, string what)
@@ -142,7 +142,7 @@ namespace AutoGlm.Engine.Services
             if (!path.StartsWith("/", StringComparison.Ordinal) || path.Contains("/../") || path.EndsWith("/..", StringComparison.Ordinal) ||
                 path.IndexOfAny(new[] { '\n', '\r', '\0', '"', '\'', '\\', '$', '%', '`', ' ', ';' }) >= 0)
                 throw new AutoGlmException("ServicePathInvalid", ErrorKind.InvalidArgument,
-                    $"The {what} '{path}' is not usable in a service definition. Give an absolute path without '..', spaces, quotes or shell characters (e.g. /opt/autoglm).", path);
+                    Messages.Format("ServicePathInvalid", what, path), path);
             return path.Length > 1 ? path.TrimEnd('/') : path;
         }
 
@@ -152,10 +152,10 @@ namespace AutoGlm.Engine.Services
             {
                 if (!VariablePattern.IsMatch(kv.Key))
                     throw new AutoGlmException("ServiceEnvironmentInvalid", ErrorKind.InvalidArgument,
-                        $"The environment variable name '{kv.Key}' is not valid. Use letters, digits and '_', not starting with a digit (e.g. HF_TOKEN).", kv.Key);
+                        Messages.Format("ServiceEnvironmentInvalid_Name", kv.Key), kv.Key);
                 if (kv.Value.IndexOfAny(new[] { '\n', '\r', '\0' }) >= 0)
                     throw new AutoGlmException("ServiceEnvironmentInvalid", ErrorKind.InvalidArgument,
-                        $"The value of the environment variable '{kv.Key}' contains a line break or NUL, which an environment file cannot hold. Pass it on one line.", kv.Key);
+                        Messages.Format("ServiceEnvironmentInvalid_Value", kv.Key), kv.Key);
             }
         }
 
@@ -164,7 +164,7 @@ namespace AutoGlm.Engine.Services
         {
             if (profile.Launch == null || profile.Launch.Count == 0 || profile.Port == null)
                 throw new AutoGlmException("ServiceProfileNotServable", ErrorKind.InvalidArgument,
-                    $"Profile '{profile.Id}' has no server to run (no 'launch' command or 'port' in the matrix). Pick a server profile such as vllm-server or sglang-server, or add 'launch' and 'port' to the profile in a --matrix override file.", profile.Id);
+                    Messages.Format("ServiceProfileNotServable", profile.Id), profile.Id);
             return profile.Launch;
         }
     }

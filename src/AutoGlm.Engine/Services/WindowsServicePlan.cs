@@ -56,10 +56,10 @@ namespace AutoGlm.Engine.Services
             var python = venv + @"\Scripts\python.exe";
             if (!fileExists(python))
                 throw new AutoGlmException("ServiceVenvNotFound", ErrorKind.ObjectNotFound,
-                    $"The virtual environment '{venv}' has no Scripts\\python.exe. Install the profile first, or pass the venv with -VenvPath / --venv.", venv);
+                    Messages.Format("ServiceVenvNotFound_Windows", venv), venv);
             if (!request.WhatIf && !fileExists(shippedHost))
                 throw new AutoGlmException("ServiceHostMissing", ErrorKind.ObjectNotFound,
-                    $"The Windows service host '{shippedHost}' is missing from the module folder, so the service cannot be registered. Reinstall the AutoGlm module (or run ./build.ps1 -Task Build in a checkout); -WhatIf / --what-if still shows the plan.", shippedHost);
+                    Messages.Format("ServiceHostMissing", shippedHost), shippedHost);
 
             var account = @"NT SERVICE\" + name;
             var services = DataDirectory + @"\services";
@@ -169,7 +169,7 @@ namespace AutoGlm.Engine.Services
         {
             if (!WindowsPath.IsMatch(path) || path.Contains(@"\..\") || path.EndsWith(@"\..", StringComparison.Ordinal))
                 throw new AutoGlmException("ServicePathInvalid", ErrorKind.InvalidArgument,
-                    $"The {what} '{path}' is not usable in a service definition. Give an absolute Windows path without '..', quotes or % (e.g. C:\\AutoGlm).", path);
+                    Messages.Format("ServicePathInvalid_Windows", what, path), path);
             return path.TrimEnd('\\');
         }
     }

@@ -40,7 +40,7 @@ namespace AutoGlm.Commands
         protected override void EndProcessing()
         {
             var target = GetUnresolvedProviderPathFromPSPath(Path);
-            if (!ShouldProcess(target, "Write host snapshot")) return;
+            if (!ShouldProcess(target, Messages.Format("ExportAutoGlmHostSnapshot_Confirm"))) return;
             try
             {
                 var request = new TestRequest

@@ -46,12 +46,12 @@ namespace AutoGlm.Commands
         protected override void EndProcessing()
         {
             var target = GetUnresolvedProviderPathFromPSPath(Path);
-            if (!ShouldProcess(target, $"Write {Format} report of {_results.Count} checks")) return;
+            if (!ShouldProcess(target, Messages.Format("ExportAutoGlmReport_Confirm", Format, _results.Count))) return;
             try
             {
                 var content = Report.Render(Format, _results);
                 var written = Report.Write(target, content, NoClobber);
-                WriteVerbose($"{Format} report of {_results.Count} checks written to {written}");
+                WriteVerbose(Messages.Format("ExportAutoGlmReport_Written", Format, _results.Count, written));
                 if (PassThru) WriteObject(new FileInfo(written));
             }
             catch (AutoGlmException ex)

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Deploy;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
 
 namespace AutoGlm.Commands
@@ -89,7 +90,7 @@ namespace AutoGlm.Commands
                 HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec), WhatIf = IsWhatIf(),
             };
             _plan = HostInstaller.Plan(system, request, output);
-            foreach (var item in _plan.NeedsHuman) WriteWarning("Needs a person: " + item);
+            foreach (var item in _plan.NeedsHuman) WriteWarning(Messages.Format("InstallAutoGlmHost_NeedsPerson", item));
             return _plan.Plan;
         }
 

@@ -80,12 +80,13 @@ namespace AutoGlm.Commands
                     WriteObject(_diagnosis);
                     if (_diagnosis.Healthy)
                     {
-                        WriteVerbose("Nothing to repair.");
+                        WriteVerbose(Messages.Format("RepairAutoGlmDriver_NothingToRepair"));
                         return;
                     }
                     throw new AutoGlmException("RepairNotPossible", ErrorKind.InvalidOperation,
-                        "Cannot repair this automatically: " + string.Join("; ", _diagnosis.Unfixable.Select(s => s.Title + " (" + s.Explanation + (s.Proposal != null ? " Proposal: " + s.Proposal.Replace("\n", " ") : "") + ")"))
-                        + " Nothing was changed." + (_diagnosis.BundlePath != null ? " Support bundle: " + _diagnosis.BundlePath : ""), _diagnosis.SignatureList);
+                        Messages.Format("RepairNotPossible", string.Join("; ", _diagnosis.Unfixable.Select(s => Messages.Format("RepairNotPossible_Cause", s.Title, s.Explanation,
+                            s.Proposal != null ? Messages.Format("RepairNotPossible_Proposal", s.Proposal.Replace("\n", " ")) : ""))),
+                            _diagnosis.BundlePath != null ? Messages.Format("RepairNotPossible_Bundle", _diagnosis.BundlePath) : ""), _diagnosis.SignatureList);
                 }
                 WriteObject(_diagnosis);
             }
@@ -106,7 +107,7 @@ namespace AutoGlm.Commands
             WriteObject(after);
             if (!after.Healthy)
                 WriteError(Errors.ToRecord(new AutoGlmException("RepairIncomplete", ErrorKind.InvalidData,
-                    $"After the repair the checks still show: {after.Summary} Support bundle: {after.BundlePath}", after.SignatureList)));
+                    Messages.Format("RepairIncomplete", after.Summary, after.BundlePath), after.SignatureList)));
         }
     }
 }

@@ -126,7 +126,7 @@ namespace AutoGlm.Commands
             }
             catch (Exception ex) when (ex is RuntimeException || ex is FormatException)
             {
-                WriteVerbose("CIM query failed: " + ex.Message);
+                WriteVerbose(Messages.Format("TestAutoGlmEnvironment_CimFailed", ex.Message));
                 return CimData.Failed(ex.Message, source);
             }
         }

@@ -94,5 +94,28 @@ namespace AutoGlm.Tests.Contract
                 DependencyIsolation.Unregister();
             }
         }
+
+        [Fact]
+        public void TheMessagesAreEmbeddedInThePublishedEngineAndNeedNoSatelliteAssembly()
+        {
+            Assert.Empty(Directory.GetFiles(_module.Bin, "AutoGlm.Engine.resources.dll", SearchOption.AllDirectories));
+            // A context of its own, like the module's, loading the published engine; a UI culture
+            // with no translation falls back to the neutral (en-US) messages inside the engine.
+            var context = new AssemblyLoadContext("messages-test", isCollectible: true);
+            var ui = System.Globalization.CultureInfo.CurrentUICulture;
+            try
+            {
+                System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("fr-FR");
+                var engine = context.LoadFromAssemblyPath(Path.Combine(_module.Bin, DependencyIsolation.FolderName, "AutoGlm.Engine.dll"));
+                var format = engine.GetType("AutoGlm.Engine.Diagnostics.Messages", throwOnError: true)!.GetMethod("Format")!;
+                Assert.Equal("The lock file '/x.txt' does not exist. Make one with 'autoglm venv lock' (New-AutoGlmLockFile).",
+                    format.Invoke(null, new object[] { "LockFileNotFound", new object[] { "/x.txt" } }));
+            }
+            finally
+            {
+                System.Globalization.CultureInfo.CurrentUICulture = ui;
+                context.Unload();
+            }
+        }
     }
 }
