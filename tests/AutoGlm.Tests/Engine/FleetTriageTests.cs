@@ -229,4 +229,74 @@ namespace AutoGlm.Tests.Engine
                 File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
         }
     }
+
+    /// <summary>`autoglm test --snapshot FOLDER` run as a process over the same folder.</summary>
+    public class FleetTriageCliTests : IClassFixture<FleetFolder>
+    {
+        private readonly FleetFolder _fleet;
+        public FleetTriageCliTests(FleetFolder fleet) => _fleet = fleet;
+
+        [Fact]
+        public void AFolderOfSnapshotsPrintsTheTriageAndExitsOne()
+        {
+            var r = Cli.Run(null, "test", "--snapshot", _fleet.Folder);
+            Assert.True(r.ExitCode == 1, r.Stderr + r.Stdout);
+            Assert.Contains("fleet triage of 5 snapshots in " + Path.GetFullPath(_fleet.Folder), r.Stdout);
+            Assert.Contains("[FAIL] python.venv.available", r.Stdout);
+            Assert.Contains("5 hosts: 3 fail, 0 warn, 0 unknown, 1 pass, 1 error", r.Stdout);
+            Assert.Equal("", r.Stderr);
+        }
+
+        [Fact]
+        public void JsonIsTheTriageObject_AndQuietAnswersWithTheExitCode()
+        {
+            var r = Cli.Run(null, "test", "--snapshot", _fleet.Folder, "--format", "json");
+            Assert.Equal(1, r.ExitCode);
+            var parsed = (IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(r.Stdout)!;
+            Assert.Equal("autoglm-fleet-triage", parsed["kind"]);
+            var t = FleetTriage.FromJson(parsed);
+            Assert.Equal(new[] { "gpu-a", "gpu-b", "gpu-c", "gpu-d", "gpu-e" }, t.Hosts.Select(h => h.Name));
+            Assert.Equal("python.venv.available", t.Groups[0].Id);
+            Assert.Equal("SnapshotInvalid", t.Hosts[4].ErrorId);
+
+            var quiet = Cli.Run(null, "test", "--snapshot", _fleet.Folder, "--quiet");
+            Assert.Equal((1, ""), (quiet.ExitCode, quiet.Stdout));
+        }
+
+        [Fact]
+        public void AHealthyFleetExitsZero_AndRepeatedSnapshotOptionsAreAList()
+        {
+            using var tmp = new TempDir();
+            var healthy = tmp.Combine("healthy");
+            FleetTriageTests.CopyDir(_fleet.Host("gpu-a"), Path.Combine(healthy, "one"));
+            FleetTriageTests.CopyDir(_fleet.Host("gpu-a"), Path.Combine(healthy, "two"));
+            var r = Cli.Run(null, "test", "--snapshot", healthy);
+            Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+            Assert.Contains("2 hosts: 0 fail, 0 warn, 0 unknown, 2 pass, 0 error", r.Stdout);
+
+            var list = Cli.Run(null, "test", "--snapshot", _fleet.Host("gpu-a"), "--snapshot", _fleet.Host("gpu-d"), "--format", "json");
+            Assert.Equal(1, list.ExitCode);
+            var t = FleetTriage.FromJson((IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(list.Stdout)!);
+            Assert.Equal(new[] { "gpu-a", "gpu-d" }, t.Hosts.Select(h => h.Name));
+            Assert.Equal(new[] { "cpu.cores" }, t.Groups.Where(g => g.Status == "fail").Select(g => g.Id));
+        }
+
+        [Fact]
+        public void AnEmptyFolderExitsTwoNamingTheFolderAndTheFix()
+        {
+            using var tmp = new TempDir();
+            var empty = tmp.Combine("incoming");
+            Directory.CreateDirectory(empty);
+            var r = Cli.Run(null, "test", "--snapshot", empty);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal("", r.Stdout);
+            Assert.Contains($"The folder '{empty}' holds no snapshot", r.Stderr);
+            Assert.Contains("one such subfolder per host", r.Stderr);
+            Assert.Contains("[SnapshotFolderEmpty]", r.Stderr);
+
+            var junit = Cli.Run(null, "test", "--snapshot", _fleet.Folder, "--format", "junit");
+            Assert.Equal(2, junit.ExitCode);
+            Assert.Contains("A fleet triage prints a table or JSON", junit.Stderr);
+        }
+    }
 }
