@@ -20,7 +20,10 @@ Usage:
 Options:
   --profile NAME      deployment profile from the matrix (default: the matrix's defaultProfile)
   --root DIR          directory that stands for '/' (a chroot, a mounted image, a test fixture)
-  --snapshot DIR      evaluate a snapshot written by 'autoglm snapshot export' instead of this host
+  --snapshot DIR      evaluate a snapshot written by 'autoglm snapshot export' instead of this host;
+                      a folder of snapshots (one subfolder per host), or --snapshot given more than once,
+                      prints a fleet triage: the failing checks grouped across hosts, then each host's counts
+                      (--format table or json; a malformed snapshot is listed as an error, not fatal)
   --category C        only checks of this category (repeatable): os, cpu, memory, disk, python, privileges,
                       network, gpu, driver, firmware, stack, cuda, runtime
   --id ID             only checks with this id; '*' wildcards allowed (repeatable)
@@ -39,7 +42,8 @@ Options:
   --list-checks       list the checks instead of running them
   --verbose           say what each probe did, on stderr
 
-Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could not run.";
+Exit codes: 0 nothing failed, 1 at least one check failed (triage: on any host, or a snapshot could not
+be read), 2 the command could not run.";
 
         public static int Run(IReadOnlyList<string> argv)
         {
@@ -65,11 +69,14 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
                 return Program.ExitOk;
             }
 
+            var snapshots = args.All("snapshot");
+            // A folder that is not itself a snapshot is a fleet folder (or an empty one, which the triage names).
+            bool triage = snapshots.Count > 1 || (snapshots.Count == 1 && System.IO.Directory.Exists(snapshots[0]) && !FleetTriager.IsSnapshot(snapshots[0]));
             var request = new TestRequest
             {
                 Profile = args.One("profile"),
                 Root = args.One("root"),
-                Snapshot = args.One("snapshot"),
+                Snapshot = triage ? null : args.One("snapshot"),
                 Categories = args.All("category").ToList(),
                 Ids = args.All("id").ToList(),
                 MatrixPaths = args.All("matrix").ToList(),
@@ -80,6 +87,7 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
             };
             var quiet = args.Flag("quiet");
             var output = new ConsoleOutput(args.Flag("verbose"), quiet || format != "table");
+            if (triage) return Triage(snapshots, request, format, outFile, quiet, output);
             var run = EnvironmentTester.Run(request, output);
             if (format == "table")
             {
@@ -94,6 +102,24 @@ Exit codes: 0 nothing failed, 1 at least one check failed, 2 the command could n
                 else if (!quiet) Console.Write(content);
             }
             return run.AnyFailed ? Program.ExitFailed : Program.ExitOk;
+        }
+
+        private static int Triage(IReadOnlyList<string> snapshots, TestRequest request, string format, string? outFile, bool quiet, ConsoleOutput output)
+        {
+            if (format != "table" && format != "json")
+                throw new UsageException($"A fleet triage prints a table or JSON, not {format}; --format {format} reports one snapshot's checks.");
+            var triage = FleetTriager.Run(snapshots, request, output);
+            if (format == "table")
+            {
+                if (!quiet) Console.Write(triage.Render());
+            }
+            else
+            {
+                var content = Engine.Json.Json.Serialize(triage.ToJson()) + "\n";
+                if (outFile != null) output.Verbose("triage written to " + Report.Write(outFile, content, noClobber: false));
+                else if (!quiet) Console.Write(content);
+            }
+            return triage.AnyFailed ? Program.ExitFailed : Program.ExitOk;
         }
     }
 

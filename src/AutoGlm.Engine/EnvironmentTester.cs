@@ -155,7 +155,7 @@ namespace AutoGlm.Engine
             var all = new TestRequest { Profile = profile.Id, InstallPath = request.InstallPath, Port = request.Port, CommandTimeout = request.CommandTimeout };
             var run = Evaluate(recording, matrix, profile, all, output);
             var created = DateTimeOffset.UtcNow;
-            SnapshotFormat.Write(recording, directory, force, created);
+            SnapshotFormat.Write(recording, directory, force, created, HostName(request.Root ?? "/"));
             output.Verbose($"snapshot written to {directory}: {recording.Files.Count} files, {recording.Commands.Count} commands");
             return new SnapshotInfo
             {
@@ -166,6 +166,19 @@ namespace AutoGlm.Engine
                 Created = created,
                 Results = run.Results,
             };
+        }
+
+        /// <summary>
+        /// The machine's name for snapshot.json, so a fleet triage can name hosts whatever their folders are
+        /// called: /etc/hostname under the root, else (the live machine itself) the OS's name for it.
+        /// Read outside the recording: it is metadata, not an answer a check used.
+        /// </summary>
+        private static string? HostName(string root)
+        {
+            var read = new LiveHost(root).ReadFile("/etc/hostname");
+            var name = read.Ok ? read.Text!.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith("#", StringComparison.Ordinal)) : null;
+            if (name == null && root == "/") name = Environment.MachineName;
+            return string.IsNullOrEmpty(name) ? null : name;
         }
 
         /// <summary>
@@ -190,7 +203,7 @@ namespace AutoGlm.Engine
                 throw new AutoGlmException("PortOutOfRange", ErrorKind.InvalidArgument, Messages.Format("PortOutOfRange", p), p);
         }
 
-        private static void ValidateSelection(IReadOnlyCollection<string>? categories, IReadOnlyCollection<string>? ids)
+        internal static void ValidateSelection(IReadOnlyCollection<string>? categories, IReadOnlyCollection<string>? ids)
         {
             foreach (var c in categories ?? Array.Empty<string>())
             {

@@ -94,6 +94,17 @@ namespace AutoGlm.Engine.Facts
             var limit = deadline ?? TimeSpan.FromTicks(context.CommandTimeout.Ticks * 3);
             var facts = new HostFacts(context.Host);
             var watch = Stopwatch.StartNew();
+            // A snapshot answers from memory and never blocks: threads would only cost (a fleet triage replays hundreds).
+            if (context.Host is SnapshotHost)
+            {
+                foreach (var probe in probes)
+                {
+                    var (set, elapsed) = RunOne(probe, context);
+                    facts.Set(probe.FactType, set);
+                    facts.ProbeTimes[probe.Name] = elapsed;
+                }
+                return facts;
+            }
             // Each probe on its own thread: they block on tools, and must not wait on a starved thread pool.
             var running = probes.Select(p => (probe: p, task: Task.Factory.StartNew(() => RunOne(p, context),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).ToList();

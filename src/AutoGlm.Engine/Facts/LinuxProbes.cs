@@ -217,10 +217,13 @@ namespace AutoGlm.Engine.Facts
             facts.Sources.Add("PATH");
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var tools = ctx.Host.FindTools("python3").Where(t => PythonName.IsMatch(t.Name)).ToList();
-            // Interpreters start slowly (pyenv shims are shell scripts): ask them all at once.
-            var runs = tools.Select(t => System.Threading.Tasks.Task.Factory.StartNew(() => ctx.Run(t.Name, "-c", PythonScript),
-                System.Threading.CancellationToken.None, System.Threading.Tasks.TaskCreationOptions.LongRunning,
-                System.Threading.Tasks.TaskScheduler.Default)).ToList();
+            // Interpreters start slowly (pyenv shims are shell scripts): ask them all at once. A snapshot's
+            // recorded answers need no threads.
+            var runs = tools.Select(t => ctx.Host is SnapshotHost
+                ? System.Threading.Tasks.Task.FromResult(ctx.Run(t.Name, "-c", PythonScript))
+                : System.Threading.Tasks.Task.Factory.StartNew(() => ctx.Run(t.Name, "-c", PythonScript),
+                    System.Threading.CancellationToken.None, System.Threading.Tasks.TaskCreationOptions.LongRunning,
+                    System.Threading.Tasks.TaskScheduler.Default)).ToList();
             for (int k = 0; k < tools.Count; k++)
             {
                 var tool = tools[k];

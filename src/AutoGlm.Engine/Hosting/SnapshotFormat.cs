@@ -25,7 +25,7 @@ namespace AutoGlm.Engine.Hosting
         internal static string CommandKey(IReadOnlyList<string> argv) => Json.Json.Serialize(argv.ToList(), indent: false);
 
         /// <summary>Writes what <paramref name="recording"/> saw into <paramref name="directory"/>, atomically.</summary>
-        public static void Write(RecordingHost recording, string directory, bool force, DateTimeOffset created)
+        public static void Write(RecordingHost recording, string directory, bool force, DateTimeOffset created, string? hostname = null)
         {
             var target = Path.GetFullPath(directory);
             if (File.Exists(target))
@@ -44,7 +44,7 @@ namespace AutoGlm.Engine.Hosting
             Directory.CreateDirectory(staging);
             try
             {
-                WriteInto(recording, staging, created);
+                WriteInto(recording, staging, created, hostname);
                 if (Directory.Exists(target))
                 {
                     var old = target + ".old-" + Guid.NewGuid().ToString("N").Substring(0, 8);
@@ -64,7 +64,7 @@ namespace AutoGlm.Engine.Hosting
             }
         }
 
-        private static void WriteInto(RecordingHost rec, string dir, DateTimeOffset created)
+        private static void WriteInto(RecordingHost rec, string dir, DateTimeOffset created, string? hostname)
         {
             var meta = new Dictionary<string, object?>
             {
@@ -75,6 +75,7 @@ namespace AutoGlm.Engine.Hosting
                 ["root"] = rec.Root,
                 ["platform"] = rec.Platform,
             };
+            if (hostname != null) meta["hostname"] = hostname;
             WriteText(Path.Combine(dir, "snapshot.json"), Json.Json.Serialize(meta) + "\n");
 
             var lines = new List<string>();

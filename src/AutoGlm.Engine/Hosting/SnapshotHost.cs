@@ -40,6 +40,7 @@ namespace AutoGlm.Engine.Hosting
                 throw Invalid(directory, Messages.Format("SnapshotInvalid_FormatVersion", ver ?? Messages.Format("SnapshotInvalid_NoVersion"), SnapshotFormat.FormatVersion));
             Root = meta.TryGetValue("root", out var root) && root is string r ? r : "/";
             Platform = meta.TryGetValue("platform", out var plat) && plat is string p ? p : "linux";
+            Hostname = meta.TryGetValue("hostname", out var name) && name is string h && h.Length > 0 ? h : null;
 
             int lineNo = 0;
             foreach (var line in File.ReadAllLines(indexPath))
@@ -58,6 +59,8 @@ namespace AutoGlm.Engine.Hosting
         public string Root { get; }
         public string Kind => "snapshot";
         public string Platform { get; }
+        /// <summary>The machine's name when snapshot.json records one (snapshots since the fleet triage do).</summary>
+        public string? Hostname { get; }
         public string MapPath(string hostPath) => HostPaths.Combine(Root, hostPath);
 
         private static AutoGlmException Invalid(string directory, string why) =>

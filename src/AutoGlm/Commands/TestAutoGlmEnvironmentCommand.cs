@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Checks;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Reports;
 using System.Runtime.InteropServices;
 
 namespace AutoGlm.Commands
@@ -12,16 +14,20 @@ namespace AutoGlm.Commands
     /// <summary>Verifies a host (or a snapshot of one) against a deployment profile.</summary>
     [Cmdlet(VerbsDiagnostic.Test, "AutoGlmEnvironment", DefaultParameterSetName = LiveSet)]
     [OutputType(typeof(CheckResult), ParameterSetName = new[] { LiveSet, SnapshotSet })]
-    [OutputType(typeof(bool), ParameterSetName = new[] { LiveSet, SnapshotSet })]
+    [OutputType(typeof(bool), ParameterSetName = new[] { LiveSet, SnapshotSet, TriageSet })]
     [OutputType(typeof(CheckInfo), ParameterSetName = new[] { ListSet })]
+    [OutputType(typeof(FleetTriage), ParameterSetName = new[] { TriageSet })]
     public sealed class TestAutoGlmEnvironmentCommand : PSCmdlet
     {
         private const string LiveSet = "Live";
         private const string SnapshotSet = "Snapshot";
         private const string ListSet = "ListChecks";
+        private const string TriageSet = "Triage";
+        private readonly List<string> _triageSnapshots = new List<string>();
 
         [Parameter(Position = 0, ParameterSetName = LiveSet)]
         [Parameter(Position = 0, ParameterSetName = SnapshotSet)]
+        [Parameter(Position = 0, ParameterSetName = TriageSet)]
         [ArgumentCompleter(typeof(ProfileCompleter))]
         [ValidateNotNullOrEmpty]
         public string? Profile { get; set; }
@@ -31,6 +37,7 @@ namespace AutoGlm.Commands
         public string? Root { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = SnapshotSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, ParameterSetName = TriageSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName", "PSPath")]
         [ValidateNotNullOrEmpty]
         public string? Snapshot { get; set; }
@@ -46,33 +53,51 @@ namespace AutoGlm.Commands
 
         [Parameter(ParameterSetName = LiveSet)]
         [Parameter(ParameterSetName = SnapshotSet)]
+        [Parameter(ParameterSetName = TriageSet)]
         public string[]? MatrixPath { get; set; }
 
         [Parameter(ParameterSetName = LiveSet)]
         [Parameter(ParameterSetName = SnapshotSet)]
+        [Parameter(ParameterSetName = TriageSet)]
         public string? InstallPath { get; set; }
 
         [Parameter(ParameterSetName = LiveSet)]
         [Parameter(ParameterSetName = SnapshotSet)]
+        [Parameter(ParameterSetName = TriageSet)]
         [ValidateRange(1, 65535)]
         public int? Port { get; set; }
 
         [Parameter(ParameterSetName = LiveSet)]
         [Parameter(ParameterSetName = SnapshotSet)]
+        [Parameter(ParameterSetName = TriageSet)]
         [ValidateRange(1, 3600)]
         public int? TimeoutSec { get; set; }
 
-        /// <summary>Return one bool: $true when no check failed.</summary>
+        /// <summary>Return one bool: $true when no check failed (with -Triage: on no host, and every snapshot was read).</summary>
         [Parameter(ParameterSetName = LiveSet)]
         [Parameter(ParameterSetName = SnapshotSet)]
+        [Parameter(ParameterSetName = TriageSet)]
         public SwitchParameter Quiet { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = ListSet)]
         public SwitchParameter ListChecks { get; set; }
 
+        /// <summary>
+        /// Evaluate every snapshot given (a folder of snapshots stands for its subfolders, piped folders are
+        /// collected) and return one FleetTriage: failures grouped by check across hosts, each host's counts.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = TriageSet)]
+        public SwitchParameter Triage { get; set; }
+
+        /// <summary>With -Triage: how many snapshots are evaluated at once (default: one per processor).</summary>
+        [Parameter(ParameterSetName = TriageSet)]
+        [ValidateRange(1, 256)]
+        public int? ThrottleLimit { get; set; }
+
         /// <summary>Also import torch in the venv and ask CUDA (the runtime.* checks); slower.</summary>
         [Parameter(ParameterSetName = LiveSet)]
         [Parameter(ParameterSetName = SnapshotSet)]
+        [Parameter(ParameterSetName = TriageSet)]
         public SwitchParameter IncludeRuntime { get; set; }
 
         protected override void ProcessRecord()
@@ -84,11 +109,23 @@ namespace AutoGlm.Commands
                     foreach (var info in EnvironmentTester.ListChecks(Category, Id)) WriteObject(info);
                     return;
                 }
+                if (Triage)
+                {
+                    // Collected here, evaluated together in EndProcessing: one triage for the whole pipeline.
+                    _triageSnapshots.Add(GetUnresolvedProviderPathFromPSPath(Snapshot));
+                    return;
+                }
+                var snapshot = Snapshot == null ? null : GetUnresolvedProviderPathFromPSPath(Snapshot);
+                if (snapshot != null && System.IO.Directory.Exists(snapshot) && !FleetTriager.IsSnapshot(snapshot))
+                    throw FleetTriager.IsFleetFolder(snapshot)
+                        ? new AutoGlmException("SnapshotIsFleetFolder", ErrorKind.InvalidArgument,
+                            $"'{Snapshot}' is a folder of snapshots, not one snapshot. Add -Triage for a fleet triage report, or pipe its subfolders: Get-ChildItem '{Snapshot}' -Directory | Test-AutoGlmEnvironment.", Snapshot)
+                        : FleetTriager.NoSnapshots(Snapshot!);
                 var request = new TestRequest
                 {
                     Profile = Profile,
                     Root = Root == null ? null : GetUnresolvedProviderPathFromPSPath(Root),
-                    Snapshot = Snapshot == null ? null : GetUnresolvedProviderPathFromPSPath(Snapshot),
+                    Snapshot = snapshot,
                     Categories = Category,
                     Ids = Id,
                     MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
@@ -107,6 +144,32 @@ namespace AutoGlm.Commands
             catch (AutoGlmException ex)
             {
                 // Bad input stops the command: nothing useful can follow from it.
+                ThrowTerminatingError(Errors.ToRecord(ex));
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (!Triage) return;
+            try
+            {
+                var request = new TestRequest
+                {
+                    Profile = Profile,
+                    Categories = Category,
+                    Ids = Id,
+                    MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
+                    InstallPath = InstallPath,
+                    Port = Port,
+                    CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
+                    IncludeRuntime = IncludeRuntime,
+                };
+                var triage = FleetTriager.Run(_triageSnapshots, request, new CmdletOutput(this), ThrottleLimit);
+                if (Quiet) WriteObject(!triage.AnyFailed);
+                else WriteObject(triage);
+            }
+            catch (AutoGlmException ex)
+            {
                 ThrowTerminatingError(Errors.ToRecord(ex));
             }
         }
