@@ -48,6 +48,7 @@ venv="$root/opt/autoglm/venv"
 pip=("$python" -m pip --python "$venv/bin/python" install --disable-pip-version-check --no-input --require-hashes --no-deps -r "$lock")
 "${pip[@]}" | tail -n 1
 "${sync[@]}" | head -n 1   # converged
+AUTOGLM_TRACE=1 "${sync[@]}" 2>&1 >/dev/null | grep '^trace:'   # where a no-op's time goes (ms since process start)
 test -f "$venv/.autoglm-stamp.json"
 $cli bench --venv "$venv" --iterations 20
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"), .NET $(dotnet --version), $("$python" --version), $wheels wheels"

@@ -55,6 +55,7 @@ namespace AutoGlm.Cli
             Func<ApplyResult, (string Text, object Json)>? report = null, Func<Engine.IEngineOutput, Engine.IEngineOutput>? applyOutput = null)
         {
             var preview = PlanExecutor.Preview(plan, system, Output, CommandTimeout);
+            Engine.Diagnostics.PhaseTrace.Mark("previewed");
             if (_args.Flag("what-if"))
             {
                 Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(preview.ToJson(), hooks)) + "\n" : RenderPreview(preview) + "Nothing was changed (--what-if).\n");
@@ -73,6 +74,7 @@ namespace AutoGlm.Cli
             };
             foreach (var secret in secrets ?? Array.Empty<string>()) options.Secrets.Add(secret);
             var result = PlanExecutor.Apply(plan, system, options, applyOutput?.Invoke(Output) ?? Output);
+            Engine.Diagnostics.PhaseTrace.Mark("applied");
             int exit;
             switch (result.Status)
             {

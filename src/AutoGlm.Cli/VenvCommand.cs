@@ -67,6 +67,7 @@ Exit codes: 0 done (or nothing to do; check: no failure), 1 a step or a check fa
                 new[] { "profile", "wheelhouse", "index-url", "lock", "path", "install-path", "python", "facts", "matrix" }.Concat(PlanRunner.ValueOptions),
                 PlanRunner.FlagOptions);
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
+            AutoGlm.Engine.Diagnostics.PhaseTrace.Mark("arguments parsed");
             var runner = new PlanRunner(args, "venv " + sub);
             var request = new VenvRequest
             {
@@ -85,6 +86,7 @@ Exit codes: 0 done (or nothing to do; check: no failure), 1 a step or a check fa
                 throw new UsageException("'venv lock' takes no --lock, --path or --python; they belong to 'venv sync'.");
             var system = runner.CreateSystem();
             var plan = sub == "lock" ? VenvService.LockPlan(system, request, runner.Output) : VenvService.SyncPlan(system, request, runner.Output);
+            AutoGlm.Engine.Diagnostics.PhaseTrace.Mark("plan built");
             return runner.Execute(plan, system, new[] { "venv" }.Concat(argv).ToList());
         }
 

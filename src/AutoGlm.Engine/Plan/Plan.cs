@@ -25,6 +25,11 @@ namespace AutoGlm.Engine.Plan
         public IReadOnlyList<PlanStep> Steps { get; }
         /// <summary>What the planner decided and why (warnings, choices), shown with the plan.</summary>
         public IReadOnlyList<string> Notes { get; }
+        /// <summary>
+        /// Runs after an apply that finished (converged or changed), still under the host lock; never in a preview
+        /// or -WhatIf. For what a later run may reuse (the venv planner's matrix cache), not for changes to report.
+        /// </summary>
+        public Action<StepContext>? Completed { get; set; }
     }
 
     /// <summary>A step as -WhatIf shows it: what it would do, and whether it is needed.</summary>

@@ -263,6 +263,7 @@ namespace AutoGlm.Engine.Plan
             journal.Status = "complete";
             journal.Save(journalPath, options.Clock());
             if (rebootedIntoThisRun) RebootScheduler.Clear(context);
+            plan.Completed?.Invoke(context);
             output.Progress("Applying " + plan.Title, "done", -1);
             result.Status = result.Changed == 0 ? "converged" : "changed";
             result.Message = result.Changed == 0

@@ -45,7 +45,7 @@ namespace AutoGlm.Engine.Python
         /// <summary>Only the lock files: what New-AutoGlmLockFile and `autoglm venv lock` apply.</summary>
         public static ChangePlan LockPlan(ISystemHost system, VenvRequest request, IEngineOutput output)
         {
-            var (profile, stack) = Load(system, request, output);
+            var (profile, stack, _) = Load(system, request, output);
             var pythonLock = MakeLock(system, request, profile, stack);
             var install = InstallPathOf(request, profile);
             return new ChangePlan("python-lock", $"lock for {profile.Id} in {install}", LockSteps(pythonLock, install), Notes(pythonLock));
@@ -58,26 +58,60 @@ namespace AutoGlm.Engine.Python
         {
             CheckPath(request.VenvPath, "venv path");
             CheckPath(request.InstallPath, "install path");
-            var (profile, stack) = Load(system, request, output);
+            // With a lock file the matrix only gives the profile's id and install path: while the matrix files are
+            // as a finished run recorded them, a venv that matches the lock is planned without parsing the matrix.
+            // The key is taken before any load, so a file edited during one is not recorded as read.
+            var matrixKey = request.LockFile != null && request.Matrix == null ? VenvProfileCache.Key(request.MatrixPaths) : null;
+            var known = matrixKey != null ? VenvProfileCache.TryRead(system, matrixKey, request.Profile) : null;
+            if (known != null && request.PythonVersion == null)
+            {
+                PhaseTrace.Mark("venv sync: profile from the matrix cache");
+                var converged = ConvergedPlan(system, request, known, MakeLock(system, request, known, new ResolvedStack { Profile = known.Id }), out venvStep);
+                if (converged != null) return converged;
+            }
+            var (profile, stack, matrix) = Load(system, request, output);
+            PhaseTrace.Mark("venv sync: matrix loaded");
             var install = InstallPathOf(request, profile);
             var venv = VenvPathOf(request, profile);
             var spec = PythonSpec(request, profile, stack, out var minor);
             var pythonLock = MakeLock(system, request, profile, stack);
+            PhaseTrace.Mark("venv sync: lock read");
+            var plan = ConvergedPlan(system, request, profile, pythonLock, out venvStep) ?? FullPlan(system, request, output, profile, spec, minor, pythonLock, out venvStep);
+            if (matrix != null && matrixKey is string key && known == null)
+                plan.Completed = context => VenvProfileCache.Write(context, key, matrix);
+            return plan;
+        }
+
+        /// <summary>
+        /// A venv that already matches its lock needs no interpreter search (the slow part of a no-op sync): should it
+        /// change before apply, it is rebuilt with the interpreter it was made with. Null when the venv does not match.
+        /// </summary>
+        private static ChangePlan? ConvergedPlan(ISystemHost system, VenvRequest request, ProfileEntry profile, PythonLock pythonLock, out VenvSyncStep venvStep)
+        {
+            venvStep = null!;
+            var install = InstallPathOf(request, profile);
+            var venv = VenvPathOf(request, profile);
+            var current = VenvProbe.Probe(system, venv, request.CommandTimeout);
+            PhaseTrace.Mark("venv sync: venv probed");
+            if (!(request.PythonVersion == null && current.Exists && current.Error == null && current.Marker == pythonLock.Sha256
+                && VenvDrift.Compare(pythonLock.Expected, current.Packages).Clean && BuiltWith(system, venv) is string builtWith))
+                return null;
+            var steps = LockSteps(pythonLock, install).ToList();
+            venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName);
+            steps.Add(venvStep);
+            var notes = Notes(pythonLock).ToList();
+            notes.Add($"{venv} matches the lock; it was built with {builtWith}.");
+            return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
+        }
+
+        /// <summary>The interpreter (found, or installed first), the venv package where Debian lacks it, the lock files and the venv build.</summary>
+        private static ChangePlan FullPlan(ISystemHost system, VenvRequest request, IEngineOutput output, ProfileEntry profile,
+            Pep440SpecifierSet spec, string? minor, PythonLock pythonLock, out VenvSyncStep venvStep)
+        {
+            var install = InstallPathOf(request, profile);
+            var venv = VenvPathOf(request, profile);
             var steps = new List<PlanStep>();
             var notes = Notes(pythonLock).ToList();
-
-            // A venv that already matches its lock needs no interpreter search (the slow part of a no-op sync):
-            // should it change before apply, it is rebuilt with the interpreter it was made with.
-            var current = VenvProbe.Probe(system, venv, request.CommandTimeout);
-            if (request.PythonVersion == null && current.Exists && current.Error == null && current.Marker == pythonLock.Sha256
-                && VenvDrift.Compare(pythonLock.Expected, current.Packages).Clean && BuiltWith(system, venv) is string builtWith)
-            {
-                steps.AddRange(LockSteps(pythonLock, install));
-                venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName);
-                steps.Add(venvStep);
-                notes.Add($"{venv} matches the lock; it was built with {builtWith}.");
-                return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
-            }
             var found = Interpreters.Discover(system, request.CommandTimeout);
             var chosen = Interpreters.Choose(found, spec, minor);
             string interpreter;
@@ -171,12 +205,14 @@ namespace AutoGlm.Engine.Python
                     Messages.Format("VenvPathInvalid", what, path), path);
         }
 
-        private static (ProfileEntry, ResolvedStack) Load(ISystemHost system, VenvRequest request, IEngineOutput output)
+        /// <summary>The profile and stack; the matrix too when it was loaded from its files (for VenvProfileCache).</summary>
+        private static (ProfileEntry, ResolvedStack, CompatibilityMatrix?) Load(ISystemHost system, VenvRequest request, IEngineOutput output)
         {
-            var matrix = request.Matrix ?? MatrixLoader.LoadDefault(request.MatrixPaths);
+            var loaded = request.Matrix == null ? MatrixLoader.LoadDefault(request.MatrixPaths) : null;
+            var matrix = request.Matrix ?? loaded!;
             var profile = matrix.GetProfile(request.Profile);
-            if (request.Stack != null) return (profile, request.Stack);
-            if (request.LockFile != null) return (profile, new ResolvedStack { Profile = profile.Id });
+            if (request.Stack != null) return (profile, request.Stack, loaded);
+            if (request.LockFile != null) return (profile, new ResolvedStack { Profile = profile.Id }, loaded);
             var stack = StackService.Resolve(new ResolveRequest
             {
                 Profile = profile.Id,
@@ -185,7 +221,7 @@ namespace AutoGlm.Engine.Python
                 MatrixPaths = request.MatrixPaths,
                 CommandTimeout = request.CommandTimeout,
             }, output);
-            return (profile, stack);
+            return (profile, stack, loaded);
         }
 
         private static Pep440SpecifierSet PythonSpec(VenvRequest request, ProfileEntry profile, ResolvedStack stack, out string? minor)
