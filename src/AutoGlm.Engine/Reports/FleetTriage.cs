@@ -260,7 +260,7 @@ namespace AutoGlm.Engine.Reports
                 var only = paths[0];
                 if (!Directory.Exists(only))
                     throw new AutoGlmException("SnapshotNotFound", ErrorKind.ObjectNotFound,
-                        $"The snapshot directory '{only}' does not exist. Pass a directory written by 'autoglm snapshot export' / Export-AutoGlmHostSnapshot, or a folder of them.", only);
+                        Messages.Format("SnapshotNotFound_Fleet", only), only);
                 if (!IsSnapshot(only) && !IsFleetFolder(only)) throw NoSnapshots(only);
             }
             var result = new List<string>();
@@ -274,8 +274,7 @@ namespace AutoGlm.Engine.Reports
 
         public static AutoGlmException NoSnapshots(string folder) =>
             new AutoGlmException("SnapshotFolderEmpty", ErrorKind.ObjectNotFound,
-                $"The folder '{folder}' holds no snapshot: it has no snapshot.json, and no subfolder has one. " +
-                "Pass a folder written by 'autoglm snapshot export --out DIR' / Export-AutoGlmHostSnapshot, or a folder with one such subfolder per host.", folder);
+                Messages.Format("SnapshotFolderEmpty", folder), folder);
 
         /// <summary>
         /// Evaluates every snapshot <paramref name="paths"/> stands for (see <see cref="Expand"/>) with the
@@ -287,17 +286,17 @@ namespace AutoGlm.Engine.Reports
             output ??= NullOutput.Instance;
             if (request.Root != null)
                 throw new AutoGlmException("RootAndSnapshot", ErrorKind.InvalidArgument,
-                    "Pass either a root directory (--root / -Root) or a snapshot (--snapshot / -Snapshot), not both.");
+                    Messages.Format("RootAndSnapshot"));
             if (paths.Count == 0)
                 throw new AutoGlmException("SnapshotFolderEmpty", ErrorKind.ObjectNotFound,
-                    "No snapshot was given. Pass a snapshot folder, or a folder with one snapshot subfolder per host.");
+                    Messages.Format("SnapshotFolderEmpty_NoneGiven"));
             var watch = Stopwatch.StartNew();
             // Once for the whole fleet: the matrix, the profile, the selection.
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
             EnvironmentTester.ValidateSelection(request.Categories, request.Ids);
             if (request.Port is int p && (p < 1 || p > 65535))
-                throw new AutoGlmException("PortOutOfRange", ErrorKind.InvalidArgument, $"Port {p} is outside 1-65535. Pass a TCP port from 1 to 65535.", p);
+                throw new AutoGlmException("PortOutOfRange", ErrorKind.InvalidArgument, Messages.Format("PortOutOfRange", p), p);
 
             var snapshots = Expand(paths);
             if (snapshots.Count == 0) throw NoSnapshots(paths[0]);

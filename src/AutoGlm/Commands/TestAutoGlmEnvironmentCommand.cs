@@ -119,7 +119,7 @@ namespace AutoGlm.Commands
                 if (snapshot != null && System.IO.Directory.Exists(snapshot) && !FleetTriager.IsSnapshot(snapshot))
                     throw FleetTriager.IsFleetFolder(snapshot)
                         ? new AutoGlmException("SnapshotIsFleetFolder", ErrorKind.InvalidArgument,
-                            $"'{Snapshot}' is a folder of snapshots, not one snapshot. Add -Triage for a fleet triage report, or pipe its subfolders: Get-ChildItem '{Snapshot}' -Directory | Test-AutoGlmEnvironment.", Snapshot)
+                            Messages.Format("SnapshotIsFleetFolder", Snapshot), Snapshot)
                         : FleetTriager.NoSnapshots(Snapshot!);
                 var request = new TestRequest
                 {
