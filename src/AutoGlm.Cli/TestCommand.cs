@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Checks;
 using AutoGlm.Engine.Reports;
@@ -98,7 +99,7 @@ be read), 2 the command could not run.";
                 var kind = format == "json" ? ReportFormat.Json : format == "junit" ? ReportFormat.JUnit : ReportFormat.Prometheus;
                 var content = Report.Render(kind, run.Results, new ReportContext { Profile = run.Profile.Id, Target = request.Snapshot ?? run.Host.Root });
                 // A file is written even with --quiet: cron runs it that way for the textfile collector.
-                if (outFile != null) output.Verbose("report written to " + Report.Write(outFile, content, noClobber: false));
+                if (outFile != null) output.Verbose(Messages.Format("Verbose_ReportWritten", Report.Write(outFile, content, noClobber: false)));
                 else if (!quiet) Console.Write(content);
             }
             return run.AnyFailed ? Program.ExitFailed : Program.ExitOk;
@@ -116,7 +117,7 @@ be read), 2 the command could not run.";
             else
             {
                 var content = Engine.Json.Json.Serialize(triage.ToJson()) + "\n";
-                if (outFile != null) output.Verbose("triage written to " + Report.Write(outFile, content, noClobber: false));
+                if (outFile != null) output.Verbose(Messages.Format("Verbose_TriageWritten", Report.Write(outFile, content, noClobber: false)));
                 else if (!quiet) Console.Write(content);
             }
             return triage.AnyFailed ? Program.ExitFailed : Program.ExitOk;

@@ -93,7 +93,7 @@ namespace AutoGlm.Engine
             var profile = matrix.GetProfile(request.Profile);
             ValidateSelection(request.Categories, request.Ids);
             IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
-            output.Verbose($"profile {profile.Id}; host {host.Kind} ({(request.Snapshot ?? host.Root)}); matrix {string.Join(", ", matrix.FilesLoaded)}");
+            output.Verbose(Messages.Format("Verbose_TestContext", profile.Id, host.Kind, request.Snapshot ?? host.Root, string.Join(", ", matrix.FilesLoaded)));
             return Evaluate(host, matrix, profile, request, output);
         }
 
@@ -106,7 +106,7 @@ namespace AutoGlm.Engine
                 IncludeRuntime = request.IncludeRuntime,
                 CimInstances = request.CimInstances,
             };
-            if (context.NvmlLibrary != null) output.Verbose($"NVML library: {context.NvmlLibrary}");
+            if (context.NvmlLibrary != null) output.Verbose(Messages.Format("Verbose_NvmlLibrary", context.NvmlLibrary));
             bool windows = host.Platform == "windows";
             // The runtime probe may use its whole (longer) timeout; the overall deadline leaves it room.
             var deadline = TimeSpan.FromTicks(Math.Max(context.CommandTimeout.Ticks * 3, RuntimeProbe.Timeout(context).Ticks + TimeSpan.FromSeconds(2).Ticks));
@@ -156,7 +156,7 @@ namespace AutoGlm.Engine
             var run = Evaluate(recording, matrix, profile, all, output);
             var created = DateTimeOffset.UtcNow;
             SnapshotFormat.Write(recording, directory, force, created, HostName(request.Root ?? "/"));
-            output.Verbose($"snapshot written to {directory}: {recording.Files.Count} files, {recording.Commands.Count} commands");
+            output.Verbose(Messages.Format("Verbose_SnapshotWritten", directory, recording.Files.Count, recording.Commands.Count));
             return new SnapshotInfo
             {
                 Path = System.IO.Path.GetFullPath(directory),

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
 
 namespace AutoGlm.Engine.Deploy
@@ -60,7 +61,7 @@ namespace AutoGlm.Engine.Deploy
                 var (ok, detail) = Ask(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
                 if (ok) return;
                 if (clock.Elapsed + TimeSpan.FromSeconds(1) >= _timeout)
-                    throw new StepFailedException($"the server did not answer a chat completion within {_timeout.TotalSeconds:0} s: {detail}");
+                    throw new StepFailedException(Messages.Format("StepFailed_NoChatCompletion", _timeout.TotalSeconds, detail));
                 Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(2000, Math.Max(100, _timeout.TotalMilliseconds / 20))));
             }
         }

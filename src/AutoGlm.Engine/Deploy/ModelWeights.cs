@@ -206,7 +206,7 @@ namespace AutoGlm.Engine.Deploy
             if (broken.Count > 0)
             {
                 if (_url == null)
-                    throw new StepFailedException($"{broken.Count} model file(s) are missing or damaged in {_modelPath} ({string.Join(", ", broken.Take(3).Select(b => b.Path))}) and no mirror was given: " + ModelInstructions.Text(_manifest.Model, _modelPath));
+                    throw new StepFailedException(Messages.Format("StepFailed_ModelFilesBroken", broken.Count, _modelPath, string.Join(", ", broken.Take(3).Select(b => b.Path)), ModelInstructions.Text(_manifest.Model, _modelPath)));
                 foreach (var f in broken) Download(context, f);
             }
             context.Run(new[] { "chmod", "-R", "a+rX", context.System.MapPath(_modelPath) });
@@ -215,7 +215,7 @@ namespace AutoGlm.Engine.Deploy
             {
                 var info = new FileInfo(Real(context, f));
                 var sha = Hash(info.FullName, info.Length, info.LastWriteTimeUtc.Ticks);
-                if (sha != f.Sha256) throw new StepFailedException($"{f.Path} does not match the manifest after the download (SHA-256 {sha}).");
+                if (sha != f.Sha256) throw new StepFailedException(Messages.Format("StepFailed_ModelFileMismatch", f.Path, sha));
                 sb.Append(f.Path).Append('\t').Append(info.Length.ToString(CultureInfo.InvariantCulture)).Append('\t')
                   .Append(info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(sha).Append('\n');
             }
@@ -231,11 +231,11 @@ namespace AutoGlm.Engine.Deploy
             if (File.Exists(partial) && new FileInfo(partial).Length > f.Size) File.Delete(partial);
             var source = _url!.TrimEnd('/') + "/" + string.Join("/", f.Path.Split('/').Select(Uri.EscapeDataString));
             long have = File.Exists(partial) ? new FileInfo(partial).Length : 0;
-            context.Output.Verbose($"[model.weights] {f.Path}: {(have > 0 ? $"resuming at byte {have} of {f.Size}" : $"downloading {f.Size} bytes")} from {MaskUrl(source)}");
+            context.Output.Verbose(have > 0 ? Messages.Format("Verbose_ModelResuming", f.Path, have, f.Size, MaskUrl(source)) : Messages.Format("Verbose_ModelDownloading", f.Path, f.Size, MaskUrl(source)));
             if (source.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
             {
                 var from = new Uri(source).LocalPath;
-                if (!File.Exists(from)) throw new StepFailedException($"The mirror has no {f.Path} ({MaskUrl(source)}).");
+                if (!File.Exists(from)) throw new StepFailedException(Messages.Format("StepFailed_MirrorLacksFile", f.Path, MaskUrl(source)));
                 using var input = File.OpenRead(from);
                 input.Seek(Math.Min(have, input.Length), SeekOrigin.Begin);
                 using var output = new FileStream(partial, FileMode.Append, FileAccess.Write);
@@ -250,13 +250,13 @@ namespace AutoGlm.Engine.Deploy
                 try { response = http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult(); }
                 catch (Exception ex) when (ex is HttpRequestException || ex is OperationCanceledException)
                 {
-                    throw new StepFailedException($"Downloading {f.Path} from {MaskUrl(source)} failed: {ex.Message}. The part already fetched is kept in {f.Path}.partial; run again with -Resume to continue.");
+                    throw new StepFailedException(Messages.Format("StepFailed_DownloadFailed", f.Path, MaskUrl(source), ex.Message));
                 }
                 using (response)
                 {
                     var code = (int)response.StatusCode;
                     if (code != 200 && code != 206)
-                        throw new StepFailedException($"Downloading {f.Path} from {MaskUrl(source)} failed: HTTP {code} {response.ReasonPhrase}.");
+                        throw new StepFailedException(Messages.Format("StepFailed_DownloadHttp", f.Path, MaskUrl(source), code, response.ReasonPhrase));
                     // 200 to a Range request: the server sends the whole file, so start over.
                     var mode = code == 206 ? FileMode.Append : FileMode.Create;
                     using var body = response.Content.ReadAsStreamAsync().GetAwaiter().GetResult();
@@ -264,12 +264,12 @@ namespace AutoGlm.Engine.Deploy
                     try { body.CopyTo(output); }
                     catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
                     {
-                        throw new StepFailedException($"Downloading {f.Path} broke off after {output.Length} bytes: {ex.Message}. Run again with -Resume to continue from there.");
+                        throw new StepFailedException(Messages.Format("StepFailed_DownloadBrokeOff", f.Path, output.Length, ex.Message));
                     }
                 }
             }
             var size = new FileInfo(partial).Length;
-            if (size != f.Size) throw new StepFailedException($"{f.Path}: the mirror gave {size} of {f.Size} bytes; kept as {f.Path}.partial, run again with -Resume to continue.");
+            if (size != f.Size) throw new StepFailedException(Messages.Format("StepFailed_DownloadShort", f.Path, size, f.Size));
             using (var stream = File.OpenRead(partial))
             using (var sha256 = SHA256.Create())
             {
@@ -278,7 +278,7 @@ namespace AutoGlm.Engine.Deploy
                 {
                     stream.Dispose();
                     File.Delete(partial);
-                    throw new StepFailedException($"{f.Path} from {MaskUrl(source)} has SHA-256 {sha}, not {f.Sha256} as the manifest says; the download was discarded. Check the mirror.");
+                    throw new StepFailedException(Messages.Format("StepFailed_DownloadHashMismatch", f.Path, MaskUrl(source), sha, f.Sha256));
                 }
             }
             if (File.Exists(target)) File.Delete(target);
@@ -313,7 +313,7 @@ namespace AutoGlm.Engine.Deploy
         public override void Set(StepContext context)
         {
             if (!File.Exists(context.System.MapPath(_modelPath + "/config.json")))
-                throw new StepFailedException($"{_modelPath} holds no model (no config.json): " + ModelInstructions.Text(null, _modelPath));
+                throw new StepFailedException(Messages.Format("StepFailed_NoModel", _modelPath, ModelInstructions.Text(null, _modelPath)));
             context.Run(new[] { "chmod", "-R", "a+rX", context.System.MapPath(_modelPath) });
         }
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Git;
 using AutoGlm.Engine.Plan;
 
@@ -80,7 +81,7 @@ namespace AutoGlm.Engine.Deploy
                 // The same repository at another commit: fetch and move HEAD (the work tree's own changes stay git's business).
                 var repo = new GitRepository(context.System, real);
                 context.Run(repo.NetworkArgv("fetch", "--tags", "origin"));
-                var target = Resolve(repo, _ref) ?? throw new StepFailedException($"{_url.Display} has no commit, tag or branch '{_ref}'. Pass an existing one with -Ref (--ref).");
+                var target = Resolve(repo, _ref) ?? throw new StepFailedException(Messages.Format("StepFailed_RefNotFound", _url.Display, _ref));
                 repo.Change(context, "checkout", "--quiet", "--detach", target);
                 return;
             }
@@ -93,7 +94,7 @@ namespace AutoGlm.Engine.Deploy
             if (commit == null)
             {
                 DeleteTree(temp);
-                throw new StepFailedException($"{_url.Display} has no commit, tag or branch '{_ref}'. Pass an existing one with -Ref (--ref); nothing was kept.");
+                throw new StepFailedException(Messages.Format("StepFailed_RefNotFetched", _url.Display, _ref));
             }
             clone.Change(context, "checkout", "--quiet", "--detach", commit);
             Directory.Move(temp, real);

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Matrix;
 
@@ -120,7 +121,7 @@ namespace AutoGlm.Engine.Facts
                 pending.RemoveAt(index);
                 done++;
                 output?.Progress("Probing the host", finished.probe.Name, done * 100 / probes.Count);
-                output?.Verbose($"probe {finished.probe.Name} finished in {finished.task.Result.elapsed.TotalMilliseconds:0} ms");
+                output?.Verbose(Messages.Format("Verbose_ProbeFinished", finished.probe.Name, finished.task.Result.elapsed.TotalMilliseconds));
             }
             output?.Progress("Probing the host", "done", -1);
             foreach (var (probe, task) in running)

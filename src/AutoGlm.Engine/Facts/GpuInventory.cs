@@ -61,8 +61,8 @@ namespace AutoGlm.Engine.Facts
                 NvmlLibrary = request.NvmlLibrary ?? EnvironmentTester.NvmlLibraryFor(host),
             };
             var facts = FactCollector.Collect(context, GpuProbes.All.Where(p => p.FactType == typeof(GpuFacts)).ToList(), output).Get<GpuFacts>();
-            if (facts.UnknownReason != null) output.Warning($"The GPUs could not be listed: {facts.UnknownReason}");
-            else if (facts.QueryError != null) output.Warning($"The NVIDIA driver did not answer ({facts.QueryError}); GPUs are listed from PCI only. Test-AutoGlmEnvironment -Id gpu.nvml says what to do.");
+            if (facts.UnknownReason != null) output.Warning(Messages.Format("Warning_GpusNotListed", facts.UnknownReason));
+            else if (facts.QueryError != null) output.Warning(Messages.Format("Warning_NvmlNotAnswering", facts.QueryError));
             return facts.Gpus.Select(g =>
             {
                 var entry = matrix.FindGpu(g.PciDeviceId, g.Name);

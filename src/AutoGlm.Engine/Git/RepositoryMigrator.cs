@@ -361,7 +361,7 @@ namespace AutoGlm.Engine.Git
             if (!M.AcceptRewritten)
                 throw new AutoGlmException("RepositoryNotSameProject", ErrorKind.InvalidData,
                     Messages.Format("RepositoryNotSameProject", problem), M.Target.Display);
-            context.Output.Warning(problem + " Going ahead: -AcceptRewrittenHistory was given; your branch stays where it is.");
+            context.Output.Warning(Messages.Format("Warning_RewrittenHistoryAccepted", problem));
             _verdict = "accepted a different history (-AcceptRewrittenHistory)";
         }
 
@@ -518,7 +518,7 @@ namespace AutoGlm.Engine.Git
             {
                 Repo.Change(context, "branch", "-m", branch, desired);
                 local = desired;
-                context.Output.Warning($"The new remote's default branch is {desired}: the local branch {branch} is now {desired}.");
+                context.Output.Warning(Messages.Format("Warning_DefaultBranchRenamed", desired, branch));
             }
             Repo.Change(context, "branch", "--set-upstream-to=" + M.Remote + "/" + desired, local);
         }
@@ -794,7 +794,7 @@ namespace AutoGlm.Engine.Git
             }
             if (files.Count == 0) return StepCheck.Satisfied($"no requirement file changed between {RepositoryInspection.Short(M.OldHead)} and {RepositoryInspection.Short(head)}");
             var text = $"requirements changed between {RepositoryInspection.Short(M.OldHead)} and {RepositoryInspection.Short(head)}: {string.Join(", ", files)}; re-sync the venv and restart the service";
-            context.Output.Warning(text + ".");
+            context.Output.Warning(Messages.Format("Warning_RequirementsChanged", RepositoryInspection.Short(M.OldHead), RepositoryInspection.Short(head), string.Join(", ", files)));
             return StepCheck.Satisfied(text);
         }
 

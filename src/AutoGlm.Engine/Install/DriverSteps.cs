@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Plan;
 
@@ -52,7 +53,7 @@ namespace AutoGlm.Engine.Install
             if (_rebootReason != null) return;
             var load = context.Run(Modprobe, check: false);
             if (!load.Succeeded && (load.Stderr.Contains("Key was rejected") || load.Stderr.Contains("Required key not available")))
-                throw new StepFailedException("Secure Boot rejected the nvidia module (" + load.Stderr.Trim() + "). Enrol the module signing key (MOK) and reboot, or use signed prebuilt modules.");
+                throw new StepFailedException(Messages.Format("StepFailed_SecureBootRejected", load.Stderr.Trim()));
         }
     }
 

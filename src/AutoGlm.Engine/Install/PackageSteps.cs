@@ -174,11 +174,11 @@ namespace AutoGlm.Engine.Install
             try { bytes = AptRepository.Fetch(_repo.FileUrl(_entry), context.CommandTimeout); }
             catch (Exception ex) when (ex is IOException || ex is System.Net.Http.HttpRequestException || ex is UnauthorizedAccessException)
             {
-                throw new StepFailedException($"cannot download {AptRepository.Redact(_repo.FileUrl(_entry))}: {ex.Message}");
+                throw new StepFailedException(Messages.Format("StepFailed_PackageDownload", AptRepository.Redact(_repo.FileUrl(_entry)), ex.Message));
             }
             var sha = Hashing.Sha256Hex(bytes);
             if (_entry.Sha256.Length > 0 && sha != _entry.Sha256)
-                throw new StepFailedException($"{_entry.Filename} has SHA-256 {sha}, but the repository index says {_entry.Sha256}: refusing a tampered or truncated download.");
+                throw new StepFailedException(Messages.Format("StepFailed_PackageHashMismatch", _entry.Filename, sha, _entry.Sha256));
             var local = context.System.MapPath(LocalDeb);
             Directory.CreateDirectory(Path.GetDirectoryName(local)!);
             File.WriteAllBytes(local, bytes);
@@ -192,15 +192,15 @@ namespace AutoGlm.Engine.Install
         {
             var result = context.Run(new[] { "gpg", "--show-keys", "--with-colons", context.System.MapPath(KeyringPath) }, check: false);
             if (result.Status == Hosting.CommandStatus.NotFound) return null; // gpg absent: apt's own gpgv still checks the signature.
-            if (!result.Succeeded) return $"the keyring {KeyringPath} cannot be read: {result.Describe()}";
+            if (!result.Succeeded) return Messages.Format("StepFailed_KeyringUnreadable", KeyringPath, result.Describe());
             foreach (var line in result.Stdout.Split('\n'))
             {
                 var f = line.Split(':');
                 if (f.Length < 7 || f[0] != "pub") continue;
                 if (f[1] == "e" || f[1] == "r")
-                    return $"the repository key {f[4]} in {KeyringPath} is {(f[1] == "e" ? "expired" : "revoked")}: the repository has rotated its key; install the newer cuda-keyring.";
+                    return f[1] == "e" ? Messages.Format("StepFailed_KeyExpired", f[4], KeyringPath) : Messages.Format("StepFailed_KeyRevoked", f[4], KeyringPath);
                 if (long.TryParse(f[6], out var epoch) && DateTimeOffset.FromUnixTimeSeconds(epoch) < DateTimeOffset.UtcNow)
-                    return $"the repository key {f[4]} in {KeyringPath} expired on {DateTimeOffset.FromUnixTimeSeconds(epoch):yyyy-MM-dd}.";
+                    return Messages.Format("StepFailed_KeyExpiredOn", f[4], KeyringPath, DateTimeOffset.FromUnixTimeSeconds(epoch));
             }
             return null;
         }

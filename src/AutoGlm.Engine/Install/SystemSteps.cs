@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
 
 namespace AutoGlm.Engine.Install
@@ -101,12 +102,12 @@ namespace AutoGlm.Engine.Install
 
         public static string Meaning(int exitCode) => exitCode switch
         {
-            0 => "installed",
-            1 => "installed; a reboot is required",
-            3010 => "installed; a reboot is required (ERROR_SUCCESS_REBOOT_REQUIRED)",
-            1602 => "cancelled by the user",
-            1618 => "another installation is in progress (ERROR_INSTALL_ALREADY_RUNNING)",
-            _ => "failed with exit code " + exitCode,
+            0 => Messages.Format("InstallerExit_Installed"),
+            1 => Messages.Format("InstallerExit_RebootRequired"),
+            3010 => Messages.Format("InstallerExit_RebootRequired3010"),
+            1602 => Messages.Format("InstallerExit_Cancelled"),
+            1618 => Messages.Format("InstallerExit_AlreadyRunning"),
+            _ => Messages.Format("InstallerExit_Failed", exitCode),
         };
 
         public override StepCheck Test(StepContext context)
@@ -120,7 +121,7 @@ namespace AutoGlm.Engine.Install
             var r = context.Run(Commands[0], check: false);
             if (r.Status != Hosting.CommandStatus.Completed) throw new StepFailedException(r.Describe());
             if (r.ExitCode == 1 || r.ExitCode == 3010) context.RequestReboot(Meaning(r.ExitCode));
-            else if (r.ExitCode != 0) throw new StepFailedException($"{_installer}: {Meaning(r.ExitCode)}");
+            else if (r.ExitCode != 0) throw new StepFailedException(Messages.Format("StepFailed_Installer", _installer, Meaning(r.ExitCode)));
         }
 
         // After a reboot-requiring install the probe only answers after the reboot.

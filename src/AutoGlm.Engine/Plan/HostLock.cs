@@ -57,7 +57,7 @@ namespace AutoGlm.Engine.Plan
                             Messages.Format("HostLockTimeout", holder, timeout.TotalSeconds), path);
                     if (!told)
                     {
-                        output.Warning($"Waiting up to {timeout.TotalSeconds:0} s for the host lock '{path}', held by {holder}.");
+                        output.Warning(Messages.Format("Warning_WaitingForHostLock", timeout.TotalSeconds, path, holder));
                         told = true;
                     }
                     Thread.Sleep(200);

@@ -152,11 +152,11 @@ namespace AutoGlm.Engine.Plan
                         Messages.Format("RebootPending", at?.Id, plan.Name), journalPath);
                 rebootedIntoThisRun = journal.Status == "reboot-pending";
                 result.Resumed = true;
-                output.Verbose($"Resuming the '{plan.Name}' run that stopped {where}.");
+                output.Verbose(Messages.Format("Verbose_Resuming", plan.Name, where));
             }
             else
             {
-                if (options.Resume) output.Verbose($"There is no unfinished '{plan.Name}' run to resume; starting a new one.");
+                if (options.Resume) output.Verbose(Messages.Format("Verbose_NothingToResume", plan.Name));
                 journal = new Journal { Plan = plan.Name, Started = Journal.Stamp(options.Clock()) };
             }
             journal.Title = plan.Title;
@@ -185,13 +185,13 @@ namespace AutoGlm.Engine.Plan
                         outcome.Detail = check.Detail;
                         journal.Record(step.Id, outcome.Outcome, check.Detail, options.Clock());
                         journal.Save(journalPath, options.Clock());
-                        output.Verbose($"[{step.Id}] {(ours ? "verified" : "already done")}: {check.Detail}");
+                        output.Verbose(ours ? Messages.Format("Verbose_StepVerified", step.Id, check.Detail) : Messages.Format("Verbose_StepAlreadyDone", step.Id, check.Detail));
                         continue;
                     }
                     if (priorState == "reboot-pending")
-                        throw new StepFailedException($"after the reboot the change has still not taken: {check.Detail}");
+                        throw new StepFailedException(Messages.Format("StepFailed_NotTakenAfterReboot", check.Detail));
 
-                    output.Verbose($"[{step.Id}] {step.Description} ({check.Detail})");
+                    output.Verbose(Messages.Format("Verbose_StepNeeded", step.Id, step.Description, check.Detail));
                     var entry = journal.Record(step.Id, "started", check.Detail, options.Clock());
                     // Keep what the first attempt replaced: a resumed step must roll back to the true original.
                     if (step.CanRollBack && entry.Captured.Count == 0)
@@ -231,7 +231,7 @@ namespace AutoGlm.Engine.Plan
                     }
 
                     var verify = step.Verify(context);
-                    if (!verify.Done) throw new StepFailedException("the change did not take: " + verify.Detail);
+                    if (!verify.Done) throw new StepFailedException(Messages.Format("StepFailed_NotTaken", verify.Detail));
                     outcome.Outcome = "changed";
                     outcome.Detail = verify.Detail;
                     journal.Record(step.Id, "changed", verify.Detail, options.Clock());
@@ -292,7 +292,7 @@ namespace AutoGlm.Engine.Plan
                 }
                 try
                 {
-                    context.Output.Verbose($"[{step.Id}] rolling back");
+                    context.Output.Verbose(Messages.Format("Verbose_RollingBack", step.Id));
                     step.RollBack(context, entry.Captured);
                     journal.Record(step.Id, "rolled-back", "restored what the step replaced", options.Clock());
                     if (j != failedIndex) outcome.Outcome = "rolled-back";

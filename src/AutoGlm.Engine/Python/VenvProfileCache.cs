@@ -65,7 +65,7 @@ namespace AutoGlm.Engine.Python
             }
             catch (AutoGlmException ex)
             {
-                context.Output.Verbose($"Could not record the matrix's profiles ({ex.Message}); the next sync loads the matrix again.");
+                context.Output.Verbose(Messages.Format("Verbose_ProfileCacheNotWritten", ex.Message));
             }
         }
 

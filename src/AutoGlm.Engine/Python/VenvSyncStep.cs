@@ -105,7 +105,7 @@ namespace AutoGlm.Engine.Python
                 var probe = context.Run(new[] { VenvPython(fresh), "-c", VenvProbe.Script });
                 VenvProbe.Read(probe.Stdout, state);
                 var drift = VenvDrift.Compare(_lock.Expected, state.Packages);
-                if (!drift.Clean) throw new StepFailedException($"The new venv does not match the lock ({drift.Summary()}); {Venv} was left as it was.");
+                if (!drift.Clean) throw new StepFailedException(Messages.Format("StepFailed_VenvDrift", drift.Summary(), Venv));
                 Relocate(fresh, real);
                 File.WriteAllText(Path.Combine(fresh, VenvProbe.MarkerFile), _lock.Sha256 + "\n");
                 Stage?.Invoke("verified");
@@ -141,7 +141,7 @@ namespace AutoGlm.Engine.Python
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                context.Output.Warning($"Could not record the venv's stamp ({ex.Message}); later checks ask its python instead.");
+                context.Output.Warning(Messages.Format("Warning_VenvStampNotRecorded", ex.Message));
             }
         }
 
@@ -150,7 +150,7 @@ namespace AutoGlm.Engine.Python
         {
             if (!Directory.Exists(real) && Directory.Exists(backup))
             {
-                context.Output.Warning($"An earlier sync stopped during its swap; restoring the previous venv from {backup}.");
+                context.Output.Warning(Messages.Format("Warning_VenvSwapInterrupted", backup));
                 Directory.Move(backup, real);
             }
             if (Directory.Exists(backup)) TryDelete(backup, context);
@@ -173,8 +173,7 @@ namespace AutoGlm.Engine.Python
                     {
                         var sha = WheelReader.Sha256(file!.Location);
                         if (!p.Hashes.Contains(sha))
-                            throw new StepFailedException($"{file.Location} does not match the lock: its sha256 is {sha}, the lock allows {string.Join(" or ", p.Hashes)} for {p.Name}=={p.Version}. " +
-                                "The file was replaced or corrupted; restore it, or lock again if the new file is trusted. Nothing was changed.");
+                            throw new StepFailedException(Messages.Format("StepFailed_WheelHashMismatch", file.Location, sha, string.Join(" or ", p.Hashes), p.Name, p.Version));
                     }
             }
         }
@@ -186,9 +185,9 @@ namespace AutoGlm.Engine.Python
             if (text.Contains("DO NOT MATCH THE HASHES"))
             {
                 var detail = lines.Where(l => l.Contains("Expected sha256") || l.Contains("Got ") || l.Contains("from ")).Take(6);
-                return $"pip refused a file whose hash does not match {lockPath}: " + string.Join(" ", detail.Select(l => l.Trim())) + ". Nothing was swapped.";
+                return Messages.Format("StepFailed_PipHashMismatch", lockPath, string.Join(" ", detail.Select(l => l.Trim())));
             }
-            return $"pip install -r {lockPath} failed ({result.Describe()}): " + string.Join("\n", lines.Skip(Math.Max(0, lines.Count - 8)));
+            return Messages.Format("StepFailed_PipInstall", lockPath, result.Describe(), string.Join("\n", lines.Skip(Math.Max(0, lines.Count - 8))));
         }
 
         /// <summary>
@@ -233,7 +232,7 @@ namespace AutoGlm.Engine.Python
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                context.Output.Warning($"Could not remove {directory}: {ex.Message}. Remove it by hand; it is not in use.");
+                context.Output.Warning(Messages.Format("Warning_VenvNotRemoved", directory, ex.Message));
             }
         }
     }

@@ -55,7 +55,7 @@ namespace AutoGlm.Engine.Repair
             d.Results.AddRange(run.Results);
             ReadFacts(d, run.Facts, host);
             Classify(d, context, request.CheckIds);
-            output.Verbose($"repair diagnosis: {d.SignatureList}");
+            output.Verbose(Messages.Format("Verbose_RepairDiagnosis", d.SignatureList));
             return d;
         }
 

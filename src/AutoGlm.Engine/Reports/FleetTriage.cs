@@ -312,7 +312,7 @@ namespace AutoGlm.Engine.Reports
                 Folder = paths.Count == 1 && IsFleetFolder(paths[0]) ? System.IO.Path.GetFullPath(paths[0]) : "",
             };
             triage.Hosts.AddRange(outcomes.Select(o => o.Host).OrderBy(h => h.Name, StringComparer.Ordinal));
-            foreach (var h in triage.Hosts) output.Verbose($"{h.Name}: {h}");
+            foreach (var h in triage.Hosts) output.Verbose(Messages.Format("Verbose_TriageHost", h.Name, h));
             triage.Pass = triage.Hosts.Count(h => h.Status == "pass");
             triage.Warn = triage.Hosts.Count(h => h.Status == "warn");
             triage.Fail = triage.Hosts.Count(h => h.Status == "fail");

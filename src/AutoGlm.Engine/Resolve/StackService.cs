@@ -50,13 +50,13 @@ namespace AutoGlm.Engine.Resolve
                 if (!File.Exists(request.FactsFile))
                     throw new AutoGlmException("FactsFileNotFound", ErrorKind.ObjectNotFound,
                         Messages.Format("FactsFileNotFound", request.FactsFile), request.FactsFile);
-                output.Verbose($"host facts from {request.FactsFile}");
+                output.Verbose(Messages.Format("Verbose_FactsFromFile", request.FactsFile));
                 return StackHost.FromJson(File.ReadAllText(request.FactsFile), request.FactsFile);
             }
             IHost source = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
             var context = new ProbeContext(source, profile, commandTimeout: request.CommandTimeout);
             var facts = FactCollector.Collect(context, LinuxProbes.All.Where(p => Needed.Contains(p.FactType)).ToList(), output);
-            output.Verbose($"host facts probed from {source.Kind} {request.Snapshot ?? source.Root}");
+            output.Verbose(Messages.Format("Verbose_FactsProbed", source.Kind, request.Snapshot ?? source.Root));
             return StackHost.FromFacts(facts);
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
 
 namespace AutoGlm.Engine.Services
@@ -124,7 +125,7 @@ namespace AutoGlm.Engine.Services
             if (!wasActive) context.Run(new[] { "systemctl", "stop", _unit }, check: false);
             if (!wasEnabled) context.Run(new[] { "systemctl", "disable", _unit }, check: false);
             if (wasActive)
-                context.Output.Warning($"{_unit} was running before and keeps running the new configuration; once the previous files are restored, run: systemctl daemon-reload && systemctl restart {_unit}");
+                context.Output.Warning(Messages.Format("Warning_ServiceKeepsNewConfiguration", _unit));
         }
     }
 
@@ -162,7 +163,7 @@ namespace AutoGlm.Engine.Services
             var interval = TimeSpan.FromMilliseconds(Math.Min(2000, Math.Max(100, _timeout.TotalMilliseconds / 10)));
             var result = HealthProbe.WaitHealthy("127.0.0.1", _port, _timeout, ProbeTimeout, interval);
             if (result.Healthy) return;
-            throw new StepFailedException($"the server did not become healthy within {_timeout.TotalSeconds:0} s: {result.Detail}{Environment.NewLine}{Logs(context)}");
+            throw new StepFailedException(Messages.Format("StepFailed_ServerNotHealthy", _timeout.TotalSeconds, result.Detail, Environment.NewLine, Logs(context)));
         }
 
         private string Logs(StepContext context)

@@ -14,8 +14,10 @@ namespace AutoGlm.Tests.Contract
 {
     /// <summary>
     /// User-facing messages live in src/AutoGlm.Engine/Resources/Messages.resx, not in literals at the
-    /// throw sites: the sources are scanned for exceptions built from literals, for keys missing from (or
-    /// unused in) the resx, and for calls that pass fewer arguments than their message has holes.
+    /// throw sites: the sources are scanned for exceptions (AutoGlmException, MatrixException, a step's
+    /// StepFailedException) and -Warning / -Verbose texts (IEngineOutput's Warning and Verbose) built from
+    /// literals, for keys missing from (or unused in) the resx, and for calls that pass fewer arguments
+    /// than their message has holes.
     /// </summary>
     public class MessageResourceTests
     {
@@ -31,22 +33,29 @@ namespace AutoGlm.Tests.Contract
 
         private static int Line(string text, int index) => text.Take(index).Count(c => c == '\n') + 1;
 
-        /// <summary>The message arguments of every AutoGlmException / MatrixException built in <paramref name="source"/>.</summary>
-        internal static IEnumerable<(int Index, string Argument)> MessageArguments(string source)
+        /// <summary>
+        /// The message arguments of every AutoGlmException / MatrixException / StepFailedException built in
+        /// <paramref name="source"/>, and of every Warning / Verbose call on an IEngineOutput (a receiver named
+        /// output, Output, _output... as the engine names them). Kind is "exception" or "stream".
+        /// </summary>
+        internal static IEnumerable<(int Index, string Kind, string Argument)> MessageArguments(string source)
         {
-            var calls = new (string Pattern, int[] Messages)[]
+            var calls = new (string Pattern, string Kind, int[] Messages)[]
             {
-                (@"\bnew\s+AutoGlmException\s*\(", new[] { 2 }),
-                (@"\bnew\s+MatrixException\s*\(", new[] { 1, 2 }),
+                (@"\bnew\s+AutoGlmException\s*\(", "exception", new[] { 2 }),
+                (@"\bnew\s+MatrixException\s*\(", "exception", new[] { 1, 2 }),
                 // A subclass's constructor handing its message to AutoGlmException.
-                (@":\s*base\s*\(\s*""[A-Za-z]+""\s*,\s*ErrorKind\.", new[] { 2 }),
+                (@":\s*base\s*\(\s*""[A-Za-z]+""\s*,\s*ErrorKind\.", "exception", new[] { 2 }),
+                // A step's failure: the reason ApplyResult and the cmdlet's ErrorRecord give.
+                (@"\bnew\s+StepFailedException\s*\(", "exception", new[] { 0 }),
+                (@"\b\w*[oO]utput\s*\??\s*\.\s*(?:Warning|Verbose)\s*\(", "stream", new[] { 0 }),
             };
-            foreach (var (pattern, messages) in calls)
+            foreach (var (pattern, kind, messages) in calls)
                 foreach (Match m in Regex.Matches(source, pattern))
                 {
                     var args = CSharpText.Arguments(source, source.IndexOf('(', m.Index));
                     foreach (var i in messages.Where(i => i < args.Count))
-                        yield return (m.Index, args[i]);
+                        yield return (m.Index, kind, args[i]);
                 }
         }
 
@@ -69,18 +78,19 @@ namespace AutoGlm.Tests.Contract
         public void NoExceptionIsBuiltWithALiteralMessage()
         {
             var offenders = new List<string>();
-            int seen = 0;
+            var seen = new Dictionary<string, int> { ["exception"] = 0, ["stream"] = 0 };
             foreach (var (file, text) in Sources())
-                foreach (var (index, argument) in MessageArguments(text))
+                foreach (var (index, kind, argument) in MessageArguments(text))
                 {
-                    seen++;
+                    seen[kind]++;
                     var literals = LiteralsOutsideMessages(argument);
                     if (literals.Count > 0)
                         offenders.Add($"{file}:{Line(text, index)}: {literals[0]}");
                 }
-            Assert.True(seen > 150, $"only {seen} exception messages found: the scan is broken");
+            Assert.True(seen["exception"] > 175, $"only {seen["exception"]} exception messages found: the scan is broken");
+            Assert.True(seen["stream"] > 20, $"only {seen["stream"]} Warning/Verbose calls found: the scan is broken");
             Assert.True(offenders.Count == 0,
-                "Messages belong in src/AutoGlm.Engine/Resources/Messages.resx (key = ErrorId, or ErrorId_Suffix), used through Messages.Format(key, args):\n"
+                "Messages belong in src/AutoGlm.Engine/Resources/Messages.resx (key = ErrorId or ErrorId_Suffix; StepFailed_What, Warning_What, Verbose_What), used through Messages.Format(key, args):\n"
                 + string.Join("\n", offenders));
         }
 
@@ -93,9 +103,22 @@ namespace AutoGlm.Tests.Contract
                 throw new AutoGlmException(""C"", ErrorKind.InvalidData, Messages.Format(""C"", path, x ? Messages.Format(""C_X"") : """"), path);
                 throw new MatrixException(location, Messages.Format(""P""), ""Fix it"");
                 throw new AutoGlmException(""D"", ErrorKind.InvalidData, why, path);
-                throw new MatrixException(location, Messages.Format(""P""), field == ""source"" ? Messages.Format(""F"") : why);";
-            var found = MessageArguments(source).Select(a => LiteralsOutsideMessages(a.Argument).Count).ToList();
-            Assert.Equal(new[] { 1, 1, 0, 0, 0, 1, 0, 0 }, found);
+                throw new MatrixException(location, Messages.Format(""P""), field == ""source"" ? Messages.Format(""F"") : why);
+                throw new StepFailedException($""{f.Path} has SHA-256 {sha}."");
+                throw new StepFailedException(Messages.Format(""StepFailed_X"", f.Path) + "" Check the mirror."");
+                throw new StepFailedException(Mask(result.Describe()) + Tail(result));
+                context.Output.Warning($""Could not remove {directory}."");
+                output?.Verbose(""report written to "" + path);
+                output.Verbose(ours ? Messages.Format(""V_A"", id) : Messages.Format(""V_B"", id));
+                _output.Warning(result.Message);
+                output.Progress(""Planning"", step.Description, 50);";
+            var found = MessageArguments(source).Select(a => (a.Kind, LiteralsOutsideMessages(a.Argument).Count)).ToList();
+            Assert.Equal(new[]
+            {
+                ("exception", 1), ("exception", 1), ("exception", 0), ("exception", 0), ("exception", 0), ("exception", 1), ("exception", 0), ("exception", 0),
+                ("exception", 1), ("exception", 1), ("exception", 0),
+                ("stream", 1), ("stream", 1), ("stream", 0), ("stream", 0),
+            }, found);
         }
 
         private static IEnumerable<(string File, int Line, string Key, int Arguments)> Uses()
