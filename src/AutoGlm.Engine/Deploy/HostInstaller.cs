@@ -172,6 +172,9 @@ namespace AutoGlm.Engine.Deploy
             var blocking = results.Where(c => c.Status == CheckStatus.Fail && IsBlocking(c, server)).ToList();
             if (blocking.Count > 0)
                 throw new AutoGlmException("PreflightFailed", ErrorKind.InvalidOperation, PreflightMessage(profile.Id, blocking), string.Join(",", blocking.Select(b => b.Id)));
+            // A Warn does not stop the install, but the person running it should see it once, by check id.
+            foreach (var warn in results.Where(c => c.Status == CheckStatus.Warn))
+                output.Warning(Messages.Format("Warning_PreflightCheck", warn.Id, warn.Message));
             var preflightSeconds = clock.Elapsed.TotalSeconds;
             var notes = new List<string>();
             var alreadyRight = new List<string>();

@@ -44,6 +44,11 @@ namespace AutoGlm.Commands
                 };
                 foreach (var gpu in GpuInventory.List(request, new CmdletOutput(this))) WriteObject(gpu);
             }
+            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Errors.IsAboutOneSnapshot(ex))
+            {
+                // One bad snapshot among those piped in: report it and go on with the next.
+                WriteError(Errors.ToRecord(ex));
+            }
             catch (AutoGlmException ex)
             {
                 ThrowTerminatingError(Errors.ToRecord(ex));

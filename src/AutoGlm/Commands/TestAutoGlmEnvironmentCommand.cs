@@ -141,9 +141,14 @@ namespace AutoGlm.Commands
                 if (Quiet) WriteObject(!run.AnyFailed);
                 else foreach (var result in run.Results) WriteObject(result);
             }
+            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Errors.IsAboutOneSnapshot(ex))
+            {
+                // One bad snapshot among those piped in: report it and go on with the next.
+                WriteError(Errors.ToRecord(ex));
+            }
             catch (AutoGlmException ex)
             {
-                // Bad input stops the command: nothing useful can follow from it.
+                // Bad parameters stop the command: nothing useful can follow from them.
                 ThrowTerminatingError(Errors.ToRecord(ex));
             }
         }
