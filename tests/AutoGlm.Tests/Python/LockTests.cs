@@ -72,16 +72,18 @@ namespace AutoGlm.Tests.Python
         }
 
         [Fact]
-        public void ASimpleIndexGivesTheSameHashesFromItsFragments()
+        public void ASimpleIndexGivesTheSameHashesFromItsFragmentsAndTheClosureFromItsMetadata()
         {
             using var tmp = new TempDir();
             var wh = Wheels.Wheelhouse(tmp.Combine("wheels"));
-            // A PEP 503 tree: simple/<name>/index.html with #sha256= fragments, served over file://.
+            // A PEP 503 tree: simple/<name>/index.html with #sha256= fragments, served over file://, and (PEP 658)
+            // each wheel's METADATA beside it as <file>.metadata, announced by data-core-metadata.
             foreach (var group in Directory.GetFiles(wh).Select(f => WheelFile.TryParse(Path.GetFileName(f), f)!).GroupBy(w => w.Name))
             {
                 var dir = Directory.CreateDirectory(tmp.Combine("simple", group.Key)).FullName;
+                foreach (var w in group) File.WriteAllText(w.Location + ".metadata", IndexLockTests.Metadata(w.Location));
                 File.WriteAllText(Path.Combine(dir, "index.html"), "<!DOCTYPE html><html><body>\n" + string.Concat(group.Select(w =>
-                    $"<a href=\"../../wheels/{Uri.EscapeDataString(w.FileName)}#sha256={Wheels.Sha256(w.Location)}\">{w.FileName}</a><br/>\n")) + "</body></html>");
+                    $"<a href=\"../../wheels/{Uri.EscapeDataString(w.FileName)}#sha256={Wheels.Sha256(w.Location)}\" data-core-metadata=\"sha256={Wheels.Sha256(w.Location + ".metadata")}\">{w.FileName}</a><br/>\n")) + "</body></html>");
             }
             var url = new Uri(tmp.Combine("simple")).AbsoluteUri;
             var l = Locker.Lock(LockRequest.FromStack(Stack(), PackageSource.FromIndex(url, Array.Empty<string>(), "--index-url")));
@@ -90,8 +92,9 @@ namespace AutoGlm.Tests.Python
             Assert.DoesNotContain("--no-index", l.BaseText);
             var torch = l.Base.Packages.Single(p => p.Name == "torch");
             Assert.Equal(Wheels.Sha256(Path.Combine(wh, "torch-2.9.1+cu128-py3-none-any.whl")), torch.Hashes.Single());
-            // From an index only the stack's own packages are locked (no dependency metadata is fetched).
-            Assert.Equal(new[] { "sglang", "torch" }, l.Base.Packages.Select(p => p.Name));
+            // The dependencies too, as from the wheelhouse.
+            Assert.Equal(LockFrom(wh).Expected, l.Expected);
+            Assert.Equal(new[] { "filelock", "requests", "sglang", "tokenizers", "torch", "transformers" }, l.Base.Packages.Select(p => p.Name));
         }
 
         [Theory]
