@@ -4,7 +4,9 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Text;
+using AutoGlm.Engine;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Python;
 using AutoGlm.Engine.Resolve;
 using AutoGlm.Tests.Support;
@@ -62,6 +64,22 @@ namespace AutoGlm.Tests.Python
                 index.Served[new Uri(IndexUrl + "/" + group.Key + "/").AbsoluteUri] = page.Append("</body></html>\n").ToString();
             }
             return index;
+        }
+
+        /// <summary>
+        /// A PEP 503 tree on disk, for file:// (what pip reads too): simple/NAME/index.html with #sha256= fragments,
+        /// and (PEP 658) each wheel's METADATA beside it as FILE.metadata, announced by data-core-metadata.
+        /// </summary>
+        internal static string FileIndex(TempDir tmp, string wheelhouse)
+        {
+            foreach (var group in Directory.GetFiles(wheelhouse, "*.whl").Select(f => WheelFile.TryParse(Path.GetFileName(f), f)!).GroupBy(w => w.Name))
+            {
+                var dir = Directory.CreateDirectory(tmp.Combine("simple", group.Key)).FullName;
+                foreach (var w in group) File.WriteAllText(w.Location + ".metadata", Metadata(w.Location));
+                File.WriteAllText(Path.Combine(dir, "index.html"), "<!DOCTYPE html><html><body>\n" + string.Concat(group.Select(w =>
+                    $"<a href=\"../../{Path.GetFileName(wheelhouse)}/{Uri.EscapeDataString(w.FileName)}#sha256={Wheels.Sha256(w.Location)}\" data-core-metadata=\"sha256={Wheels.Sha256(w.Location + ".metadata")}\">{w.FileName}</a><br/>\n")) + "</body></html>");
+            }
+            return new Uri(tmp.Combine("simple")).AbsoluteUri;
         }
 
         private static PythonLock LockFrom(FakeIndex index, ResolvedStack? stack = null) =>
@@ -160,6 +178,27 @@ namespace AutoGlm.Tests.Python
             Assert.Equal("IndexMetadataMissing", ex2.ErrorId);
             Assert.Contains("filelock-3.20.0-py3-none-any.whl.metadata", ex2.Message);
             Assert.Contains("--wheelhouse DIR", ex2.Message);
+        }
+
+        [Fact]
+        public void AVenvSyncedFromAnIndexLockHasTheDependenciesWithRealPip()
+        {
+            using var root = new TempDir();
+            using var tmp = new TempDir();
+            var wh = Wheels.Wheelhouse(tmp.Combine("wheels"));
+            var request = VenvSyncTests.Request(wh);
+            request.Wheelhouse = null;
+            request.IndexUrl = FileIndex(tmp, wh);
+            var system = new LiveSystem(root.Path);
+
+            var result = PlanExecutor.Apply(VenvService.SyncPlan(system, request, NullOutput.Instance), system, VenvSyncTests.Options(), NullOutput.Instance);
+            Assert.Equal("changed", result.Status);
+            Assert.Contains("--index-url " + request.IndexUrl.TrimEnd('/'), File.ReadAllText(root.Combine("opt", "autoglm", "requirements.lock")));
+            // The dependencies came through the index's metadata: without them the --no-deps install leaves them out.
+            var python = root.Combine("opt", "autoglm", "venv", "bin", "python");
+            var (code, output) = VenvSyncTests.Run(python, "-c", "import filelock, requests, tokenizers, transformers; print(requests.__version__, tokenizers.__version__, transformers.__version__)");
+            Assert.True(code == 0, output);
+            Assert.Equal("2.32.0 0.22.1 5.0.0rc0", output.Trim());
         }
     }
 }

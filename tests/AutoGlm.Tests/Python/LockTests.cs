@@ -76,16 +76,7 @@ namespace AutoGlm.Tests.Python
         {
             using var tmp = new TempDir();
             var wh = Wheels.Wheelhouse(tmp.Combine("wheels"));
-            // A PEP 503 tree: simple/<name>/index.html with #sha256= fragments, served over file://, and (PEP 658)
-            // each wheel's METADATA beside it as <file>.metadata, announced by data-core-metadata.
-            foreach (var group in Directory.GetFiles(wh).Select(f => WheelFile.TryParse(Path.GetFileName(f), f)!).GroupBy(w => w.Name))
-            {
-                var dir = Directory.CreateDirectory(tmp.Combine("simple", group.Key)).FullName;
-                foreach (var w in group) File.WriteAllText(w.Location + ".metadata", IndexLockTests.Metadata(w.Location));
-                File.WriteAllText(Path.Combine(dir, "index.html"), "<!DOCTYPE html><html><body>\n" + string.Concat(group.Select(w =>
-                    $"<a href=\"../../wheels/{Uri.EscapeDataString(w.FileName)}#sha256={Wheels.Sha256(w.Location)}\" data-core-metadata=\"sha256={Wheels.Sha256(w.Location + ".metadata")}\">{w.FileName}</a><br/>\n")) + "</body></html>");
-            }
-            var url = new Uri(tmp.Combine("simple")).AbsoluteUri;
+            var url = IndexLockTests.FileIndex(tmp, wh);
             var l = Locker.Lock(LockRequest.FromStack(Stack(), PackageSource.FromIndex(url, Array.Empty<string>(), "--index-url")));
 
             Assert.Contains("--index-url " + url.TrimEnd('/'), l.BaseText);
