@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Text;
 using System.Text.RegularExpressions;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Resolve;
@@ -159,15 +160,19 @@ namespace AutoGlm.Engine.Python
 
         private static string? HttpFetch(Uri uri)
         {
+            // A PEP 658 .metadata file is checked against the sha256 of its bytes: decode it as UTF-8 (core metadata's
+            // encoding) without dropping a byte-order mark or honouring another charset, so the text hashes back to them.
+            var metadata = uri.AbsolutePath.EndsWith(".metadata", StringComparison.Ordinal);
             if (uri.IsFile)
             {
                 var path = uri.LocalPath;
                 if (Directory.Exists(path)) path = Path.Combine(path, "index.html");
-                return File.Exists(path) ? File.ReadAllText(path) : null;
+                if (!File.Exists(path)) return null;
+                return metadata ? Encoding.UTF8.GetString(File.ReadAllBytes(path)) : File.ReadAllText(path);
             }
             using var message = new HttpRequestMessage(HttpMethod.Get, uri);
-            // A simple page is asked for as HTML; a PEP 658 .metadata file is whatever the server serves.
-            if (!uri.AbsolutePath.EndsWith(".metadata", StringComparison.Ordinal)) message.Headers.Accept.ParseAdd("text/html");
+            // A simple page is asked for as HTML; a .metadata file is whatever the server serves.
+            if (!metadata) message.Headers.Accept.ParseAdd("text/html");
             try
             {
                 using var response = Http.SendAsync(message).GetAwaiter().GetResult();
@@ -175,7 +180,8 @@ namespace AutoGlm.Engine.Python
                 if (!response.IsSuccessStatusCode)
                     throw new AutoGlmException("IndexUnavailable", ErrorKind.ResourceUnavailable,
                         Messages.Format("IndexUnavailable_Status", (int)response.StatusCode, response.ReasonPhrase, PackageSource.Mask(uri.ToString())), PackageSource.Mask(uri.ToString()));
-                return response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                return metadata ? Encoding.UTF8.GetString(response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult())
+                    : response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ex is HttpRequestException || ex is System.Threading.Tasks.TaskCanceledException)
             {

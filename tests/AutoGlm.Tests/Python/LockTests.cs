@@ -77,6 +77,12 @@ namespace AutoGlm.Tests.Python
             using var tmp = new TempDir();
             var wh = Wheels.Wheelhouse(tmp.Combine("wheels"));
             var url = IndexLockTests.FileIndex(tmp, wh);
+            // One METADATA with a byte-order mark and UTF-8 beyond ASCII: its sha256 is of the bytes as served.
+            var requests = Path.Combine(wh, "requests-2.32.0-py3-none-any.whl.metadata");
+            var oldHash = Wheels.Sha256(requests);
+            File.WriteAllBytes(requests, new byte[] { 0xEF, 0xBB, 0xBF }.Concat(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(requests) + "Café, naïve — 请求\n")).ToArray());
+            var requestsPage = tmp.Combine("simple", "requests", "index.html");
+            File.WriteAllText(requestsPage, File.ReadAllText(requestsPage).Replace(oldHash, Wheels.Sha256(requests)));
             var l = Locker.Lock(LockRequest.FromStack(Stack(), PackageSource.FromIndex(url, Array.Empty<string>(), "--index-url")));
 
             Assert.Contains("--index-url " + url.TrimEnd('/'), l.BaseText);
