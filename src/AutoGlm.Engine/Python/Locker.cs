@@ -295,10 +295,10 @@ namespace AutoGlm.Engine.Python
                 // lock would build a venv that passes the check against its lock and fails at import; a wheelhouse
                 // (pip download reads the dependencies from the wheels) works with every mirror, so there is no opt-out.
                 if (served == null)
-                    throw MetadataMissing(files[0], _listed.TryGetValue(files[0], out var l0) ? l0.index : _source.IndexUrl!, "IndexMetadataMissing");
+                    throw MetadataMissing(files[0], _listed.TryGetValue(files[0], out var l0) ? l0.index : _source.IndexUrl!, served: false);
                 var listed = _listed[served];
                 var text = _fetch(new Uri(listed.metadataUrl!));
-                if (text == null) throw MetadataMissing(served, listed.index, "IndexMetadataMissing_NotServed");
+                if (text == null) throw MetadataMissing(served, listed.index, served: true);
                 // Core metadata is UTF-8 text; the hash is of its bytes.
                 if (listed.metadataSha256 != null && Hashing.Sha256HexOfText(text) != listed.metadataSha256)
                     throw new AutoGlmException("IndexMetadataMismatch", ErrorKind.InvalidData,
@@ -308,9 +308,11 @@ namespace AutoGlm.Engine.Python
                 return requires;
             }
 
-            private static AutoGlmException MetadataMissing(WheelFile file, string index, string key) =>
-                new AutoGlmException("IndexMetadataMissing", ErrorKind.InvalidData,
-                    Messages.Format(key, file.Name, file.Version, PackageSource.Mask(index), file.FileName), file.Name);
+            /// <param name="served">The page announces metadata the index does not serve.</param>
+            private static AutoGlmException MetadataMissing(WheelFile file, string index, bool served) =>
+                new AutoGlmException("IndexMetadataMissing", ErrorKind.InvalidData, served
+                    ? Messages.Format("IndexMetadataMissing_NotServed", file.Name, file.Version, PackageSource.Mask(index), file.FileName)
+                    : Messages.Format("IndexMetadataMissing", file.Name, file.Version, PackageSource.Mask(index), file.FileName), file.Name);
 
             public override void Hash(WheelFile file)
             {
