@@ -95,6 +95,18 @@ namespace AutoGlm.Engine.Python
             var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith(".dist-info/METADATA", StringComparison.Ordinal) && e.FullName.Count(ch => ch == '/') == 1);
             if (entry == null) return Array.Empty<string>();
             using var reader = new StreamReader(entry.Open(), Encoding.UTF8);
+            return RequiresDist(reader);
+        }
+
+        /// <summary>The Requires-Dist lines of a METADATA text (a wheel's, or the copy an index serves per PEP 658).</summary>
+        public static IReadOnlyList<string> RequiresDistOfMetadata(string metadata)
+        {
+            using var reader = new StringReader(metadata);
+            return RequiresDist(reader);
+        }
+
+        private static IReadOnlyList<string> RequiresDist(TextReader reader)
+        {
             var lines = new List<string>();
             string? line;
             // Headers end at the first blank line; the body is the description.

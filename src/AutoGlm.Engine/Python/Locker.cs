@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Text;
 using System.Text.RegularExpressions;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Resolve;
@@ -33,8 +34,9 @@ namespace AutoGlm.Engine.Python
     /// <summary>
     /// Turns a resolved stack into a hash-locked pip requirements pair. From a wheelhouse it follows each wheel's
     /// Requires-Dist to lock the dependencies too (pins win; otherwise the newest matching file), and hashes every
-    /// file locally. From an index it reads the PEP 503 simple pages and takes the sha256 fragments; it locks the
-    /// stack's own packages there (dependency metadata is not fetched from an index).
+    /// file locally. From an index it reads the PEP 503 simple pages, takes the sha256 fragments, and follows the
+    /// same Requires-Dist through the METADATA files the index serves beside the wheels (PEP 658 / PEP 714); an
+    /// index that serves none is refused rather than locked without the dependencies.
     /// </summary>
     public static class Locker
     {
@@ -88,7 +90,7 @@ namespace AutoGlm.Engine.Python
                 var files = pin != null ? Pinned(request, catalog, name, pin) : Best(request, catalog, because!, parent!, notes);
                 if (files == null) continue;
                 chosen[name] = files;
-                foreach (var req in catalog.Requires(files[0]))
+                foreach (var req in catalog.Requires(files))
                 {
                     if (req.ForExtra) continue;
                     if (chosen.ContainsKey(req.Name) || pinned.ContainsKey(req.Name))
@@ -158,14 +160,19 @@ namespace AutoGlm.Engine.Python
 
         private static string? HttpFetch(Uri uri)
         {
+            // A PEP 658 .metadata file is checked against the sha256 of its bytes: decode it as UTF-8 (core metadata's
+            // encoding) without dropping a byte-order mark or honouring another charset, so the text hashes back to them.
+            var metadata = uri.AbsolutePath.EndsWith(".metadata", StringComparison.Ordinal);
             if (uri.IsFile)
             {
                 var path = uri.LocalPath;
                 if (Directory.Exists(path)) path = Path.Combine(path, "index.html");
-                return File.Exists(path) ? File.ReadAllText(path) : null;
+                if (!File.Exists(path)) return null;
+                return metadata ? Encoding.UTF8.GetString(File.ReadAllBytes(path)) : File.ReadAllText(path);
             }
             using var message = new HttpRequestMessage(HttpMethod.Get, uri);
-            message.Headers.Accept.ParseAdd("text/html");
+            // A simple page is asked for as HTML; a .metadata file is whatever the server serves.
+            if (!metadata) message.Headers.Accept.ParseAdd("text/html");
             try
             {
                 using var response = Http.SendAsync(message).GetAwaiter().GetResult();
@@ -173,7 +180,8 @@ namespace AutoGlm.Engine.Python
                 if (!response.IsSuccessStatusCode)
                     throw new AutoGlmException("IndexUnavailable", ErrorKind.ResourceUnavailable,
                         Messages.Format("IndexUnavailable_Status", (int)response.StatusCode, response.ReasonPhrase, PackageSource.Mask(uri.ToString())), PackageSource.Mask(uri.ToString()));
-                return response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                return metadata ? Encoding.UTF8.GetString(response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult())
+                    : response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ex is HttpRequestException || ex is System.Threading.Tasks.TaskCanceledException)
             {
@@ -185,7 +193,8 @@ namespace AutoGlm.Engine.Python
         private abstract class Catalog
         {
             public abstract IReadOnlyList<WheelFile> Files(string name);
-            public abstract IReadOnlyList<Requirement> Requires(WheelFile file);
+            /// <summary>The requirements of one chosen version, given as its chosen files.</summary>
+            public abstract IReadOnlyList<Requirement> Requires(IReadOnlyList<WheelFile> files);
             public abstract void Hash(WheelFile file);
         }
 
@@ -202,8 +211,9 @@ namespace AutoGlm.Engine.Python
 
             public override IReadOnlyList<WheelFile> Files(string name) => _files[name].ToList();
 
-            public override IReadOnlyList<Requirement> Requires(WheelFile file)
+            public override IReadOnlyList<Requirement> Requires(IReadOnlyList<WheelFile> files)
             {
+                var file = files[0];
                 try
                 {
                     return WheelReader.RequiresDist(file.Location).Select(Requirement.TryParse).Where(r => r != null).Select(r => r!).ToList();
@@ -217,12 +227,20 @@ namespace AutoGlm.Engine.Python
             public override void Hash(WheelFile file) => file.Sha256 ??= WheelReader.Sha256(file.Location);
         }
 
-        /// <summary>PEP 503 simple pages: one anchor per file, sha256 in the URL fragment.</summary>
+        /// <summary>
+        /// PEP 503 simple pages: one anchor per file, sha256 in the URL fragment, and (PEP 658, renamed by PEP 714)
+        /// data-core-metadata or the older data-dist-info-metadata = "true" or "sha256=HEX" when the index serves the
+        /// wheel's METADATA at the file's URL (without the fragment) plus ".metadata".
+        /// </summary>
         private sealed class IndexCatalog : Catalog
         {
-            private static readonly Regex Anchor = new Regex(@"<a\s[^>]*?href\s*=\s*[""']([^""']+)[""'][^>]*>([^<]*)</a>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            private static readonly Regex Anchor = new Regex(@"<a\s([^>]*)>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            private static readonly Regex Attribute = new Regex(@"([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:""([^""]*)""|'([^']*)'|([^\s""'=<>`]+))", RegexOptions.CultureInvariant);
             private readonly PackageSource _source;
             private readonly Func<Uri, string?> _fetch;
+            // Per listed file (by reference): the index that listed it and where its metadata is, if served.
+            private readonly Dictionary<WheelFile, (string index, string? metadataUrl, string? metadataSha256)> _listed = new Dictionary<WheelFile, (string, string?, string?)>();
+            private readonly Dictionary<string, IReadOnlyList<Requirement>> _requires = new Dictionary<string, IReadOnlyList<Requirement>>(StringComparer.Ordinal);
 
             public IndexCatalog(PackageSource source, Func<Uri, string?> fetch) { _source = source; _fetch = fetch; }
 
@@ -236,20 +254,65 @@ namespace AutoGlm.Engine.Python
                     if (html == null) continue;
                     foreach (Match m in Anchor.Matches(html))
                     {
-                        var href = WebUtility.HtmlDecode(m.Groups[1].Value);
+                        var attributes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                        foreach (Match a in Attribute.Matches(m.Groups[1].Value))
+                            attributes[a.Groups[1].Value] = WebUtility.HtmlDecode(a.Groups[2].Success ? a.Groups[2].Value : a.Groups[3].Success ? a.Groups[3].Value : a.Groups[4].Value);
+                        if (!attributes.TryGetValue("href", out var href)) continue;
                         var url = new Uri(page, href);
                         var fileName = Uri.UnescapeDataString(url.AbsolutePath.Substring(url.AbsolutePath.LastIndexOf('/') + 1));
                         var wheel = WheelFile.TryParse(fileName, url.GetLeftPart(UriPartial.Query));
                         if (wheel == null || wheel.Name != name) continue;
                         var fragment = url.Fragment.TrimStart('#');
                         if (fragment.StartsWith("sha256=", StringComparison.OrdinalIgnoreCase)) wheel.Sha256 = fragment.Substring(7).ToLowerInvariant();
+                        // PEP 714: the new name first, the PEP 658 name for indexes that only know that one.
+                        if (!attributes.TryGetValue("data-core-metadata", out var metadata)) attributes.TryGetValue("data-dist-info-metadata", out metadata);
+                        string? metadataUrl = null, metadataSha256 = null;
+                        if (metadata != null && (metadata == "true" || metadata.Contains("=")))
+                        {
+                            metadataUrl = wheel.Location + ".metadata";
+                            // Another hash name (sha512...) is served but not checked here: the wheel itself is locked by
+                            // its own sha256, and the install checks that.
+                            if (metadata.StartsWith("sha256=", StringComparison.OrdinalIgnoreCase)) metadataSha256 = metadata.Substring(7).Trim().ToLowerInvariant();
+                        }
+                        _listed[wheel] = (index, metadataUrl, metadataSha256);
                         files.Add(wheel);
                     }
                 }
                 return files;
             }
 
-            public override IReadOnlyList<Requirement> Requires(WheelFile file) => Array.Empty<Requirement>();
+            /// <summary>
+            /// Requires-Dist from the METADATA the index serves for one of the chosen files. All wheels of one version
+            /// carry the same Requires-Dist in practice (the platform differences live in markers), so one fetch per
+            /// chosen version is enough, as pip and uv also assume.
+            /// </summary>
+            public override IReadOnlyList<Requirement> Requires(IReadOnlyList<WheelFile> files)
+            {
+                var key = files[0].Name + "==" + files[0].Version;
+                if (_requires.TryGetValue(key, out var known)) return known;
+                var served = files.FirstOrDefault(f => _listed.TryGetValue(f, out var l) && l.metadataUrl != null);
+                // No metadata: refuse rather than lock the package alone. The sync installs with --no-deps, so such a
+                // lock would build a venv that passes the check against its lock and fails at import; a wheelhouse
+                // (pip download reads the dependencies from the wheels) works with every mirror, so there is no opt-out.
+                if (served == null)
+                    throw MetadataMissing(files[0], _listed.TryGetValue(files[0], out var l0) ? l0.index : _source.IndexUrl!, served: false);
+                var listed = _listed[served];
+                var text = _fetch(new Uri(listed.metadataUrl!));
+                if (text == null) throw MetadataMissing(served, listed.index, served: true);
+                // Core metadata is UTF-8 text; the hash is of its bytes.
+                if (listed.metadataSha256 != null && Hashing.Sha256HexOfText(text) != listed.metadataSha256)
+                    throw new AutoGlmException("IndexMetadataMismatch", ErrorKind.InvalidData,
+                        Messages.Format("IndexMetadataMismatch", served.FileName, PackageSource.Mask(listed.index), listed.metadataSha256, Hashing.Sha256HexOfText(text)), served.FileName);
+                var requires = WheelReader.RequiresDistOfMetadata(text).Select(Requirement.TryParse).Where(r => r != null).Select(r => r!).ToList();
+                _requires[key] = requires;
+                return requires;
+            }
+
+            /// <param name="served">The page announces metadata the index does not serve.</param>
+            private static AutoGlmException MetadataMissing(WheelFile file, string index, bool served) =>
+                new AutoGlmException("IndexMetadataMissing", ErrorKind.InvalidData, served
+                    ? Messages.Format("IndexMetadataMissing_NotServed", file.Name, file.Version, PackageSource.Mask(index), file.FileName)
+                    : Messages.Format("IndexMetadataMissing", file.Name, file.Version, PackageSource.Mask(index), file.FileName), file.Name);
 
             public override void Hash(WheelFile file)
             {

@@ -72,26 +72,26 @@ namespace AutoGlm.Tests.Python
         }
 
         [Fact]
-        public void ASimpleIndexGivesTheSameHashesFromItsFragments()
+        public void ASimpleIndexGivesTheSameHashesFromItsFragmentsAndTheClosureFromItsMetadata()
         {
             using var tmp = new TempDir();
             var wh = Wheels.Wheelhouse(tmp.Combine("wheels"));
-            // A PEP 503 tree: simple/<name>/index.html with #sha256= fragments, served over file://.
-            foreach (var group in Directory.GetFiles(wh).Select(f => WheelFile.TryParse(Path.GetFileName(f), f)!).GroupBy(w => w.Name))
-            {
-                var dir = Directory.CreateDirectory(tmp.Combine("simple", group.Key)).FullName;
-                File.WriteAllText(Path.Combine(dir, "index.html"), "<!DOCTYPE html><html><body>\n" + string.Concat(group.Select(w =>
-                    $"<a href=\"../../wheels/{Uri.EscapeDataString(w.FileName)}#sha256={Wheels.Sha256(w.Location)}\">{w.FileName}</a><br/>\n")) + "</body></html>");
-            }
-            var url = new Uri(tmp.Combine("simple")).AbsoluteUri;
+            var url = IndexLockTests.FileIndex(tmp, wh);
+            // One METADATA with a byte-order mark and UTF-8 beyond ASCII: its sha256 is of the bytes as served.
+            var requests = Path.Combine(wh, "requests-2.32.0-py3-none-any.whl.metadata");
+            var oldHash = Wheels.Sha256(requests);
+            File.WriteAllBytes(requests, new byte[] { 0xEF, 0xBB, 0xBF }.Concat(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(requests) + "Café, naïve — 请求\n")).ToArray());
+            var requestsPage = tmp.Combine("simple", "requests", "index.html");
+            File.WriteAllText(requestsPage, File.ReadAllText(requestsPage).Replace(oldHash, Wheels.Sha256(requests)));
             var l = Locker.Lock(LockRequest.FromStack(Stack(), PackageSource.FromIndex(url, Array.Empty<string>(), "--index-url")));
 
             Assert.Contains("--index-url " + url.TrimEnd('/'), l.BaseText);
             Assert.DoesNotContain("--no-index", l.BaseText);
             var torch = l.Base.Packages.Single(p => p.Name == "torch");
             Assert.Equal(Wheels.Sha256(Path.Combine(wh, "torch-2.9.1+cu128-py3-none-any.whl")), torch.Hashes.Single());
-            // From an index only the stack's own packages are locked (no dependency metadata is fetched).
-            Assert.Equal(new[] { "sglang", "torch" }, l.Base.Packages.Select(p => p.Name));
+            // The dependencies too, as from the wheelhouse.
+            Assert.Equal(LockFrom(wh).Expected, l.Expected);
+            Assert.Equal(new[] { "filelock", "requests", "sglang", "tokenizers", "torch", "transformers" }, l.Base.Packages.Select(p => p.Name));
         }
 
         [Theory]
