@@ -43,9 +43,6 @@ namespace AutoGlm.Engine.Python
         private readonly bool _basePip;
         private readonly string? _uv;
 
-        /// <summary>"uv" or "pip": what installs the lock.</summary>
-        public string Installer => _uv != null ? "uv" : "pip";
-
         public string Venv { get; }
         public string NewPath => Venv.TrimEnd('/') + ".autoglm-new";
         public string BackupPath => Venv.TrimEnd('/') + ".autoglm-old";
