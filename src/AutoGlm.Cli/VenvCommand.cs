@@ -20,8 +20,9 @@ Usage:
 
   lock   write requirements.lock (+ requirements-override.lock) with exact versions and sha256 hashes
          (New-AutoGlmLockFile)
-  sync   build the venv beside the old one from the lock (pip --require-hashes --no-deps), verify it,
-         swap it in; a venv that matches is left alone (Sync-AutoGlmPythonEnvironment)
+  sync   build the venv beside the old one from the lock (--require-hashes --no-deps, by uv when it is on
+         PATH, else pip; AUTOGLM_INSTALLER=pip forces pip), verify it, swap it in; a venv that matches is
+         left alone (Sync-AutoGlmPythonEnvironment)
   check  the drift checks python.venv.drift and python.torch.cuda (Test-AutoGlmEnvironment -Category python)
 
 Options:

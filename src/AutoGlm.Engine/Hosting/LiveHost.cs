@@ -18,7 +18,8 @@ namespace AutoGlm.Engine.Hosting
 
         /// <param name="root">Directory that stands for '/'. Must exist.</param>
         /// <param name="path">PATH to resolve tools on; null means this process's PATH.</param>
-        /// <param name="environment">Variables set (null: removed) for the tools run, e.g. tests isolating git from the user's config.</param>
+        /// <param name="environment">Variables set (null: removed) for the tools run, e.g. tests isolating git from the user's config;
+        /// GetEnvironmentVariable reads them too (PIP_INDEX_URL, HOME, AUTOGLM_INSTALLER).</param>
         public LiveHost(string root = "/", string? path = null, IReadOnlyDictionary<string, string?>? environment = null)
         {
             if (string.IsNullOrWhiteSpace(root))
@@ -95,8 +96,13 @@ namespace AutoGlm.Engine.Hosting
             }
         }
 
-        public string? GetEnvironmentVariable(string name) =>
-            name == "PATH" && _pathOverride != null ? _pathOverride : Environment.GetEnvironmentVariable(name);
+        /// <summary>The variables the tools run see: PATH and the given environment override this process's.</summary>
+        public string? GetEnvironmentVariable(string name)
+        {
+            if (name == "PATH" && _pathOverride != null) return _pathOverride;
+            if (_environment != null && _environment.TryGetValue(name, out var value)) return value;
+            return Environment.GetEnvironmentVariable(name);
+        }
 
         private IEnumerable<string> PathDirectories() =>
             (GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Where(d => d.Length > 0).Distinct();

@@ -5,6 +5,7 @@ using System.Linq;
 using AutoGlm.Engine.Checks;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Resolve;
@@ -97,10 +98,12 @@ namespace AutoGlm.Engine.Python
                 && VenvDrift.Compare(pythonLock.Expected, current.Packages).Clean && BuiltWith(system, venv) is string builtWith))
                 return null;
             var steps = LockSteps(pythonLock, install).ToList();
-            venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName);
+            var uv = Uv(system);
+            venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, uv: uv);
             steps.Add(venvStep);
             var notes = Notes(pythonLock).ToList();
             notes.Add($"{venv} matches the lock; it was built with {builtWith}.");
+            notes.Add(InstallerNote(system, uv));
             return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
         }
 
@@ -145,9 +148,11 @@ namespace AutoGlm.Engine.Python
                 }
             }
             steps.AddRange(LockSteps(pythonLock, install));
-            var basePip = chosen != null && BasePipCanTarget(system, interpreter, request.CommandTimeout);
-            venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip);
+            var uv = Uv(system);
+            var basePip = uv == null && chosen != null && BasePipCanTarget(system, interpreter, request.CommandTimeout);
+            venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip, uv);
             steps.Add(venvStep);
+            notes.Add(InstallerNote(system, uv));
             return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
         }
 
@@ -176,6 +181,33 @@ namespace AutoGlm.Engine.Python
                 if (name != null && File.Exists(Path.Combine(home, name))) return Path.Combine(home, name);
             return null;
         }
+
+        /// <summary>Names the variable that chooses the installer: auto (uv when the host has it, else pip), uv or pip.</summary>
+        public const string InstallerVariable = "AUTOGLM_INSTALLER";
+
+        /// <summary>
+        /// The uv that installs the lock (argv[0], as found on the host's PATH), or null for pip: uv when the host has
+        /// it, unless AUTOGLM_INSTALLER=pip (for a uv that misbehaves); AUTOGLM_INSTALLER=uv insists on uv.
+        /// </summary>
+        public static string? Uv(IHost host)
+        {
+            var choice = (host.GetEnvironmentVariable(InstallerVariable) ?? "").Trim().ToLowerInvariant();
+            if (choice != "" && choice != "auto" && choice != "uv" && choice != "pip")
+                throw new AutoGlmException("VenvInstallerInvalid", ErrorKind.InvalidArgument,
+                    Messages.Format("VenvInstallerInvalid", InstallerVariable, choice), choice);
+            if (choice == "pip") return null;
+            var names = host.Platform == "windows" ? new[] { "uv.exe", "uv" } : new[] { "uv" };
+            var uv = host.FindTools("uv").FirstOrDefault(t => names.Contains(t.Name, StringComparer.OrdinalIgnoreCase))?.Path;
+            if (uv == null && choice == "uv")
+                throw new AutoGlmException("VenvInstallerNotFound", ErrorKind.NotInstalled,
+                    Messages.Format("VenvInstallerNotFound", InstallerVariable), "uv");
+            return uv;
+        }
+
+        private static string InstallerNote(IHost host, string? uv) => uv != null
+            ? $"Installer: uv at {uv} (uv pip install --require-hashes --no-deps); {InstallerVariable}=pip uses pip instead."
+            : "Installer: pip (pip install --require-hashes --no-deps)" + (string.Equals(host.GetEnvironmentVariable(InstallerVariable)?.Trim(), "pip", StringComparison.OrdinalIgnoreCase)
+                ? $", as {InstallerVariable}=pip asks." : "; uv is used instead when it is on PATH.");
 
         /// <summary>pip 22.3 added --python: the base interpreter's pip installs into a venv made without pip.</summary>
         private static bool BasePipCanTarget(ISystemHost system, string interpreter, TimeSpan timeout)

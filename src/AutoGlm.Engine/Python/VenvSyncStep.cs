@@ -27,8 +27,9 @@ namespace AutoGlm.Engine.Python
         /// <param name="baseLock">Host path of the base lock file (written by an earlier step).</param>
         /// <param name="basePip">The base interpreter's pip can install into another environment (pip ≥ 22.3, --python):
         /// the venv is then made --without-pip, which saves the ensurepip run (seconds) on every build.</param>
-        public VenvSyncStep(string venv, string interpreter, PythonLock pythonLock, string baseLock, string? overrideLock, bool basePip = false)
-            : base("python.venv", "sync-venv", venv, $"Build the venv from the lock ({pythonLock.Expected.Count} distributions, hash-checked) beside {venv} and swap it in.")
+        /// <param name="uv">The host's uv (argv[0]); when given, uv installs the lock instead of pip (VenvService.Installer).</param>
+        public VenvSyncStep(string venv, string interpreter, PythonLock pythonLock, string baseLock, string? overrideLock, bool basePip = false, string? uv = null)
+            : base("python.venv", "sync-venv", venv, $"Build the venv from the lock ({pythonLock.Expected.Count} distributions, hash-checked{(uv != null ? " by uv" : "")}) beside {venv} and swap it in.")
         {
             Venv = venv;
             _interpreter = interpreter;
@@ -36,9 +37,11 @@ namespace AutoGlm.Engine.Python
             _baseLock = baseLock;
             _overrideLock = pythonLock.Override != null ? overrideLock : null;
             _basePip = basePip;
+            _uv = uv;
         }
 
         private readonly bool _basePip;
+        private readonly string? _uv;
 
         public string Venv { get; }
         public string NewPath => Venv.TrimEnd('/') + ".autoglm-new";
@@ -50,12 +53,26 @@ namespace AutoGlm.Engine.Python
         private static bool Windows => Path.DirectorySeparatorChar == '\\';
         private static string VenvPython(string realVenv) => Windows ? Path.Combine(realVenv, "Scripts", "python.exe") : Path.Combine(realVenv, "bin", "python");
 
-        private IReadOnlyList<string> Pip(string realNew, string lockPath) =>
-            (_basePip ? new[] { _interpreter, "-m", "pip", "--python", VenvPython(realNew) } : new[] { VenvPython(realNew), "-m", "pip" })
-            .Concat(new[] { "install", "--disable-pip-version-check", "--no-input", "--require-hashes", "--no-deps", "-r", lockPath }).ToList();
+        private IReadOnlyList<string> Pip(string realNew, string lockPath)
+        {
+            if (_uv != null)
+            {
+                // uv reads the lock's --index-url/--extra-index-url/--find-links/--no-index/--only-binary lines as pip
+                // does, but by default takes a package only from the first index that has it; the lock was made from
+                // all of them, as pip sees them, so with an extra index uv is asked to do the same (the hashes pin the files).
+                var phase = lockPath == _baseLock ? _lock.Base : _lock.Override ?? _lock.Base;
+                var strategy = phase.Options.Any(o => o.StartsWith("--extra-index-url", StringComparison.Ordinal))
+                    ? new[] { "--index-strategy", "unsafe-best-match" } : Array.Empty<string>();
+                return new[] { _uv, "pip", "install", "--python", VenvPython(realNew), "--require-hashes", "--no-deps" }
+                    .Concat(strategy).Concat(new[] { "-r", lockPath }).ToList();
+            }
+            return (_basePip ? new[] { _interpreter, "-m", "pip", "--python", VenvPython(realNew) } : new[] { VenvPython(realNew), "-m", "pip" })
+                .Concat(new[] { "install", "--disable-pip-version-check", "--no-input", "--require-hashes", "--no-deps", "-r", lockPath }).ToList();
+        }
 
+        // pip is not needed in the venv when the base interpreter's pip or uv installs into it.
         private IReadOnlyList<string> CreateVenv(string path) =>
-            _basePip ? new[] { _interpreter, "-m", "venv", "--without-pip", path } : new[] { _interpreter, "-m", "venv", path };
+            _basePip || _uv != null ? new[] { _interpreter, "-m", "venv", "--without-pip", path } : new[] { _interpreter, "-m", "venv", path };
 
         public override IReadOnlyList<IReadOnlyList<string>> Commands
         {
@@ -98,7 +115,7 @@ namespace AutoGlm.Engine.Python
                 foreach (var lockPath in new[] { _baseLock, _overrideLock }.Where(p => p != null))
                 {
                     var result = context.Run(Pip(fresh, system.MapPath(lockPath!)), check: false);
-                    if (!result.Succeeded) throw new StepFailedException(PipFailure(result, lockPath!));
+                    if (!result.Succeeded) throw new StepFailedException(_uv != null ? UvFailure(result, lockPath!) : PipFailure(result, lockPath!));
                 }
                 Stage?.Invoke("installed");
                 state = new VenvState { Exists = true };
@@ -188,6 +205,24 @@ namespace AutoGlm.Engine.Python
                 return Messages.Format("StepFailed_PipHashMismatch", lockPath, string.Join(" ", detail.Select(l => l.Trim())));
             }
             return Messages.Format("StepFailed_PipInstall", lockPath, result.Describe(), string.Join("\n", lines.Skip(Math.Max(0, lines.Count - 8))));
+        }
+
+        /// <summary>
+        /// uv reports a refused file as "Hash mismatch for `name==version`" followed by "Expected:" and "Computed:"
+        /// lines with the hashes; the same clear error as pip's, naming the lock.
+        /// </summary>
+        internal static string UvFailure(Hosting.CommandResult result, string lockPath)
+        {
+            var text = result.Stderr + "\n" + result.Stdout;
+            var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            int at = lines.FindIndex(l => l.Contains("Hash mismatch for"));
+            if (at >= 0)
+            {
+                var detail = lines.Skip(at).TakeWhile(l => !l.StartsWith("help:", StringComparison.Ordinal)).Take(8)
+                    .Select(l => l.TrimStart('╰', '─', '▶', '×', ' '));
+                return Messages.Format("StepFailed_UvHashMismatch", lockPath, string.Join(" ", detail));
+            }
+            return Messages.Format("StepFailed_UvInstall", lockPath, result.Describe(), string.Join("\n", lines.Skip(Math.Max(0, lines.Count - 8))));
         }
 
         /// <summary>

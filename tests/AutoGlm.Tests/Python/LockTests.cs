@@ -119,13 +119,14 @@ namespace AutoGlm.Tests.Python
             using var root = new TempDir();
             Directory.CreateDirectory(root.Combine("etc"));
             File.WriteAllText(root.Combine("etc", "pip.conf"), "[global]\nindex-url = https://mirror.example/simple/\n");
-            var host = new LiveHost(root.Path);
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PIP_INDEX_URL"))) return; // the environment wins, as for pip
+            // The environment is an input: whatever PIP_INDEX_URL or HOME this process has, the host has none.
+            var env = new Dictionary<string, string?> { ["PIP_INDEX_URL"] = null, ["HOME"] = null };
+            var host = new LiveHost(root.Path, environment: env);
             var source = PackageSource.Discover(host, null, new[] { "https://download.pytorch.org/whl/cu128" });
             Assert.Equal("https://mirror.example/simple", source.IndexUrl);
             Assert.Equal("/etc/pip.conf", source.Origin);
             Assert.Equal(new[] { "--index-url https://mirror.example/simple", "--extra-index-url https://download.pytorch.org/whl/cu128", "--only-binary :all:" }, source.LockOptions());
-            Assert.Equal("https://pypi.org/simple", PackageSource.Discover(new LiveHost(root.Combine("etc")), null, Array.Empty<string>()).IndexUrl);
+            Assert.Equal("https://pypi.org/simple", PackageSource.Discover(new LiveHost(root.Combine("etc"), environment: env), null, Array.Empty<string>()).IndexUrl);
         }
 
         [Fact]
