@@ -264,7 +264,12 @@ namespace AutoGlm.Engine.Python
             }
             else source = PackageSource.Discover(system, request.IndexUrl, stack.IndexUrls.Where(u => u != PackageSource.PyPi));
             var lockRequest = LockRequest.FromStack(stack, source);
-            // The markers are evaluated for the host the venv is built on.
+            // The markers are evaluated for the Python and the host the venv is built with.
+            if (request.PythonVersion != null && Pep440Version.TryParse(request.PythonVersion, out var wanted) && wanted.Release.Count >= 2)
+            {
+                lockRequest.Python = Interpreters.Minor(request.PythonVersion);
+                lockRequest.Environment = MarkerEnvironment.Linux(request.PythonVersion);
+            }
             return Locker.Lock(system.Platform == "windows" ? lockRequest.ForWindows() : lockRequest);
         }
 
