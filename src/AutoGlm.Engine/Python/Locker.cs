@@ -62,7 +62,8 @@ namespace AutoGlm.Engine.Python
     /// Requires-Dist to lock the dependencies too (pins win; otherwise the newest matching file), and hashes every
     /// file locally. From an index it reads the PEP 503 simple pages, takes the sha256 fragments, and follows the
     /// same Requires-Dist through the METADATA files the index serves beside the wheels (PEP 658 / PEP 714); an
-    /// index that serves none is refused rather than locked without the dependencies.
+    /// index that serves none is refused rather than locked without the dependencies. Either way a requirement is
+    /// followed only where its PEP 508 marker holds on the target (<see cref="LockRequest.Target"/>).
     /// </summary>
     public static class Locker
     {
