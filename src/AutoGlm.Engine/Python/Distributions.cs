@@ -51,18 +51,19 @@ namespace AutoGlm.Engine.Python
         }
     }
 
-    /// <summary>One Requires-Dist line: name, specifier, marker.</summary>
+    /// <summary>One Requires-Dist line: name, extras, specifier, marker.</summary>
     public sealed class Requirement
     {
         private static readonly Regex Pattern = new Regex(
-            @"^\s*(?<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*\(?(?<spec>[^;()]*)\)?\s*(;(?<marker>.*))?$", RegexOptions.CultureInvariant);
+            @"^\s*(?<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[(?<extras>[^\]]*)\])?\s*\(?(?<spec>[^;()]*)\)?\s*(;(?<marker>.*))?$", RegexOptions.CultureInvariant);
 
         public string Name { get; private set; } = "";
         public Pep440SpecifierSet? Specifier { get; private set; }
         public string SpecifierText { get; private set; } = "";
+        /// <summary>The PEP 508 environment marker after ';', unparsed (see <see cref="Markers"/>).</summary>
         public string? Marker { get; private set; }
-        /// <summary>Only wanted with an extra ("; extra == 'dev'"): never part of a plain install.</summary>
-        public bool ForExtra => Marker != null && Regex.IsMatch(Marker, @"\bextra\b");
+        /// <summary>The extras asked of the named distribution ("foo[bar, baz]"), normalized.</summary>
+        public IReadOnlyList<string> Extras { get; private set; } = Array.Empty<string>();
 
         public static Requirement? TryParse(string text)
         {
@@ -72,10 +73,16 @@ namespace AutoGlm.Engine.Python
             Pep440SpecifierSet? set = null;
             if (spec.Length > 0 && !Pep440SpecifierSet.TryParse(spec, out set)) return null;
             var marker = m.Groups["marker"].Success ? m.Groups["marker"].Value.Trim() : null;
-            return new Requirement { Name = PackageName.Normalize(m.Groups["name"].Value), Specifier = set, SpecifierText = spec, Marker = marker };
+            var extras = m.Groups["extras"].Value.Split(',').Select(e => e.Trim()).Where(e => e.Length > 0).ToList();
+            if (extras.Any(e => !PackageName.IsValid(e))) return null;
+            return new Requirement
+            {
+                Name = PackageName.Normalize(m.Groups["name"].Value), Extras = extras.Select(PackageName.Normalize).Distinct().ToList(),
+                Specifier = set, SpecifierText = spec, Marker = marker,
+            };
         }
 
-        public override string ToString() => Name + SpecifierText + (Marker != null ? "; " + Marker : "");
+        public override string ToString() => Name + (Extras.Count > 0 ? "[" + string.Join(",", Extras) + "]" : "") + SpecifierText + (Marker != null ? "; " + Marker : "");
     }
 
     public static class WheelReader

@@ -21,13 +21,39 @@ namespace AutoGlm.Engine.Python
         public string? TorchTag { get; set; }
         public IReadOnlyList<StackPackage> Packages { get; set; } = Array.Empty<StackPackage>();
         public PackageSource Source { get; set; } = null!;
+        /// <summary>
+        /// The machine the lock is for, against which Requires-Dist markers are evaluated. Null: CPython
+        /// <see cref="Python"/> (3.12 when unknown) on Linux x86_64, the servers AutoGlm provisions.
+        /// </summary>
+        public MarkerEnvironment? Environment { get; set; }
+
+        /// <summary>Python assumed for the markers when the request names none.</summary>
+        public const string DefaultPython = "3.12";
+
+        public MarkerEnvironment Target => Environment ?? MarkerEnvironment.Linux(Python ?? DefaultPython);
 
         public static LockRequest FromStack(ResolvedStack stack, PackageSource source)
         {
             if (!stack.Resolved)
                 throw new AutoGlmException("StackNotResolved", ErrorKind.InvalidOperation,
                     Messages.Format("StackNotResolved", stack.Profile, stack.Conflicts.FirstOrDefault()), stack.Profile);
-            return new LockRequest { Profile = stack.Profile, Python = stack.Python?.Version, TorchTag = stack.TorchTag, Packages = stack.Packages, Source = source };
+            return new LockRequest { Profile = stack.Profile, Python = stack.Python?.Version, TorchTag = stack.TorchTag, Packages = stack.Packages, Source = source, Environment = Linux(stack) };
+        }
+
+        /// <summary>The stack's Python on Linux x86_64: its installed interpreter's full version when that is the chosen minor.</summary>
+        private static MarkerEnvironment? Linux(ResolvedStack stack)
+        {
+            var python = stack.Python;
+            if (python == null || python.Version.Length == 0) return null;
+            return MarkerEnvironment.Linux(python.Installed != null && python.Installed.StartsWith(python.Version + ".", StringComparison.Ordinal) ? python.Installed : python.Version);
+        }
+
+        /// <summary>The same Python on Windows (AMD64), for a lock made on a Windows host.</summary>
+        public LockRequest ForWindows()
+        {
+            var linux = Target;
+            Environment = MarkerEnvironment.Windows(linux.PythonFullVersion);
+            return this;
         }
     }
 
@@ -36,7 +62,8 @@ namespace AutoGlm.Engine.Python
     /// Requires-Dist to lock the dependencies too (pins win; otherwise the newest matching file), and hashes every
     /// file locally. From an index it reads the PEP 503 simple pages, takes the sha256 fragments, and follows the
     /// same Requires-Dist through the METADATA files the index serves beside the wheels (PEP 658 / PEP 714); an
-    /// index that serves none is refused rather than locked without the dependencies.
+    /// index that serves none is refused rather than locked without the dependencies. Either way a requirement is
+    /// followed only where its PEP 508 marker holds on the target (<see cref="LockRequest.Target"/>).
     /// </summary>
     public static class Locker
     {
@@ -49,19 +76,18 @@ namespace AutoGlm.Engine.Python
                 if (!PackageName.IsValid(p.Name) || !Pep440Version.TryParse(p.Version, out _))
                     throw new AutoGlmException("LockPackageInvalid", ErrorKind.InvalidData,
                         Messages.Format("LockPackageInvalid", request.Profile, p.Name, p.Version), p.Name);
-            var notes = new List<string>();
             var basePins = request.Packages.Where(p => p.Stage != "override").ToList();
             var overridePins = request.Packages.Where(p => p.Stage == "override").ToList();
-            var baseChosen = Closure(request, catalog, basePins, new Dictionary<string, Pep440Version>(), notes);
+            var baseChosen = Closure(request, catalog, basePins, new Dictionary<string, Pep440Version>());
             var alreadyInstalled = baseChosen.ToDictionary(kv => kv.Key, kv => kv.Value[0].Version);
-            var overrideChosen = Closure(request, catalog, overridePins, alreadyInstalled, notes);
+            var overrideChosen = Closure(request, catalog, overridePins, alreadyInstalled);
             var options = request.Source.LockOptions();
             var header = new List<string>
             {
                 $"Locked by AutoGlm for profile {request.Profile}" + (request.Python != null ? $", Python {request.Python}" : "") + (request.TorchTag != null ? $", torch {request.TorchTag}" : "") + ".",
                 $"Source: {request.Source.Describe()}. Do not edit: regenerate with 'autoglm venv lock' (New-AutoGlmLockFile).",
+                $"Markers evaluated for {request.Target.Describe()}" + (request.Environment == null && request.Python == null ? $" (Python unknown: {LockRequest.DefaultPython} assumed)" : "") + ".",
             };
-            header.AddRange(notes.Distinct());
             return new PythonLock(
                 new LockPhase("base", options, baseChosen.Select(kv => Locked(kv.Value))),
                 new LockPhase("override", options, overrideChosen.Select(kv => Locked(kv.Value))),
@@ -71,28 +97,47 @@ namespace AutoGlm.Engine.Python
         private static LockedPackage Locked(IReadOnlyList<WheelFile> files) =>
             new LockedPackage(files[0].Name, files[0].Version.ToString(), files.Select(f => f.Sha256!), files.Select(f => f.FileName));
 
-        /// <summary>The pinned packages and (from a wheelhouse) everything they require, each as its chosen files.</summary>
+        /// <summary>
+        /// The pinned packages and everything they require on the target, each as its chosen files. A requirement whose
+        /// marker is false there is not followed; one asked with extras ("foo[bar]") also follows foo's requirements
+        /// under those extras. The sync installs with --no-deps, so this is exactly what the venv gets.
+        /// </summary>
         private static SortedDictionary<string, IReadOnlyList<WheelFile>> Closure(LockRequest request, Catalog catalog,
-            IReadOnlyList<StackPackage> pins, IReadOnlyDictionary<string, Pep440Version> satisfiedBefore, List<string> notes)
+            IReadOnlyList<StackPackage> pins, IReadOnlyDictionary<string, Pep440Version> satisfiedBefore)
         {
+            var target = request.Target;
             var pinned = pins.ToDictionary(p => PackageName.Normalize(p.Name), p => p.Version);
             var chosen = new SortedDictionary<string, IReadOnlyList<WheelFile>>(StringComparer.Ordinal);
+            var extrasOf = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             var queue = new Queue<(string name, string? pin, Requirement? because, string? parent)>(pinned.Select(kv => (kv.Key, (string?)kv.Value, (Requirement?)null, (string?)null)));
             while (queue.Count > 0)
             {
                 var (name, pin, because, parent) = queue.Dequeue();
+                var asked = because?.Extras ?? Array.Empty<string>();
                 if (chosen.TryGetValue(name, out var have))
                 {
                     if (because?.Specifier != null && !because.Specifier.IsSatisfiedBy(have[0].Version, includePrereleases: true))
                         throw Conflict(request, parent!, because, have[0].Version.ToString());
+                    // Asked again with an extra not seen yet: follow the requirements that extra adds.
+                    if (!asked.All(extrasOf[name].Contains))
+                    {
+                        extrasOf[name].UnionWith(asked);
+                        Follow(name, have);
+                    }
                     continue;
                 }
-                var files = pin != null ? Pinned(request, catalog, name, pin) : Best(request, catalog, because!, parent!, notes);
-                if (files == null) continue;
+                var files = pin != null ? Pinned(request, catalog, name, pin) : Best(request, catalog, because!, parent!);
                 chosen[name] = files;
+                extrasOf[name] = new HashSet<string>(asked, StringComparer.Ordinal);
+                Follow(name, files);
+            }
+            return chosen;
+
+            void Follow(string name, IReadOnlyList<WheelFile> files)
+            {
                 foreach (var req in catalog.Requires(files))
                 {
-                    if (req.ForExtra) continue;
+                    if (req.Marker != null && !Applies(request, target, name, req, extrasOf[name])) continue;
                     if (chosen.ContainsKey(req.Name) || pinned.ContainsKey(req.Name))
                     {
                         if (pinned.TryGetValue(req.Name, out var p) && req.Specifier != null && !req.Specifier.IsSatisfiedBy(Pep440Version.Parse(p), includePrereleases: true))
@@ -105,7 +150,20 @@ namespace AutoGlm.Engine.Python
                     queue.Enqueue((req.Name, null, req, name));
                 }
             }
-            return chosen;
+        }
+
+        /// <summary>Whether <paramref name="parent"/>'s requirement applies on the target, for a plain install or one of the extras asked of it.</summary>
+        private static bool Applies(LockRequest request, MarkerEnvironment target, string parent, Requirement req, IEnumerable<string> extras)
+        {
+            try
+            {
+                return Markers.Evaluate(req.Marker!, target, extras);
+            }
+            catch (MarkerSyntaxException ex)
+            {
+                throw new AutoGlmException("LockMarkerInvalid", ErrorKind.InvalidData,
+                    Messages.Format("LockMarkerInvalid", parent, req.Name + req.SpecifierText, req.Marker, ex.Message, request.Profile), parent, ex);
+            }
         }
 
         private static IReadOnlyList<WheelFile> Pinned(LockRequest request, Catalog catalog, string name, string pin)
@@ -126,7 +184,7 @@ namespace AutoGlm.Engine.Python
             return Hashed(catalog, exact);
         }
 
-        private static IReadOnlyList<WheelFile>? Best(LockRequest request, Catalog catalog, Requirement req, string parent, List<string> notes)
+        private static IReadOnlyList<WheelFile> Best(LockRequest request, Catalog catalog, Requirement req, string parent)
         {
             var all = catalog.Files(req.Name);
             if (req.Name == "torch" && request.TorchTag != null) all = all.Where(f => f.Version.Local == null || f.Version.Local == request.TorchTag).ToList();
@@ -134,11 +192,7 @@ namespace AutoGlm.Engine.Python
             if (fits.Count == 0) fits = all.Where(f => req.Specifier == null || req.Specifier.IsSatisfiedBy(f.Version, includePrereleases: true)).ToList();
             if (fits.Count == 0)
             {
-                if (req.Marker != null)
-                {
-                    notes.Add($"Not locked: {req} (required by {parent} under a marker; not in the source).");
-                    return null;
-                }
+                // A requirement under a marker gets here only when the marker holds on the target: missing is an error too.
                 throw new AutoGlmException("LockDependencyMissing", ErrorKind.ObjectNotFound,
                     Messages.Format("LockDependencyMissing", parent, req, request.Source.Describe(), (all.Count > 0 ? Messages.Format("LockDependencyMissing_Has", string.Join(", ", all.Select(f => f.Version.ToString()).Distinct())) : "")), req.Name);
             }

@@ -295,7 +295,14 @@ namespace AutoGlm.Engine.Python
                 source = PackageSource.FromWheelhouse(request.Wheelhouse);
             }
             else source = PackageSource.Discover(system, request.IndexUrl, stack.IndexUrls.Where(u => u != PackageSource.PyPi));
-            return Locker.Lock(LockRequest.FromStack(stack, source));
+            var lockRequest = LockRequest.FromStack(stack, source);
+            // The markers are evaluated for the Python and the host the venv is built with.
+            if (request.PythonVersion != null && Pep440Version.TryParse(request.PythonVersion, out var wanted) && wanted.Release.Count >= 2)
+            {
+                lockRequest.Python = Interpreters.Minor(request.PythonVersion);
+                lockRequest.Environment = MarkerEnvironment.Linux(request.PythonVersion);
+            }
+            return Locker.Lock(system.Platform == "windows" ? lockRequest.ForWindows() : lockRequest);
         }
 
         /// <summary>A lock file and, beside it, its override phase (NAME-override.lock) when the base names one.</summary>
