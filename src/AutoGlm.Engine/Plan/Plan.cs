@@ -91,8 +91,6 @@ namespace AutoGlm.Engine.Plan
             ["title"] = Title,
             ["host"] = Host,
             ["changes"] = ChangeCount,
-            // Ansible's check mode: the run would change the host (the summary's `changed` after an apply).
-            ["changed"] = ChangeCount > 0,
             ["reboot"] = RebootExpected,
             ["notes"] = Notes,
             ["steps"] = Steps.Select(s => s.ToJson()).ToList(),
