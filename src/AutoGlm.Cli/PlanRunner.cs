@@ -58,7 +58,7 @@ namespace AutoGlm.Cli
             Engine.Diagnostics.PhaseTrace.Mark("previewed");
             if (_args.Flag("what-if"))
             {
-                Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(preview.ToJson(), hooks)) + "\n" : RenderPreview(preview) + "Nothing was changed (--what-if).\n");
+                Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(PreviewJson(preview), hooks)) + "\n" : RenderPreview(preview) + "Nothing was changed (--what-if).\n");
                 return Program.ExitOk;
             }
             Privileges.EnsureAdministrator(system, "autoglm " + _command);
@@ -99,6 +99,14 @@ namespace AutoGlm.Cli
             else Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(result.ToJson(), hooks)) + "\n" : RenderResult(result));
             if (Format != "json" && hooks?.Text.Length > 0) Console.Write(hooks.Text.ToString());
             return exit;
+        }
+
+        /// <summary>The plan as --what-if --format json prints it, with `changed`: applying it would change the host (Ansible's check mode).</summary>
+        public static IDictionary<string, object?> PreviewJson(PlanPreview preview)
+        {
+            var json = preview.ToJson();
+            json["changed"] = preview.ChangeCount > 0;
+            return json;
         }
 
         private static IDictionary<string, object?> Merge(IDictionary<string, object?> json, RunHooks? hooks)

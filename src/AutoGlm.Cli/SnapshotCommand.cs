@@ -39,14 +39,7 @@ Exit codes: 0 written, 2 the command could not run (nothing is written).";
             };
             var info = EnvironmentTester.ExportSnapshot(outDir, request, args.Flag("force"), new ConsoleOutput(args.Flag("verbose"), format == "json"));
             if (format == "json")
-                Console.WriteLine(Engine.Json.Json.Serialize(new Dictionary<string, object?>
-                {
-                    ["path"] = info.Path,
-                    ["root"] = info.Root,
-                    ["filesRead"] = info.FilesRead,
-                    ["commandsRun"] = info.CommandsRun,
-                    ["created"] = info.Created.ToString("o"),
-                }));
+                Console.WriteLine(Engine.Json.Json.Serialize(info.ToJson()));
             else
                 Console.WriteLine($"Snapshot written to {info.Path}: {info.FilesRead} files read, {info.CommandsRun} commands run.");
             return Program.ExitOk;

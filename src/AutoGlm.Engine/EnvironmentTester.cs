@@ -65,6 +65,17 @@ namespace AutoGlm.Engine
         public DateTimeOffset Created { get; set; }
         /// <summary>The verdicts the live host gave while it was recorded; evaluating the snapshot gives the same.</summary>
         public IReadOnlyList<CheckResult> Results { get; set; } = Array.Empty<CheckResult>();
+
+        /// <summary>The JSON shape of `autoglm snapshot export --format json`.</summary>
+        public IDictionary<string, object?> ToJson() => new Dictionary<string, object?>
+        {
+            ["path"] = Path,
+            ["root"] = Root,
+            ["filesRead"] = FilesRead,
+            ["commandsRun"] = CommandsRun,
+            ["created"] = Created.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+            ["results"] = Results.Select(r => (object?)r.ToJson()).ToList(),
+        };
     }
 
     /// <summary>Test-AutoGlmEnvironment and `autoglm test`: probes → facts → checks.</summary>

@@ -140,8 +140,16 @@ namespace AutoGlm.Engine.Deploy
             if (r.ModelUrl != null) ValidateModelUrl(r.ModelUrl);
             var manifest = r.ModelManifest == null ? null : ModelManifest.Load(r.ModelManifest);
 
-            // ---- the weights: what is missing without a mirror stops here, before the host is even probed
+            // ---- the weights: what is missing without a mirror, or out of the service user's reach, stops here,
+            // before the host is even probed
             var model = profile.Models?.FirstOrDefault()?.Id;
+            if (modelPath != null)
+            {
+                var blocked = ModelAccess.BlockedParents(system, modelPath, ServicePlanner.DefaultUser, r.CommandTimeout);
+                if (blocked.Count > 0)
+                    throw new AutoGlmException("ModelPathNotTraversable", ErrorKind.PermissionDenied,
+                        Messages.Format("ModelPathNotTraversable", ServicePlanner.DefaultUser, modelPath, string.Join(", ", blocked), ModelAccess.Fix(blocked)), modelPath);
+            }
             PlanStep? modelPhase = null;
             var modelNeedsHuman = new List<string>();
             if (modelPath != null)

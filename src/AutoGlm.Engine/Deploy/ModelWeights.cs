@@ -94,7 +94,9 @@ namespace AutoGlm.Engine.Deploy
         // Hashes computed by Test, reused by Set (same size and time): a file is hashed once per run.
         private readonly Dictionary<string, (long Size, long Ticks, string Sha)> _hashed = new Dictionary<string, (long, long, string)>(StringComparer.Ordinal);
 
-        public ModelWeightsStep(string modelPath, ModelManifest manifest, string? url)
+        private readonly string _serviceUser;
+
+        public ModelWeightsStep(string modelPath, ModelManifest manifest, string? url, string serviceUser = Services.ServicePlanner.DefaultUser)
             : base("model.weights", url != null ? "download" : "verify", modelPath,
                 $"Verify the {manifest.Files.Count} model files ({Gib(manifest.TotalBytes)}) in {modelPath} by size and SHA-256" +
                 (url != null ? $", downloading what is missing from {MaskUrl(url)} with resume" : "") + ", readable by the service user.")
@@ -102,6 +104,7 @@ namespace AutoGlm.Engine.Deploy
             _modelPath = modelPath.TrimEnd('/');
             _manifest = manifest;
             _url = url;
+            _serviceUser = serviceUser;
             _stampPath = "/var/lib/autoglm/models/" + Regex.Replace(_modelPath.Trim('/'), "[^A-Za-z0-9._-]", "_") + ".verified";
         }
 
@@ -193,6 +196,8 @@ namespace AutoGlm.Engine.Deploy
             problems.AddRange(bad);
             var unreadable = Unreadable(context);
             if (unreadable.Count > 0) problems.Add("not readable by the service user: " + string.Join(", ", unreadable.Take(3)) + (unreadable.Count > 3 ? ", …" : ""));
+            var blocked = ModelAccess.BlockedParents(context.System, _modelPath, _serviceUser, context.CommandTimeout);
+            if (blocked.Count > 0) problems.Add(ModelAccess.Detail(blocked, _serviceUser));
             if (problems.Count == 0 && unrecorded.Count > 0) problems.Add($"{unrecorded.Count} file(s) verified by SHA-256 but not yet recorded");
             return problems.Count == 0
                 ? StepCheck.Satisfied($"{_manifest.Files.Count} file(s), {Gib(_manifest.TotalBytes)}, complete and readable (sizes and times as recorded)")
@@ -201,6 +206,8 @@ namespace AutoGlm.Engine.Deploy
 
         public override void Set(StepContext context)
         {
+            // Before any download: a folder above the model that the service user cannot enter is not ours to open up.
+            ModelAccess.Require(context, _modelPath, _serviceUser);
             var (missing, bad, _) = Inspect(context, hash: true);
             var broken = _manifest.Files.Where(f => missing.Contains(f.Path) || bad.Any(b => b.StartsWith(f.Path + " ", StringComparison.Ordinal))).ToList();
             if (broken.Count > 0)
@@ -291,10 +298,13 @@ namespace AutoGlm.Engine.Deploy
     {
         private readonly string _modelPath;
 
-        public ModelPresentStep(string modelPath)
+        private readonly string _serviceUser;
+
+        public ModelPresentStep(string modelPath, string serviceUser = Services.ServicePlanner.DefaultUser)
             : base("model.present", "verify", modelPath, $"Check that {modelPath} holds a model (config.json) readable by the service user; without a manifest its files are not verified.")
         {
             _modelPath = modelPath.TrimEnd('/');
+            _serviceUser = serviceUser;
         }
 
         public override IReadOnlyList<IReadOnlyList<string>> Commands => new IReadOnlyList<string>[] { new[] { "chmod", "-R", "a+rX", _modelPath } };
@@ -307,6 +317,8 @@ namespace AutoGlm.Engine.Deploy
             if (!r.Succeeded) return StepCheck.Needed("could not read permissions: " + r.Describe());
             var modes = r.Stdout.Split('\n').Where(l => l.Trim().Length > 0).Select(l => Convert.ToInt32(l.Trim(), 8)).ToList();
             bool ok = modes.Count == 2 && (modes[0] & 5) == 5 && (modes[1] & 4) == 4;
+            var blocked = ModelAccess.BlockedParents(context.System, _modelPath, _serviceUser, context.CommandTimeout);
+            if (blocked.Count > 0) return StepCheck.Needed((ok ? "" : $"{_modelPath} is not readable by the service user; ") + ModelAccess.Detail(blocked, _serviceUser));
             return ok ? StepCheck.Satisfied($"{_modelPath} holds config.json, readable by others") : StepCheck.Needed($"{_modelPath} is not readable by the service user");
         }
 
@@ -314,7 +326,56 @@ namespace AutoGlm.Engine.Deploy
         {
             if (!File.Exists(context.System.MapPath(_modelPath + "/config.json")))
                 throw new StepFailedException(Messages.Format("StepFailed_NoModel", _modelPath, ModelInstructions.Text(null, _modelPath)));
+            ModelAccess.Require(context, _modelPath, _serviceUser);
             context.Run(new[] { "chmod", "-R", "a+rX", context.System.MapPath(_modelPath) });
+        }
+    }
+
+    /// <summary>
+    /// The folders above the model: the service user must be able to enter each (execute permission), or it
+    /// cannot open the weights however readable they are. A model under /root (mode 0700) is the classic case;
+    /// `chmod -R a+rX` on the model folder cannot help, and opening up /root is a person's decision.
+    /// </summary>
+    public static class ModelAccess
+    {
+        /// <summary>"PATH (mode 700, owner root)" for each existing folder strictly between / and the model path the user cannot enter.</summary>
+        public static IReadOnlyList<string> BlockedParents(ISystemHost system, string modelPath, string user, TimeSpan timeout)
+        {
+            if (Path.DirectorySeparatorChar == '\\') return Array.Empty<string>();
+            var path = modelPath.TrimEnd('/');
+            var parents = new List<string>();
+            for (int i = path.IndexOf('/', 1); i > 0; i = path.IndexOf('/', i + 1)) parents.Add(path.Substring(0, i));
+            parents = parents.Where(p => Directory.Exists(system.MapPath(p))).ToList();
+            if (parents.Count == 0) return Array.Empty<string>();
+            var r = system.Run(new[] { "stat", "--format=%a %U %G", "--" }.Concat(parents.Select(system.MapPath)).ToList(), timeout);
+            if (!r.Succeeded) return Array.Empty<string>();
+            var lines = r.Stdout.Split('\n').Where(l => l.Trim().Length > 0).ToList();
+            var blocked = new List<string>();
+            for (int i = 0; i < Math.Min(lines.Count, parents.Count); i++)
+            {
+                var parts = lines[i].Trim().Split(' ');
+                if (parts.Length < 3) continue;
+                int mode;
+                try { mode = Convert.ToInt32(parts[0], 8); }
+                catch (FormatException) { continue; }
+                bool enters = (mode & 1) != 0 || (parts[1] == user && (mode & 0x40) != 0) || (parts[2] == user && (mode & 0x8) != 0);
+                if (!enters) blocked.Add($"{parents[i]} (mode {parts[0]}, owner {parts[1]})");
+            }
+            return blocked;
+        }
+
+        /// <summary>The fix, as commands: let others enter (not list) each blocked folder.</summary>
+        public static string Fix(IEnumerable<string> blocked) =>
+            string.Join("; ", blocked.Select(b => "sudo chmod o+x " + b.Substring(0, b.IndexOf(" (", StringComparison.Ordinal))));
+
+        internal static string Detail(IReadOnlyList<string> blocked, string user) =>
+            $"the service user {user} cannot enter {string.Join(", ", blocked)} above the model (fix: {Fix(blocked)}, or move the model)";
+
+        internal static void Require(StepContext context, string modelPath, string user)
+        {
+            var blocked = BlockedParents(context.System, modelPath, user, context.CommandTimeout);
+            if (blocked.Count > 0)
+                throw new StepFailedException(Messages.Format("StepFailed_ModelPathNotTraversable", user, modelPath, string.Join(", ", blocked), Fix(blocked)));
         }
     }
 

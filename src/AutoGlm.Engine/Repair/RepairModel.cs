@@ -126,6 +126,17 @@ namespace AutoGlm.Engine.Repair
             ["holders"] = Holders.Select(h => (object?)new Dictionary<string, object?> { ["pid"] = h.ProcessId, ["name"] = h.Name, ["device"] = h.Device, ["unit"] = h.Unit }).ToList(),
             ["activeServices"] = ActiveServices.ToList(),
             ["bundle"] = BundlePath,
+            // The facts the plan was built from, so a JSON reader sees what the cmdlet's object holds.
+            ["anyFixable"] = AnyFixable,
+            ["runningKernel"] = RunningKernel,
+            ["newestKernel"] = NewestKernel,
+            ["installedDriver"] = InstalledDriver,
+            ["loadedModule"] = LoadedModule,
+            ["distro"] = Distro,
+            ["pinnedPackages"] = PinnedPackages.ToList(),
+            ["nvidiaPackages"] = NvidiaPackages.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => (object?)p.Value),
+            ["kernelMetaPackages"] = KernelMetaPackages.ToList(),
+            ["results"] = Results.Select(c => (object?)c.ToJson()).ToList(),
         };
     }
 }
