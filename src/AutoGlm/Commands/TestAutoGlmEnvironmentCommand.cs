@@ -121,19 +121,7 @@ namespace AutoGlm.Commands
                         ? new AutoGlmException("SnapshotIsFleetFolder", ErrorKind.InvalidArgument,
                             Messages.Format("SnapshotIsFleetFolder", Snapshot), Snapshot)
                         : FleetTriager.NoSnapshots(Snapshot!);
-                var request = new TestRequest
-                {
-                    Profile = Profile,
-                    Root = Root == null ? null : GetUnresolvedProviderPathFromPSPath(Root),
-                    Snapshot = snapshot,
-                    Categories = Category,
-                    Ids = Id,
-                    MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
-                    InstallPath = InstallPath,
-                    Port = Port,
-                    CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
-                    IncludeRuntime = IncludeRuntime,
-                };
+                var request = NewRequest(Root == null ? null : GetUnresolvedProviderPathFromPSPath(Root), snapshot);
                 // This Windows host itself: CIM through this session's Get-CimInstance instead of a powershell.exe child.
                 if (request.Root == null && request.Snapshot == null && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
                     request.CimInstances = CollectCim();
@@ -153,23 +141,27 @@ namespace AutoGlm.Commands
             }
         }
 
+        /// <summary>The request from this command's parameters, for one host/snapshot or (both null) for the triage.</summary>
+        private TestRequest NewRequest(string? root, string? snapshot) => new TestRequest
+        {
+            Profile = Profile,
+            Root = root,
+            Snapshot = snapshot,
+            Categories = Category,
+            Ids = Id,
+            MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
+            InstallPath = InstallPath,
+            Port = Port,
+            CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
+            IncludeRuntime = IncludeRuntime,
+        };
+
         protected override void EndProcessing()
         {
             if (!Triage) return;
             try
             {
-                var request = new TestRequest
-                {
-                    Profile = Profile,
-                    Categories = Category,
-                    Ids = Id,
-                    MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
-                    InstallPath = InstallPath,
-                    Port = Port,
-                    CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
-                    IncludeRuntime = IncludeRuntime,
-                };
-                var triage = FleetTriager.Run(_triageSnapshots, request, new CmdletOutput(this), ThrottleLimit);
+                var triage = FleetTriager.Run(_triageSnapshots, NewRequest(root: null, snapshot: null), new CmdletOutput(this), ThrottleLimit);
                 if (Quiet) WriteObject(!triage.AnyFailed);
                 else WriteObject(triage);
             }
