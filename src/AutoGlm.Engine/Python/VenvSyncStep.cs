@@ -60,8 +60,9 @@ namespace AutoGlm.Engine.Python
                 // uv reads the lock's --index-url/--extra-index-url/--find-links/--no-index/--only-binary lines as pip
                 // does, but by default takes a package only from the first index that has it; the lock was made from
                 // all of them, as pip sees them, so with an extra index uv is asked to do the same (the hashes pin the files).
-                var phase = lockPath == _baseLock ? _lock.Base : _lock.Override ?? _lock.Base;
-                var strategy = phase.Options.Any(o => o.StartsWith("--extra-index-url", StringComparison.Ordinal))
+                // Both phases come from one source (Locker), so either phase's options tell; lockPath may be the mapped path.
+                var options = _lock.Base.Options.Concat(_lock.Override?.Options ?? Array.Empty<string>());
+                var strategy = options.Any(o => o.StartsWith("--extra-index-url", StringComparison.Ordinal))
                     ? new[] { "--index-strategy", "unsafe-best-match" } : Array.Empty<string>();
                 return new[] { _uv, "pip", "install", "--python", VenvPython(realNew), "--require-hashes", "--no-deps" }
                     .Concat(strategy).Concat(new[] { "-r", lockPath }).ToList();
