@@ -146,7 +146,7 @@ namespace AutoGlm.Engine.Plan
                 var where = at == null ? "before its first step" : $"at step '{at.Id}' ({at.State})";
                 if (!options.Resume)
                     throw new AutoGlmException("RunInterrupted", ErrorKind.InvalidOperation,
-                        Messages.Format("RunInterrupted", plan.Name, where, journal.Updated, journal.Status), journalPath);
+                        Messages.Format("RunInterrupted", plan.Name, where, journal.Updated, journal.Status, journalPath), journalPath);
                 if (journal.Status == "reboot-pending" && journal.BootId == bootId)
                     throw new AutoGlmException("RebootPending", ErrorKind.InvalidOperation,
                         Messages.Format("RebootPending", at?.Id, plan.Name), journalPath);

@@ -148,6 +148,7 @@ namespace AutoGlm.Tests.Plan
             var refused = Assert.Throws<AutoGlmException>(() => PlanExecutor.Apply(FilesPlan(), system, new ApplyOptions(), NullOutput.Instance));
             Assert.Equal("RunInterrupted", refused.ErrorId);
             Assert.Contains("-Resume", refused.Message);
+            Assert.Contains(Journal.PathFor(system.StateDirectory, FilesPlan().Name), refused.Message); // where the run stands
 
             var resumed = PlanExecutor.Apply(FilesPlan(), system, new ApplyOptions { Resume = true }, NullOutput.Instance);
             var after = PlanExecutor.Apply(FilesPlan(), system, new ApplyOptions(), NullOutput.Instance);
