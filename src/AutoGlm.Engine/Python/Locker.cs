@@ -23,21 +23,24 @@ namespace AutoGlm.Engine.Python
         public PackageSource Source { get; set; } = null!;
         /// <summary>
         /// The machine the lock is for, against which Requires-Dist markers are evaluated. Null: CPython
-        /// <see cref="Python"/> (3.12 when unknown) on Linux x86_64, the servers AutoGlm provisions.
+        /// <see cref="Python"/> (3.12 when unknown) on Linux <see cref="Machine"/>, the servers AutoGlm provisions.
         /// </summary>
         public MarkerEnvironment? Environment { get; set; }
+
+        /// <summary>The host's CPU as uname -m names it (x86_64, aarch64 on a GH200); null: x86_64.</summary>
+        public string? Machine { get; set; }
 
         /// <summary>Python assumed for the markers when the request names none.</summary>
         public const string DefaultPython = "3.12";
 
-        public MarkerEnvironment Target => Environment ?? MarkerEnvironment.Linux(Python ?? DefaultPython);
+        public MarkerEnvironment Target => Environment ?? MarkerEnvironment.Linux(Python ?? DefaultPython, Machine ?? "x86_64");
 
         public static LockRequest FromStack(ResolvedStack stack, PackageSource source)
         {
             if (!stack.Resolved)
                 throw new AutoGlmException("StackNotResolved", ErrorKind.InvalidOperation,
                     Messages.Format("StackNotResolved", stack.Profile, stack.Conflicts.FirstOrDefault()), stack.Profile);
-            return new LockRequest { Profile = stack.Profile, Python = stack.Python?.Version, TorchTag = stack.TorchTag, Packages = stack.Packages, Source = source, Environment = Linux(stack) };
+            return new LockRequest { Profile = stack.Profile, Python = stack.Python?.Version, TorchTag = stack.TorchTag, Packages = stack.Packages, Source = source, Machine = stack.Architecture, Environment = Linux(stack) };
         }
 
         /// <summary>The stack's Python on Linux x86_64: its installed interpreter's full version when that is the chosen minor.</summary>
@@ -45,14 +48,15 @@ namespace AutoGlm.Engine.Python
         {
             var python = stack.Python;
             if (python == null || python.Version.Length == 0) return null;
-            return MarkerEnvironment.Linux(python.Installed != null && python.Installed.StartsWith(python.Version + ".", StringComparison.Ordinal) ? python.Installed : python.Version);
+            return MarkerEnvironment.Linux(python.Installed != null && python.Installed.StartsWith(python.Version + ".", StringComparison.Ordinal) ? python.Installed : python.Version,
+                stack.Architecture ?? "x86_64");
         }
 
-        /// <summary>The same Python on Windows (AMD64), for a lock made on a Windows host.</summary>
+        /// <summary>The same Python on Windows (AMD64, or ARM64 for an aarch64 host), for a lock made on a Windows host.</summary>
         public LockRequest ForWindows()
         {
             var linux = Target;
-            Environment = MarkerEnvironment.Windows(linux.PythonFullVersion);
+            Environment = MarkerEnvironment.Windows(linux.PythonFullVersion, linux.Machine == "aarch64" ? "ARM64" : "AMD64");
             return this;
         }
     }

@@ -300,7 +300,7 @@ namespace AutoGlm.Engine.Python
             if (request.PythonVersion != null && Pep440Version.TryParse(request.PythonVersion, out var wanted) && wanted.Release.Count >= 2)
             {
                 lockRequest.Python = Interpreters.Minor(request.PythonVersion);
-                lockRequest.Environment = MarkerEnvironment.Linux(request.PythonVersion);
+                lockRequest.Environment = MarkerEnvironment.Linux(request.PythonVersion, stack.Architecture ?? "x86_64");
             }
             return Locker.Lock(system.Platform == "windows" ? lockRequest.ForWindows() : lockRequest);
         }

@@ -56,6 +56,8 @@ namespace AutoGlm.Engine.Resolve
         public string? TorchTag { get; set; }
         public PythonChoice? Python { get; set; }
         public List<StackPackage> Packages { get; } = new List<StackPackage>();
+        /// <summary>The host's CPU (uname -m: x86_64, aarch64) from its facts: what the lock's markers are evaluated for.</summary>
+        public string? Architecture { get; set; }
         public List<string> IndexUrls { get; } = new List<string>();
         public List<string> Conflicts { get; } = new List<string>();
         /// <summary>Why each choice was made, in order: the -Explain text.</summary>
@@ -84,6 +86,7 @@ namespace AutoGlm.Engine.Resolve
                 ["server"] = Server,
                 ["torch"] = Torch,
                 ["torchTag"] = TorchTag,
+                ["architecture"] = Architecture,
                 ["python"] = Python == null ? null : new Dictionary<string, object?>
                 {
                     ["version"] = Python.Version,

@@ -55,7 +55,7 @@ namespace AutoGlm.Engine.Resolve
 
         public ResolvedStack Resolve(ProfileEntry profile, StackHost host)
         {
-            var result = new ResolvedStack { Profile = profile.Id };
+            var result = new ResolvedStack { Profile = profile.Id, Architecture = host.Architecture };
             var os = host.Distro == null ? null : _m.FindOperatingSystem(host.Distro, host.OsVersion ?? "");
             var family = host.Platform == "windows" ? "windows" : os?.Family;
 

@@ -92,6 +92,8 @@ profiles:
             Assert.Equal("open", s.Driver.Flavor); // Hopper: either works; open is NVIDIA's default from R560
             Assert.StartsWith("vllm", s.Packages.Select(p => p.Name).Single(n => n == "vllm"));
             Assert.Contains(s.Packages, p => p.Name == "transformers" && p.Version == "5.0.0rc0" && p.Stage == "override");
+            Assert.Equal("x86_64", s.Architecture); // from the facts; the lock evaluates its markers for it
+            Assert.Equal("x86_64", s.ToJson()["architecture"]);
         }
 
         [Fact]

@@ -188,6 +188,17 @@ namespace AutoGlm.Tests.Python
             var older = VenvService.MakeLock(new LiveSystem(tmp.Path), request, profile, request.Stack!);
             Assert.Equal(Expected("tomli", "uvloop"), Names(older));
             Assert.Contains("Markers evaluated for CPython 3.10 on Linux x86_64.", older.Header);
+
+            // A GH200 (aarch64, as its facts say): uvloop's x86_64-only line is not followed, here or in the plain lock.
+            request.PythonVersion = null;
+            request.Stack!.Architecture = "aarch64";
+            var arm = VenvService.MakeLock(new LiveSystem(tmp.Path), request, profile, request.Stack!);
+            Assert.Equal(Expected(), Names(arm));
+            Assert.Contains("Markers evaluated for CPython 3.12 on Linux aarch64.", arm.Header);
+            request.PythonVersion = "3.10";
+            Assert.Contains("Markers evaluated for CPython 3.10 on Linux aarch64.", VenvService.MakeLock(new LiveSystem(tmp.Path), request, profile, request.Stack!).Header);
+            Assert.Contains("Markers evaluated for CPython 3.12 on Windows ARM64.",
+                Locker.Lock(LockRequest.FromStack(request.Stack!, PackageSource.FromWheelhouse(wh)).ForWindows()).Header);
         }
 
         /// <summary>A live system that says it is Windows: what the lock asks of the host.</summary>
