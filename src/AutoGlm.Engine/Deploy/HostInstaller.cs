@@ -210,6 +210,11 @@ namespace AutoGlm.Engine.Deploy
                     && !(byId.TryGetValue("gpu.nvml", out var nvml) && nvml.Status == CheckStatus.Fail);
                 var driverSteps = new List<PlanStep>();
                 var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout };
+                // A run that stopped in the driver phase (for its reboot) finishes that phase when resumed, so the
+                // executor confirms the pending step and the summary counts the driver as this run's change.
+                var unfinished = Journal.Load(Journal.PathFor(system.StateDirectory, PlanName));
+                if (unfinished != null && !unfinished.Finished && unfinished.Steps.Any(s => PhaseStep.PhaseOf(s.Id) == "driver"))
+                    driverRight = false;
                 if (driverRight) alreadyRight.Add($"driver: {min!.Message}");
                 else
                 {
