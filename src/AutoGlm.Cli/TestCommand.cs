@@ -72,7 +72,7 @@ be read), 2 the command could not run.";
 
             var snapshots = args.All("snapshot");
             // A folder that is not itself a snapshot is a fleet folder (or an empty one, which the triage names).
-            bool triage = snapshots.Count > 1 || (snapshots.Count == 1 && System.IO.Directory.Exists(snapshots[0]) && !FleetTriager.IsSnapshot(snapshots[0]));
+            bool triage = FleetTriager.IsTriage(snapshots);
             var request = new TestRequest
             {
                 Profile = args.One("profile"),

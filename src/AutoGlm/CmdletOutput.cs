@@ -38,14 +38,5 @@ namespace AutoGlm
             var category = Enum.TryParse<ErrorCategory>(ex.Kind.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
             return new ErrorRecord(ex, ex.ErrorId, category, ex.Target);
         }
-
-        private static readonly string[] SnapshotInputIds = { "SnapshotNotFound", "SnapshotInvalid", "SnapshotIsFleetFolder", "SnapshotFolderEmpty" };
-
-        /// <summary>
-        /// Whether the failure is about one snapshot given to a cmdlet (often one of many piped in): PowerShell's
-        /// convention makes that a non-terminating error for the item, so the pipeline goes on with the next one.
-        /// Bad parameters (profile, matrix, category) stay terminating: no input can succeed with them.
-        /// </summary>
-        public static bool IsAboutOneSnapshot(AutoGlmException ex) => Array.IndexOf(SnapshotInputIds, ex.ErrorId) >= 0;
     }
 }

@@ -245,6 +245,34 @@ namespace AutoGlm.Engine.Reports
         public static bool IsFleetFolder(string directory) =>
             Directory.Exists(directory) && !IsSnapshot(directory) && Subfolders(directory).Any(IsSnapshot);
 
+        /// <summary>
+        /// Whether <paramref name="paths"/> ask for a triage rather than one snapshot's checks: more than one path, or
+        /// one folder that is not itself a snapshot (a folder of them, or an empty one that the triage then names).
+        /// </summary>
+        public static bool IsTriage(IReadOnlyList<string> paths) =>
+            paths.Count > 1 || (paths.Count == 1 && Directory.Exists(paths[0]) && !IsSnapshot(paths[0]));
+
+        /// <summary>
+        /// For a command that evaluates one snapshot: a folder of snapshots, or a folder holding none, is bad input
+        /// naming <paramref name="shown"/> (the path as the user wrote it).
+        /// </summary>
+        public static void RequireOneSnapshot(string path, string shown)
+        {
+            if (!IsTriage(new[] { path })) return;
+            throw IsFleetFolder(path)
+                ? new AutoGlmException("SnapshotIsFleetFolder", ErrorKind.InvalidArgument, Messages.Format("SnapshotIsFleetFolder", shown), shown)
+                : NoSnapshots(shown);
+        }
+
+        private static readonly string[] SnapshotInputIds = { "SnapshotNotFound", "SnapshotInvalid", "SnapshotIsFleetFolder", "SnapshotFolderEmpty" };
+
+        /// <summary>
+        /// Whether the failure is about one snapshot given as input (often one of many piped in): PowerShell makes that
+        /// a non-terminating error for the item, so the pipeline goes on. Bad parameters (profile, matrix, category)
+        /// are not: no input can succeed with them.
+        /// </summary>
+        public static bool IsAboutOneSnapshot(AutoGlmException ex) => Array.IndexOf(SnapshotInputIds, ex.ErrorId) >= 0;
+
         private static IEnumerable<string> Subfolders(string directory) =>
             Directory.EnumerateDirectories(directory).Where(d => !System.IO.Path.GetFileName(d).StartsWith(".", StringComparison.Ordinal));
 
@@ -339,7 +367,7 @@ namespace AutoGlm.Engine.Reports
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                return (Failed(host, "SnapshotUnreadable", $"The snapshot '{path}' could not be read: {ex.Message}. Check its permissions, or copy it again."), Array.Empty<CheckResult>());
+                return (Failed(host, "SnapshotUnreadable", Messages.Format("SnapshotUnreadable_Host", path, ex.Message)), Array.Empty<CheckResult>());
             }
             var results = EnvironmentTester.Evaluate(snapshot, matrix, profile, request, NullOutput.Instance).Results;
             host.Pass = results.Count(r => r.Status == CheckStatus.Pass);

@@ -44,7 +44,7 @@ namespace AutoGlm.Commands
                 };
                 foreach (var gpu in GpuInventory.List(request, new CmdletOutput(this))) WriteObject(gpu);
             }
-            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Errors.IsAboutOneSnapshot(ex))
+            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Engine.Reports.FleetTriager.IsAboutOneSnapshot(ex))
             {
                 // One bad snapshot among those piped in: report it and go on with the next.
                 WriteError(Errors.ToRecord(ex));

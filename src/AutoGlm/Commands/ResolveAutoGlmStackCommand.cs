@@ -68,7 +68,7 @@ namespace AutoGlm.Commands
                 foreach (var line in stack.Explanation) WriteVerbose(line);
                 WriteObject(stack);
             }
-            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Errors.IsAboutOneSnapshot(ex))
+            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Engine.Reports.FleetTriager.IsAboutOneSnapshot(ex))
             {
                 // One bad snapshot among those piped in: report it and go on with the next.
                 WriteError(Errors.ToRecord(ex));

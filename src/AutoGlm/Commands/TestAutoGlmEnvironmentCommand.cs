@@ -116,11 +116,7 @@ namespace AutoGlm.Commands
                     return;
                 }
                 var snapshot = Snapshot == null ? null : GetUnresolvedProviderPathFromPSPath(Snapshot);
-                if (snapshot != null && System.IO.Directory.Exists(snapshot) && !FleetTriager.IsSnapshot(snapshot))
-                    throw FleetTriager.IsFleetFolder(snapshot)
-                        ? new AutoGlmException("SnapshotIsFleetFolder", ErrorKind.InvalidArgument,
-                            Messages.Format("SnapshotIsFleetFolder", Snapshot), Snapshot)
-                        : FleetTriager.NoSnapshots(Snapshot!);
+                if (snapshot != null) FleetTriager.RequireOneSnapshot(snapshot, Snapshot!);
                 var request = NewRequest(Root == null ? null : GetUnresolvedProviderPathFromPSPath(Root), snapshot);
                 // This Windows host itself: CIM through this session's Get-CimInstance instead of a powershell.exe child.
                 if (request.Root == null && request.Snapshot == null && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
@@ -129,7 +125,7 @@ namespace AutoGlm.Commands
                 if (Quiet) WriteObject(!run.AnyFailed);
                 else foreach (var result in run.Results) WriteObject(result);
             }
-            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Errors.IsAboutOneSnapshot(ex))
+            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && FleetTriager.IsAboutOneSnapshot(ex))
             {
                 // One bad snapshot among those piped in: report it and go on with the next.
                 WriteError(Errors.ToRecord(ex));

@@ -81,6 +81,34 @@ namespace AutoGlm.Tests.Engine
         }
 
         [Fact]
+        public void OneSnapshotCommandsRefuseAFleetFolderAndTellSnapshotInputErrorsFromBadParameters()
+        {
+            using var tmp = new TempDir();
+            var empty = tmp.Combine("empty");
+            Directory.CreateDirectory(empty);
+            // The CLI's choice between one snapshot's checks and a triage.
+            Assert.False(FleetTriager.IsTriage(new[] { _fleet.Host("gpu-a") }));
+            Assert.True(FleetTriager.IsTriage(new[] { _fleet.Folder }));
+            Assert.True(FleetTriager.IsTriage(new[] { empty }));
+            Assert.True(FleetTriager.IsTriage(new[] { _fleet.Host("gpu-a"), _fleet.Host("gpu-b") }));
+            Assert.False(FleetTriager.IsTriage(new[] { tmp.Combine("nope") })); // one snapshot's own SnapshotNotFound
+
+            // Test-AutoGlmEnvironment -Snapshot without -Triage: the message names the path as the user wrote it.
+            FleetTriager.RequireOneSnapshot(_fleet.Host("gpu-a"), "gpu-a");
+            var fleet = Assert.Throws<AutoGlmException>(() => FleetTriager.RequireOneSnapshot(_fleet.Folder, "./snapshots"));
+            Assert.Equal("SnapshotIsFleetFolder", fleet.ErrorId);
+            Assert.Contains("'./snapshots' is a folder of snapshots", fleet.Message);
+            Assert.Contains("-Triage", fleet.Message);
+            Assert.Equal("SnapshotFolderEmpty", Assert.Throws<AutoGlmException>(() => FleetTriager.RequireOneSnapshot(empty, "empty")).ErrorId);
+
+            // Which failures a cmdlet reports per piped snapshot (non-terminating) and which stop it.
+            Assert.True(FleetTriager.IsAboutOneSnapshot(fleet));
+            Assert.True(FleetTriager.IsAboutOneSnapshot(Assert.Throws<AutoGlmException>(() => new SnapshotHost(_fleet.Host("gpu-e")))));
+            Assert.True(FleetTriager.IsAboutOneSnapshot(Assert.Throws<AutoGlmException>(() => new SnapshotHost(tmp.Combine("nope")))));
+            Assert.False(FleetTriager.IsAboutOneSnapshot(Assert.Throws<AutoGlmException>(() => FleetTriager.Run(new[] { _fleet.Folder }, new TestRequest { Profile = "nope" }, null, null))));
+        }
+
+        [Fact]
         public void FailuresAreGroupedByCheckAcrossHosts_MostHostsFirst()
         {
             var t = Triage();
