@@ -4,8 +4,10 @@
 .DESCRIPTION
     -Task Build    compiles the engine, the cmdlets and the autoglm CLI (Release) and publishes the
                    cmdlet assembly to ./bin so the checkout's AutoGlm.psd1 imports.
-    -Task Test     runs the xunit suite (always), the PowerShell syntax check (when node is present)
-                   and the Pester specs under tests/pester (when Pester is installed).
+    -Task Test     runs the xunit suite, then lays out the package and runs the Pester specs under
+                   tests/pester against it in a fresh pwsh (Pester 5 from the module path, else from
+                   NuGet into ./.tools by tests/pester/install-tools.sh). The specs include PowerShell's
+                   own parser over every PowerShell file and help example.
     -Task Package  lays out a publishable module folder at ./out/AutoGlm with the version taken from
                    Directory.Build.props, the one place it is kept, the help generated from
                    docs/help (bin/en-US/AutoGlm.dll-Help.xml, en-US/about_*.help.txt) and the Windows
@@ -48,23 +50,13 @@ function Invoke-Build {
 
 function Invoke-Test {
     Invoke-Native dotnet @('test', (Join-Path $root 'AutoGlm.slnx'), '-c', $Configuration)
-    if (Get-Command node -ErrorAction SilentlyContinue) {
-        $syntax = Join-Path $root 'tests/pwsh-syntax'
-        if (Test-Path (Join-Path $syntax 'package.json')) {
-            Invoke-Native npm @('ci', '--prefix', $syntax, '--no-audit', '--no-fund')
-            Invoke-Native node @((Join-Path $syntax 'check.mjs'), '--markdown', $root)
-        }
-    }
-    else {
-        Write-Warning 'node is not installed: skipping the tree-sitter PowerShell syntax check.'
-    }
-    if (Get-Command Invoke-Pester -ErrorAction SilentlyContinue) {
-        $result = Invoke-Pester -Path (Join-Path $root 'tests/pester') -PassThru
-        if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed." }
-    }
-    else {
-        Write-Warning 'Pester is not installed: skipping tests/pester (Install-Module Pester -MinimumVersion 5.0).'
-    }
+    # The Pester specs run against the packaged module in a fresh PowerShell, as CI does (tests/run.sh).
+    $null = Invoke-Package
+    $pester = Get-Module -ListAvailable -Name Pester | Where-Object Version -ge '5.0' | Sort-Object Version -Descending | Select-Object -First 1
+    $pesterPath = if ($pester) { $pester.Path } else { (& bash (Join-Path $root 'tests/pester/install-tools.sh'))[1] }
+    $pwsh = if ($env:AUTOGLM_PWSH) { $env:AUTOGLM_PWSH } else { (Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source }
+    Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/pester/run.ps1'),
+        '-PesterPath', $pesterPath, '-ModulePath', (Join-Path $root 'out/AutoGlm/AutoGlm.psd1'))
 }
 
 function Invoke-Package {

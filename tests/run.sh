@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: build, xunit (engine, CLI end-to-end, module contract),
-# the tree-sitter syntax check of every PowerShell file, and the matrix files against their JSON Schema. Needs the .NET SDK and Node.js.
+# The whole test suite, as CI runs it: build, xunit (engine, CLI end-to-end, module contract), the Pester
+# specs in PowerShell 7.6 against the packaged module (which include PowerShell's own parser over every
+# PowerShell file and help example), and the matrix files against their JSON Schema. Needs the .NET SDK and
+# Node.js; PowerShell and Pester are installed into ./.tools from NuGet (tests/pester/install-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 configuration=${CONFIGURATION:-Release}
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pester_log=$(mktemp)
+trap 'rm -f "$log" "$pester_log"' EXIT
 
 echo "== build ($configuration)"
 dotnet build AutoGlm.slnx -c "$configuration" --nologo -v quiet
@@ -17,12 +20,22 @@ dotnet test AutoGlm.slnx -c "$configuration" --no-build --nologo 2>&1 | tee "$lo
 xunit_rc=${PIPESTATUS[0]}
 set -e
 
-syntax_rc=0
-if [ -f tests/pwsh-syntax/package.json ]; then
-  echo "== PowerShell syntax (tree-sitter)"
-  npm ci --prefix tests/pwsh-syntax --no-audit --no-fund --loglevel=error
-  bash tests/pwsh-syntax/selftest.sh || syntax_rc=$?
-  node tests/pwsh-syntax/check.mjs --markdown . || syntax_rc=$?
+pester_rc=0
+echo "== Pester in PowerShell (the packaged module)"
+if tools=$(bash tests/pester/install-tools.sh); then
+  pwsh=$(sed -n 1p <<<"$tools"); pester=$(sed -n 2p <<<"$tools")
+  echo "$("$pwsh" -NoProfile -NonInteractive -Command '"PowerShell $($PSVersionTable.PSVersion)"'), Pester $(basename "$(dirname "$(dirname "$pester")")")"
+  AUTOGLM_PWSH=$pwsh "$pwsh" -NoProfile -NonInteractive -File build.ps1 -Task Package -Configuration "$configuration" >/dev/null || pester_rc=$?
+  if [ "$pester_rc" -eq 0 ]; then
+    set +e
+    AUTOGLM_PWSH=$pwsh "$pwsh" -NoProfile -NonInteractive -File tests/pester/run.ps1 -PesterPath "$pester" \
+      -ModulePath out/AutoGlm/AutoGlm.psd1 2>&1 | tee "$pester_log"
+    pester_rc=${PIPESTATUS[0]}
+    set -e
+  fi
+else
+  pester_rc=1
+  echo "could not install PowerShell or Pester (tests/pester/install-tools.sh)"
 fi
 
 schema_rc=0
@@ -44,10 +57,14 @@ else
   echo "skipped: ansible-playbook is not installed and ansible-core could not be installed from Debian's packages"
 fi
 
-# One closing line any reader can count: totals over the xunit summary lines.
+# Closing lines any reader can count: xunit's totals over its summary lines, Pester's from its runner, and both.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+pester_passed=$(awk '/^pester: [0-9]+ passed, [0-9]+ failed/ {p=$2} END {print p+0}' "$pester_log")
+pester_failed=$(awk '/^pester: [0-9]+ passed, [0-9]+ failed/ {f=$4} END {print f+0}' "$pester_log")
 echo "xunit: ${passed} passed, ${failed} failed"
-if [ "$xunit_rc" -ne 0 ] || [ "$syntax_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$passed" -eq 0 ]; then
+echo "pester: $pester_passed passed, $pester_failed failed"
+echo "total: $((passed + $pester_passed)) passed, $((failed + $pester_failed)) failed"
+if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
   exit 1
 fi

@@ -6,7 +6,8 @@ namespace AutoGlm
     /// <summary>
     /// Hooks <see cref="DependencyIsolation"/> when the assembly is imported on its own
     /// (Import-Module bin/AutoGlm.dll). AutoGlm.psm1 registers it before that import too, so the
-    /// engine resolves even if PowerShell touches the cmdlet types before calling OnImport.
+    /// engine resolves even if PowerShell touches the cmdlet types before calling OnImport. Then names the
+    /// output types for scripts (<see cref="PublicTypes"/>).
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
@@ -14,8 +15,13 @@ namespace AutoGlm
         {
             var bin = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location);
             if (bin != null) DependencyIsolation.Register(Path.Combine(bin, DependencyIsolation.FolderName));
+            PublicTypes.Register();
         }
 
-        public void OnRemove(PSModuleInfo module) => DependencyIsolation.Unregister();
+        public void OnRemove(PSModuleInfo module)
+        {
+            PublicTypes.Unregister();
+            DependencyIsolation.Unregister();
+        }
     }
 }

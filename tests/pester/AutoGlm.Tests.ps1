@@ -2,8 +2,8 @@
 # no PowerShell runtime can be installed on the development machines, where the xunit contract tests
 # cover the same surface from the built assembly.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
 }
 
 AfterAll {
@@ -12,13 +12,13 @@ AfterAll {
 
 Describe 'AutoGlm module' {
     It 'exports exactly the cmdlets in the manifest' {
-        $manifest = Import-PowerShellDataFile (Join-Path $repoRoot 'AutoGlm.psd1')
+        $manifest = Import-PowerShellDataFile $autoGlmManifest
         $exported = (Get-Command -Module AutoGlm).Name | Sort-Object
         $exported | Should -Be ($manifest.CmdletsToExport | Sort-Object)
     }
 
     It 'passes Test-ModuleManifest' {
-        { Test-ModuleManifest -Path (Join-Path $repoRoot 'AutoGlm.psd1') -ErrorAction Stop } | Should -Not -Throw
+        { Test-ModuleManifest -Path $autoGlmManifest -ErrorAction Stop } | Should -Not -Throw
     }
 
     It 'loads the engine and YamlDotNet from bin/Dependencies, privately on PowerShell 7' {
@@ -169,5 +169,22 @@ Describe 'Get-AutoGlmMatrix' {
 
     It 'rejects an unknown section' {
         { Get-AutoGlmMatrix -Section nonsense -ErrorAction Stop } | Should -Throw -ErrorId 'UnknownMatrixSection,*'
+    }
+}
+
+Describe 'The public type surface' {
+    It 'lets a script name every output type a cmdlet declares, though the engine loads privately' {
+        $declared = Get-Command -Module AutoGlm | ForEach-Object { $_.OutputType } | Where-Object { $_.Name -like 'AutoGlm.*' }
+        $declared | Should -Not -BeNullOrEmpty
+        foreach ($type in $declared) {
+            ($type.Name -as [type]) | Should -Not -BeNullOrEmpty -Because "$($type.Name) is an output type"
+        }
+    }
+
+    It 'names the nested types and enums scripts compare with' {
+        [AutoGlm.Engine.Checks.CheckStatus]::Fail.ToString() | Should -Be 'Fail'
+        [AutoGlm.Engine.Plan.StepOutcome] | Should -Not -BeNullOrEmpty
+        $result = Test-AutoGlmEnvironment -Category os | Select-Object -First 1
+        $result -is [AutoGlm.Engine.Checks.CheckResult] | Should -BeTrue
     }
 }

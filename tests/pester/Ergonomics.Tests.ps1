@@ -3,8 +3,8 @@
 # (./build.ps1 -Task Test); on the development machines the xunit contract tests (HelpTests,
 # HelpRenderTests, ErgonomicsContractTests) cover the same surface from the built assembly and the help.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
 
     $work = Join-Path ([IO.Path]::GetTempPath()) ('autoglm-ergonomics-' + [guid]::NewGuid().ToString('N'))
     $null = New-Item -ItemType Directory -Path $work
@@ -20,8 +20,8 @@ AfterAll {
 
 Describe 'Help' {
     BeforeDiscovery {
-        $manifestPath = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'AutoGlm.psd1'
-        $cmdlets = (Import-PowerShellDataFile $manifestPath).CmdletsToExport | ForEach-Object { @{ Name = $_ } }
+        . (Join-Path $PSScriptRoot 'Common.ps1')
+        $cmdlets = (Import-PowerShellDataFile $autoGlmManifest).CmdletsToExport | ForEach-Object { @{ Name = $_ } }
     }
 
     It '<Name> has a synopsis and at least two examples' -ForEach $cmdlets {

@@ -2,8 +2,8 @@
 # and Pester exist (./build.ps1 -Task Test); on the development machines the xunit tests
 # (FleetTriageTests, FleetTriageCliTests) cover the engine and the CLI.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
 
     # Three snapshots of this machine (the same verdicts each), and a fourth whose index is broken.
     $fleet = Join-Path ([IO.Path]::GetTempPath()) ("autoglm-fleet-" + [guid]::NewGuid().ToString('N'))

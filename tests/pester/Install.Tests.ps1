@@ -1,8 +1,8 @@
 # Pester 5 specs for Install-AutoGlmDriver and Install-AutoGlmCuda. They run where pwsh and Pester
 # exist; the xunit tests (tests/AutoGlm.Tests/Install) drive the same engine with real apt and dpkg.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
 }
 
 AfterAll {
@@ -37,14 +37,14 @@ Describe 'Install-AutoGlmDriver' {
     }
 
     It 'completes driver branches from the matrix' {
-        $completions = TabExpansion2 -inputScript 'Install-AutoGlmDriver -DriverBranch 5' -cursorColumn 39
+        $completions = TabExpansion2 -inputScript ($line = 'Install-AutoGlmDriver -DriverBranch 5') -cursorColumn $line.Length
         $completions.CompletionMatches.CompletionText | Should -Contain '580'
     }
 }
 
 Describe 'Install-AutoGlmCuda' {
     It 'completes CUDA versions from the matrix' {
-        $completions = TabExpansion2 -inputScript 'Install-AutoGlmCuda -CudaVersion 12.' -cursorColumn 36
+        $completions = TabExpansion2 -inputScript ($line = 'Install-AutoGlmCuda -CudaVersion 12.') -cursorColumn $line.Length
         $completions.CompletionMatches.CompletionText | Should -Contain '12.8'
     }
 }

@@ -1,8 +1,8 @@
 # Pester 5 specs for Install-AutoGlmHost. They run where pwsh and Pester exist; the xunit tests
 # (tests/AutoGlm.Tests/Deploy) drive the same engine end to end on an isolated root.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
 }
 
 AfterAll {

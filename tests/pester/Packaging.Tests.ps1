@@ -2,14 +2,11 @@
 # PSResourceGet repository and imports cleanly. They run where pwsh, Pester and
 # Microsoft.PowerShell.PSResourceGet exist (./build.ps1 -Task Test); the layout itself is checked by
 # the xunit test DependencyIsolationTests on every CI run.
-BeforeDiscovery {
-    $script:hasPSResourceGet = [bool](Get-Module -ListAvailable -Name Microsoft.PowerShell.PSResourceGet)
-}
-
-Describe 'The packaged module' -Skip:(-not $script:hasPSResourceGet) {
+Describe 'The packaged module' {
     BeforeAll {
-        $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-        $package = Join-Path $repoRoot 'out/AutoGlm'
+        . (Join-Path $PSScriptRoot 'Common.ps1')
+        # The package under test when the runner names one (CI), else the checkout's out/AutoGlm.
+        $package = if ($env:AUTOGLM_TEST_MODULE) { $autoGlmModuleBase } else { Join-Path $repoRoot 'out/AutoGlm' }
         if (-not (Test-Path -LiteralPath (Join-Path $package 'AutoGlm.psd1'))) {
             & (Join-Path $repoRoot 'build.ps1') -Task Package | Out-Null
         }
@@ -17,11 +14,12 @@ Describe 'The packaged module' -Skip:(-not $script:hasPSResourceGet) {
         $installRoot = Join-Path ([System.IO.Path]::GetTempPath()) ('autoglm-modules-' + [guid]::NewGuid())
         $null = New-Item -ItemType Directory -Path $feed, $installRoot
         $repositoryName = 'AutoGlmLocal' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        Register-PSResourceRepository -Name $repositoryName -Uri $feed -Trusted
+        $hasPSResourceGet = [bool](Get-Module -ListAvailable -Name Microsoft.PowerShell.PSResourceGet)
+        if ($hasPSResourceGet) { Register-PSResourceRepository -Name $repositoryName -Uri $feed -Trusted }
     }
 
     AfterAll {
-        Unregister-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue
+        if ($hasPSResourceGet) { Unregister-PSResourceRepository -Name $repositoryName -ErrorAction SilentlyContinue }
         Remove-Item -LiteralPath $feed, $installRoot -Recurse -Force -ErrorAction SilentlyContinue
     }
 
@@ -37,9 +35,10 @@ Describe 'The packaged module' -Skip:(-not $script:hasPSResourceGet) {
     }
 
     It 'publishes to a local repository, saves from it and imports in a clean session' {
+        if (-not $hasPSResourceGet) { Set-ItResult -Skipped -Because 'Microsoft.PowerShell.PSResourceGet is not installed (it ships with PowerShell 7.4 and later)' }
         Publish-PSResource -Path $package -Repository $repositoryName -ErrorAction Stop
         Save-PSResource -Name AutoGlm -Repository $repositoryName -Path $installRoot -TrustRepository -ErrorAction Stop
-        $exe = (Get-Process -Id $PID).Path
+        $exe = Get-PwshPath
         $names = & $exe -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$installRoot'; Import-Module AutoGlm -ErrorAction Stop; (Get-Command -Module AutoGlm).Name"
         $LASTEXITCODE | Should -Be 0
         $names | Should -Contain 'Test-AutoGlmEnvironment'

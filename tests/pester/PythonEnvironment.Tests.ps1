@@ -1,8 +1,8 @@
 # Pester 5 specs for Sync-AutoGlmPythonEnvironment and New-AutoGlmLockFile. They run where pwsh and Pester
 # exist (./build.ps1 -Task Test); the xunit tests in tests/AutoGlm.Tests/Python cover the engine with real pip.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
     $facts = Join-Path $repoRoot 'tests/fixtures/hosts/rtx5090-ubuntu2404-570-proprietary.json'
 }
 
@@ -40,7 +40,7 @@ Describe 'Sync-AutoGlmPythonEnvironment' {
     }
 
     It 'completes Python versions from the matrix' {
-        $result = TabExpansion2 -inputScript 'Sync-AutoGlmPythonEnvironment -PythonVersion 3.1' -cursorColumn 50
+        $result = TabExpansion2 -inputScript ($line = 'Sync-AutoGlmPythonEnvironment -PythonVersion 3.1') -cursorColumn $line.Length
         $result.CompletionMatches.CompletionText | Should -Contain '3.12'
     }
 }

@@ -1,8 +1,8 @@
 # Pester 5 specs for Repair-AutoGlmDriver. They run where pwsh and Pester exist (./build.ps1 -Task Test);
 # the xunit tests in tests/AutoGlm.Tests/Repair cover the engine and the CLI on fixture hosts.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
 }
 
 AfterAll {
@@ -33,9 +33,15 @@ Describe 'Repair-AutoGlmDriver' {
         $root = Join-Path ([System.IO.Path]::GetTempPath()) ('autoglm-repair-' + [guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory -Path $root | Out-Null
         try {
-            $diagnosis = Repair-AutoGlmDriver -Root $root -WhatIf -ErrorAction SilentlyContinue
+            # An empty root has no GPU: a cause no repair fixes. The answer is the diagnosis and a
+            # non-terminating RepairNotPossible, not a thrown error.
+            $diagnosis = Repair-AutoGlmDriver -Root $root -WhatIf -ErrorAction SilentlyContinue -ErrorVariable refused
             (Get-ChildItem -Path $root -Recurse -Force | Measure-Object).Count | Should -Be 0
-            if ($diagnosis) { $diagnosis[0].Phase | Should -Be 'before' }
+            @($diagnosis).Count | Should -Be 1
+            $diagnosis.Phase | Should -Be 'before'
+            $diagnosis.Healthy | Should -BeFalse
+            $refused.FullyQualifiedErrorId | Should -Be 'RepairNotPossible,AutoGlm.Commands.RepairAutoGlmDriverCommand'
+            $refused.CategoryInfo.Category | Should -Be 'InvalidOperation'
         }
         finally {
             Remove-Item -Path $root -Recurse -Force

@@ -2,7 +2,8 @@
 # Update-AutoGlmRepository against local bare remotes (runs where pwsh and git exist).
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../AutoGlm.psd1') -Force
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
     $script:Root = Join-Path ([IO.Path]::GetTempPath()) ("autoglm-pester-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $script:Root | Out-Null
     $env:GIT_CONFIG_GLOBAL = Join-Path $script:Root 'gitconfig'

@@ -2,8 +2,8 @@
 # (./build.ps1 -Task Test) on Linux; the xunit tests in tests/AutoGlm.Tests/Services cover the engine.
 # Every state change goes to an isolated root with fake tools first on PATH, never to the machine itself.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
 
     $script:testRoot = Join-Path $TestDrive 'root'
     $script:fakeBin = Join-Path $TestDrive 'bin'
@@ -57,7 +57,7 @@ Describe 'Register-AutoGlmService' {
     }
 
     It 'completes profile ids' {
-        $completions = TabExpansion2 -inputScript 'Register-AutoGlmService -Profile vllm' -cursorColumn 39
+        $completions = TabExpansion2 -inputScript ($line = 'Register-AutoGlmService -Profile vllm') -cursorColumn $line.Length
         $completions.CompletionMatches.CompletionText | Should -Contain 'vllm-server'
     }
 }

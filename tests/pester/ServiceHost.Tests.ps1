@@ -2,8 +2,8 @@
 # Register-AutoGlmService. The host's logic is tested by xunit on Linux (tests/AutoGlm.Tests/ServiceHost);
 # these run the built exe itself where Windows is, and the agent preview where systemd is the target.
 BeforeAll {
-    $repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
-    Import-Module (Join-Path $repoRoot 'AutoGlm.psd1') -Force -ErrorAction Stop
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-AutoGlmUnderTest
     $script:hostExe = Join-Path (Split-Path -Parent (Get-Module AutoGlm).Path) 'bin/AutoGlm.ServiceHost.exe'
     $script:onWindows = [System.Environment]::OSVersion.Platform -eq 'Win32NT'
 }
@@ -17,7 +17,8 @@ Describe 'AutoGlm.ServiceHost.exe' {
         Test-Path -LiteralPath $script:hostExe | Should -BeTrue
     }
 
-    It 'accepts a valid definition with --check and names a bad one' -Skip:(-not $script:onWindows) {
+    It 'accepts a valid definition with --check and names a bad one' {
+        if (-not $script:onWindows) { Set-ItResult -Skipped -Because 'AutoGlm.ServiceHost.exe is a .NET Framework 4.7.2 program that runs on Windows only; its logic is tested by xunit (ServiceHost.Core)' }
         $definition = Join-Path $TestDrive 'svc.json'
         $logs = Join-Path $TestDrive 'logs'
         @{ name = 'svc'; executable = "$env:SystemRoot\System32\cmd.exe"; arguments = @('/c', 'echo', 'ready')
@@ -33,7 +34,8 @@ Describe 'AutoGlm.ServiceHost.exe' {
 }
 
 Describe 'Register-AutoGlmService -Role Agent' {
-    It 'refuses the agent without a task, naming the fix' -Skip:$script:onWindows {
+    It 'refuses the agent without a task, naming the fix' {
+        if ($script:onWindows) { Set-ItResult -Skipped -Because 'the agent role is previewed here as a systemd unit; on Windows it is a service of AutoGlm.ServiceHost.exe' }
         $root = Join-Path $TestDrive 'root'
         New-Item -ItemType Directory -Force -Path (Join-Path $root 'opt/autoglm/venv/bin'), (Join-Path $root 'opt/autoglm/Open-AutoGLM') | Out-Null
         Set-Content -Path (Join-Path $root 'opt/autoglm/venv/bin/python3') -Value '#!/bin/sh'

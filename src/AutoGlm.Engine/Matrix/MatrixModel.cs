@@ -27,6 +27,8 @@ namespace AutoGlm.Engine.Matrix
         /// <summary>URL or repository path the fact was read from. Required.</summary>
         public string Source { get; set; } = "";
         public string? Notes { get; set; }
+        /// <summary>The matrix section the entry belongs to ("gpus"): a property, so views and scripts read it without naming an engine type.</summary>
+        [YamlIgnore] public string Section => MatrixQuery.SectionOf(this);
     }
 
     /// <summary>One matrix file as written. Every list is optional; files are merged in order.</summary>

@@ -83,10 +83,13 @@ namespace AutoGlm.Commands
                         WriteVerbose(Messages.Format("RepairAutoGlmDriver_NothingToRepair"));
                         return;
                     }
-                    throw new AutoGlmException("RepairNotPossible", ErrorKind.InvalidOperation,
+                    // Not terminating: the diagnosis above is the answer, this record says why nothing is changed
+                    // (-WhatIf included); -ErrorAction Stop still makes it stop a script.
+                    WriteError(Errors.ToRecord(new AutoGlmException("RepairNotPossible", ErrorKind.InvalidOperation,
                         Messages.Format("RepairNotPossible", string.Join("; ", _diagnosis.Unfixable.Select(s => Messages.Format("RepairNotPossible_Cause", s.Title, s.Explanation,
                             s.Proposal != null ? Messages.Format("RepairNotPossible_Proposal", s.Proposal.Replace("\n", " ")) : ""))),
-                            _diagnosis.BundlePath != null ? Messages.Format("RepairNotPossible_Bundle", _diagnosis.BundlePath) : ""), _diagnosis.SignatureList);
+                            _diagnosis.BundlePath != null ? Messages.Format("RepairNotPossible_Bundle", _diagnosis.BundlePath) : ""), _diagnosis.SignatureList)));
+                    return;
                 }
                 WriteObject(_diagnosis);
             }
