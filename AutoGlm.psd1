@@ -12,7 +12,8 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('AutoGlm.format.ps1xml')
-    TypesToProcess       = @('AutoGlm.types.ps1xml')
+    # AutoGlm.types.ps1xml is applied by AutoGlm.psm1 (Update-TypeData -Force), not TypesToProcess: a second copy
+    # of the module (side by side, or Import-Module -Force from another path) failed there on members already present.
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
         'Export-AutoGlmReport'

@@ -16,6 +16,34 @@ $null = [System.Reflection.Assembly]::LoadFrom($assemblyPath)
 [AutoGlm.DependencyIsolation]::Register((Join-Path -Path $PSScriptRoot -ChildPath 'bin/Dependencies'))
 
 $binaryModule = Import-Module -Name $assemblyPath -PassThru -ErrorAction Stop
+
+# Extended type data (serialization depth, key property, the CheckId alias, GpuInfo.MemoryGiB), read from
+# AutoGlm.types.ps1xml and applied with Update-TypeData -Force rather than TypesToProcess: a second copy of the
+# module (another version side by side, or Import-Module -Force from another path) then replaces the members
+# the first copy added, where TypesToProcess failed with "The member ... is already present".
+$typesFile = Join-Path -Path $PSScriptRoot -ChildPath 'AutoGlm.types.ps1xml'
+foreach ($type in ([xml](Get-Content -LiteralPath $typesFile -Raw)).Types.Type) {
+    foreach ($member in $type.Members.ChildNodes) {
+        if ($member.NodeType -ne 'Element') { continue }
+        $common = @{ TypeName = $type.Name; Force = $true; ErrorAction = 'Stop' }
+        switch ($member.LocalName) {
+            'AliasProperty' { Update-TypeData @common -MemberType AliasProperty -MemberName $member.Name -Value $member.ReferencedMemberName }
+            'ScriptProperty' { Update-TypeData @common -MemberType ScriptProperty -MemberName $member.Name -Value ([scriptblock]::Create($member.GetScriptBlock)) }
+            'MemberSet' {
+                foreach ($standard in $member.Members.ChildNodes) {
+                    if ($standard.NodeType -ne 'Element') { continue }
+                    switch ($standard.Name) {
+                        'SerializationDepth' { Update-TypeData @common -SerializationDepth ([int] $standard.Value) }
+                        'DefaultKeyPropertySet' { Update-TypeData @common -DefaultKeyPropertySet @($standard.ReferencedProperties.Name) }
+                        default { throw "AutoGlm.types.ps1xml: $($type.Name) has a PSStandardMembers member '$($standard.Name)' that AutoGlm.psm1 does not apply." }
+                    }
+                }
+            }
+            default { throw "AutoGlm.types.ps1xml: $($type.Name) has a $($member.LocalName) member that AutoGlm.psm1 does not apply." }
+        }
+    }
+}
+
 $ExecutionContext.SessionState.Module.OnRemove = {
     Remove-Module -ModuleInfo $binaryModule -ErrorAction SilentlyContinue
     [AutoGlm.DependencyIsolation]::Unregister()

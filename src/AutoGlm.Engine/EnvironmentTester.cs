@@ -123,6 +123,7 @@ namespace AutoGlm.Engine
             var deadline = TimeSpan.FromTicks(Math.Max(context.CommandTimeout.Ticks * 3, RuntimeProbe.Timeout(context).Ticks + TimeSpan.FromSeconds(2).Ticks));
             var facts = FactCollector.Collect(context, windows ? WindowsProbes.All : LinuxProbes.All, output, deadline);
             var checkContext = new CheckContext(facts, matrix, profile);
+            var target = TargetOf(host);
             var results = new List<CheckResult>();
             foreach (var check in CheckCatalog.Select(request.Categories, request.Ids))
             {
@@ -146,6 +147,7 @@ namespace AutoGlm.Engine
                     Message = v.Message,
                     Remediation = v.Remediation,
                     Source = v.Source,
+                    Target = target,
                 });
             }
             return new TestRun(profile, host, facts, results);
@@ -177,6 +179,14 @@ namespace AutoGlm.Engine
                 Created = created,
                 Results = run.Results,
             };
+        }
+
+        /// <summary>The name CheckResult.Target gives the machine a host stands for (see there).</summary>
+        internal static string TargetOf(IHost host)
+        {
+            if (host is SnapshotHost snapshot)
+                return snapshot.Hostname ?? System.IO.Path.GetFileName(snapshot.Folder.TrimEnd('/', '\\'));
+            return HostName(host.Root) ?? host.Root;
         }
 
         /// <summary>

@@ -40,13 +40,26 @@ Describe 'Help' {
 }
 
 Describe 'Format views' {
-    It 'shows check results as a table grouped by category with the status first' {
+    It 'shows check results as a table grouped by target and category with the status first' {
         $text = $results | Format-Table | Out-String
-        $firstCategory = $results[0].Category
-        $text | Should -Match "(?m)^\s*Category: $firstCategory\s*$"
+        $first = $results[0]
+        $text | Should -Match ("(?m)^\s*Target / Category: {0} / {1}\s*$" -f [regex]::Escape($first.Target), $first.Category)
         $header = ($text -split "`r?`n") | Where-Object { $_ -match '^\s*Status\s' } | Select-Object -First 1
         $header | Should -Not -BeNullOrEmpty
-        $header.TrimStart() | Should -BeLike 'Status*Id*Observed*Message*'
+        $header.TrimStart() | Should -BeLike 'Status*Id*Message*'
+    }
+
+    It 'keeps the whole message at <_> columns (it wraps, not cuts)' -ForEach 80, 120 {
+        $long = $results | Sort-Object { $_.Message.Length } -Descending | Select-Object -First 1
+        $text = $long | Format-Table | Out-String -Width $_
+        foreach ($line in $text -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual $_ }
+        # Put the Message column back together from its wrapped lines: it holds the whole message.
+        $lines = $text -split "`r?`n"
+        $header = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match '^\s*Status\s+Id\s+Message' })
+        $column = $lines[$header].IndexOf('Message')
+        $shown = -join ($lines[($header + 2)..($lines.Count - 1)] | Where-Object { $_.Length -gt $column } | ForEach-Object { $_.Substring($column) })
+        ($shown -replace '\s', '') | Should -Be ($long.Message -replace '\s', '')
+        $text | Should -Not -Match '…'
     }
 
     It 'shows the remediation in full with Format-List' {

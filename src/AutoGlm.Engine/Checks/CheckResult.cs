@@ -23,6 +23,11 @@ namespace AutoGlm.Engine.Checks
         public string Remediation { get; set; } = "";
         /// <summary>The files and commands the verdict came from.</summary>
         public string Source { get; set; } = "";
+        /// <summary>
+        /// Which machine the verdict is about: the host name (a snapshot's recorded one, else its folder's name;
+        /// a root's /etc/hostname, else the root's path), so results of several snapshots stay apart.
+        /// </summary>
+        public string Target { get; set; } = "";
 
         public override string ToString() => $"[{Status}] {Id}: {Message}";
 

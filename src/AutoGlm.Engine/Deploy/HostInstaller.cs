@@ -368,7 +368,8 @@ namespace AutoGlm.Engine.Deploy
             {
                 lines.Add(Messages.Format("PreflightFailed_Check", c.Id, c.Message,
                     c.Observed.Length > 0 ? Messages.Format("PreflightFailed_Found", c.Observed, c.Expected.Length > 0 ? Messages.Format("PreflightFailed_Needed", c.Expected) : "") : ""));
-                if (c.Remediation.Length > 0) lines.Add(Messages.Format("PreflightFailed_Fix", c.Remediation.Replace("\n", "\n       ")));
+                // A check whose remediation is already its message's own advice gets no "fix:" line repeating it.
+                if (c.Remediation.Trim().Length > 0 && !c.Message.Contains(c.Remediation.Trim())) lines.Add(Messages.Format("PreflightFailed_Fix", c.Remediation.Replace("\n", "\n       ")));
                 if (c.Category == "firmware")
                     lines.Add(Messages.Format("PreflightFailed_Firmware"));
             }

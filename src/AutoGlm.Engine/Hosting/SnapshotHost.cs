@@ -56,6 +56,8 @@ namespace AutoGlm.Engine.Hosting
         }
 
         private string Directory_ { get; }
+        /// <summary>The snapshot's folder, as given.</summary>
+        public string Folder => Directory_;
         public string Root { get; }
         public string Kind => "snapshot";
         public string Platform { get; }

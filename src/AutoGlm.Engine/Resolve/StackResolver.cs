@@ -114,6 +114,7 @@ namespace AutoGlm.Engine.Resolve
                 return null;
             }
             var gpus = new List<Gpu>();
+            var unidentified = new List<string>();
             foreach (var hg in host.Gpus)
             {
                 var entry = _m.FindGpu(hg.PciDeviceId, hg.Name);
@@ -121,18 +122,21 @@ namespace AutoGlm.Engine.Resolve
                 var name = hg.Name ?? entry?.Name ?? hg.PciDeviceId ?? "GPU";
                 if (ccText == null || !ComputeCapability.TryParse(ccText, out var cc))
                 {
-                    result.Conflicts.Add($"{name} (PCI device {hg.PciDeviceId ?? "unknown"}) reports no compute capability and is not in the matrix. Add it under 'gpus:' in a --matrix override file.");
+                    unidentified.Add($"{name} (PCI device {hg.PciDeviceId ?? "unknown"}) reports no compute capability and is not in the matrix. Add it under 'gpus:' in a --matrix override file.");
                     continue;
                 }
                 var arch = _m.GpuArchitectures.FirstOrDefault(a => a.ComputeCapabilities.Contains(cc.ToString()));
                 if (arch == null)
                 {
-                    result.Conflicts.Add($"{name} has compute capability {cc}, which no gpuArchitectures entry lists. Add it in a --matrix override file.");
+                    unidentified.Add($"{name} has compute capability {cc}, which no gpuArchitectures entry lists. Add it in a --matrix override file.");
                     continue;
                 }
                 double? mem = hg.MemoryMiB is long mib ? mib / 1024.0 : entry?.MemoryGiB;
                 gpus.Add(new Gpu { Name = name, Cc = cc, Arch = arch, MemoryGiB = mem });
             }
+            // Eight identical GPUs the matrix does not know make one sentence, not eight.
+            foreach (var same in unidentified.GroupBy(m => m, StringComparer.Ordinal))
+                result.Conflicts.Add(same.Count() == 1 ? same.Key : $"{same.Count()} GPUs: {same.Key}");
             if (gpus.Count < host.Gpus.Count) return null;
             var need = profile.Requires.GpuMemory;
             if (need != null)

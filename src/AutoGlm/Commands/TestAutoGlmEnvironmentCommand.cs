@@ -24,6 +24,8 @@ namespace AutoGlm.Commands
         private const string ListSet = "ListChecks";
         private const string TriageSet = "Triage";
         private readonly List<string> _triageSnapshots = new List<string>();
+        // -Quiet answers once for everything piped in: $false as soon as one target failed or could not be read.
+        private bool? _quietAnswer;
 
         [Parameter(Position = 0, ParameterSetName = LiveSet)]
         [Parameter(Position = 0, ParameterSetName = SnapshotSet)]
@@ -73,7 +75,7 @@ namespace AutoGlm.Commands
         [ValidateRange(1, 3600)]
         public int? TimeoutSec { get; set; }
 
-        /// <summary>Return one bool: $true when no check failed (with -Triage: on no host, and every snapshot was read).</summary>
+        /// <summary>Return one bool for the whole call: $true when no check failed on any target piped in, and every snapshot was read.</summary>
         [Parameter(ParameterSetName = LiveSet)]
         [Parameter(ParameterSetName = SnapshotSet)]
         [Parameter(ParameterSetName = TriageSet)]
@@ -122,12 +124,13 @@ namespace AutoGlm.Commands
                 if (request.Root == null && request.Snapshot == null && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
                     request.CimInstances = CollectCim();
                 var run = EnvironmentTester.Run(request, new CmdletOutput(this));
-                if (Quiet) WriteObject(!run.AnyFailed);
+                if (Quiet) _quietAnswer = (_quietAnswer ?? true) && !run.AnyFailed;
                 else foreach (var result in run.Results) WriteObject(result);
             }
             catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && FleetTriager.IsAboutOneSnapshot(ex))
             {
                 // One bad snapshot among those piped in: report it and go on with the next.
+                if (Quiet) _quietAnswer = false;
                 WriteError(Errors.ToRecord(ex));
             }
             catch (AutoGlmException ex)
@@ -154,7 +157,11 @@ namespace AutoGlm.Commands
 
         protected override void EndProcessing()
         {
-            if (!Triage) return;
+            if (!Triage)
+            {
+                if (Quiet && _quietAnswer.HasValue) WriteObject(_quietAnswer.Value);
+                return;
+            }
             try
             {
                 var triage = FleetTriager.Run(_triageSnapshots, NewRequest(root: null, snapshot: null), new CmdletOutput(this), ThrottleLimit);

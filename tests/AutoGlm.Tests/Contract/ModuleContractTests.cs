@@ -21,7 +21,10 @@ namespace AutoGlm.Tests.Contract
         {
             var nuget = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            SmaPath = Path.Combine(nuget, "powershellstandard.library", "5.1.0-preview-06", "lib", "netstandard2.0", "System.Management.Automation.dll");
+            // The reference assembly the cmdlet project compiles against, at the version its project file names.
+            var version = Regex.Match(File.ReadAllText(Path.Combine(Repo.Root, "src", "AutoGlm", "AutoGlm.csproj")),
+                @"Include=""PowerShellStandard\.Library"" Version=""([^""]+)""").Groups[1].Value;
+            SmaPath = Path.Combine(nuget, "powershellstandard.library", version, "lib", "netstandard2.0", "System.Management.Automation.dll");
             var moduleDir = Path.GetDirectoryName(Repo.CmdletDll)!;
             var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
                 .Concat(Directory.GetFiles(moduleDir, "*.dll"))
@@ -242,7 +245,9 @@ namespace AutoGlm.Tests.Contract
         [Fact]
         public void TheTypesFileIsLoadedAndNamesRealTypesAndMembers()
         {
-            Assert.Matches(@"TypesToProcess\s*=\s*@\('AutoGlm\.types\.ps1xml'\)", Manifest);
+            // Applied by the root module with Update-TypeData -Force, so side-by-side copies do not collide.
+            Assert.DoesNotMatch(@"TypesToProcess\s*=", Manifest);
+            Assert.Contains("'AutoGlm.types.ps1xml'", File.ReadAllText(Path.Combine(Repo.Root, "AutoGlm.psm1")));
             var types = XDocument.Load(Path.Combine(Repo.Root, "AutoGlm.types.ps1xml"));
             foreach (var type in types.Root!.Elements("Type"))
             {

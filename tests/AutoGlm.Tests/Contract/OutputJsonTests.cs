@@ -59,6 +59,7 @@ namespace AutoGlm.Tests.Contract
             ["FleetTriage.AnyFailed"] = "summary.fail or summary.error above zero",
             ["RepairDiagnosis.Unfixable"] = "the signatures whose fixable is false",
             ["RepairDiagnosis.SignatureList"] = "the signatures' ids joined",
+            ["CheckResult.Target"] = "the report's target: one JSON report is about one machine (a triage names each host)",
             // Nested matrix objects: only the entry itself says where it was defined (definedAt).
             ["Located.Location"] = "definedAt of the entry that holds it",
         };

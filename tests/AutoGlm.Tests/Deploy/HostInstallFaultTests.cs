@@ -163,6 +163,11 @@ namespace AutoGlm.Tests.Deploy
             Assert.Equal("PreflightFailed", ex.ErrorId);
             Assert.Contains("- gpu.present:", ex.Message);
             Assert.Contains("Nothing was changed", ex.Message);
+            // A "fix:" line says something its check's line does not already say.
+            var lines = ex.Message.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+            for (int i = 1; i < lines.Count; i++)
+                if (lines[i].TrimStart().StartsWith("fix: ", StringComparison.Ordinal))
+                    Assert.DoesNotContain(lines[i].TrimStart().Substring(5).Trim(), lines[i - 1]);
             Assert.Equal(before, Tree(root));
         }
 

@@ -314,5 +314,18 @@ profiles:
             Assert.Contains("host.json", ex.Message);
             Assert.Contains(problem, ex.Message);
         }
+
+        [Fact]
+        public void EightIdenticalUnknownGpusMakeOneConflictSentence()
+        {
+            var gpu = @"{""name"": ""NVIDIA Future GPU"", ""pciDeviceId"": ""10de:ffff""}";
+            var facts = @"{""platform"": ""linux"", ""os"": {""distro"": ""ubuntu"", ""version"": ""22.04""},
+                ""gpus"": [" + string.Join(", ", Enumerable.Repeat(gpu, 8)) + @"], ""pythons"": [""3.10.12""]}";
+            var s = StackService.Resolve(Shipped, Shipped.GetProfile("vllm-server"), StackHost.FromJson(facts, "future.json"), new ResolveRequest { Today = Today });
+            Assert.False(s.Resolved);
+            var about = s.Conflicts.Where(c => c.Contains("NVIDIA Future GPU")).ToList();
+            var sentence = Assert.Single(about);
+            Assert.StartsWith("8 GPUs: NVIDIA Future GPU (PCI device 10de:ffff)", sentence);
+        }
     }
 }

@@ -137,5 +137,24 @@ namespace AutoGlm.Tests.Engine
             Assert.True(File.Exists(Path.Combine(dir, "index.jsonl")));
             Assert.Single(Directory.GetFileSystemEntries(tmp.Path)); // no staging leftovers
         }
+
+        [Fact]
+        public void EveryResultNamesItsTarget_TheRecordedHostnameElseTheFolderElseTheRoot()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            using var tmp = new TempDir();
+            // No /etc/hostname under the root: the root's path names it; the snapshot then has no hostname either.
+            var (live, dir) = Record(new LiveHost(fx.RootPath, fx.PathVariable), tmp);
+            Assert.All(live.Results, r => Assert.Equal(fx.RootPath, r.Target));
+            Assert.All(HostCheckTests.Evaluate(new SnapshotHost(dir)).Results, r => Assert.Equal("snap", r.Target));
+
+            // A snapshot.json hostname (what export records from /etc/hostname) wins over the folder's name.
+            var named = tmp.Combine("node-17");
+            SnapshotFormat.Write(new RecordingHost(new LiveHost(fx.RootPath, fx.PathVariable)), named, force: false, DateTimeOffset.UtcNow, "gpu-node-17.example");
+            Assert.All(HostCheckTests.Evaluate(new SnapshotHost(named)).Results, r => Assert.Equal("gpu-node-17.example", r.Target));
+
+            fx.File("/etc/hostname", "# set by the installer\ngpu-node-18\n");
+            Assert.All(HostCheckTests.Evaluate(fx).Results, r => Assert.Equal("gpu-node-18", r.Target));
+        }
     }
 }
