@@ -144,8 +144,8 @@ namespace AutoGlm.Engine
                     Status = v.Status,
                     Observed = v.Observed,
                     Expected = v.Expected,
-                    Message = v.Message,
-                    Remediation = v.Remediation,
+                    Message = Messages.ForFace(v.Message),
+                    Remediation = Messages.ForFace(v.Remediation),
                     Source = v.Source,
                     Target = target,
                 });

@@ -16,6 +16,8 @@ namespace AutoGlm
             var bin = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location);
             if (bin != null) DependencyIsolation.Register(Path.Combine(bin, DependencyIsolation.FolderName));
             PublicTypes.Register();
+            // The engine's messages name options and commands as a PowerShell user types them (-MatrixPath, not --matrix).
+            Engine.Diagnostics.Messages.Face = Engine.Diagnostics.MessageFace.PowerShell;
         }
 
         public void OnRemove(PSModuleInfo module)

@@ -1,3 +1,4 @@
+using AutoGlm.Engine.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -67,7 +68,7 @@ namespace AutoGlm.Engine.Checks
             {
                 Status = CheckStatus.Fail, Observed = "no NVIDIA GPU", Expected = expected, Source = gpu.SourceText,
                 Message = $"No NVIDIA display or 3D controller (PCI vendor 0x10de, class 0x03xx) is visible, and profile {c.Profile.Id} needs one. In a VM the GPU must be passed through.",
-                Remediation = "lspci -nn | grep -i nvidia   # nothing: attach or pass through an NVIDIA GPU, or use the phone-agent profile (--profile phone-agent)",
+                Remediation = "lspci -nn | grep -i nvidia   # nothing: attach or pass through an NVIDIA GPU, or use the phone-agent profile (" + Messages.Say("-Profile phone-agent", "--profile phone-agent") + ")",
             };
         }
 

@@ -1,3 +1,4 @@
+using AutoGlm.Engine.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -41,7 +42,7 @@ namespace AutoGlm.Engine.Checks
                 {
                     Status = CheckStatus.Fail, Observed = observed, Expected = "one of: " + supportedList, Source = os.SourceText,
                     Message = $"{observed} ({os.Distro} {os.VersionId}) is not in the compatibility matrix; drivers, CUDA and packages are untested there.",
-                    Remediation = "Reinstall the host with a supported OS, or add it to a site matrix file and pass it with --matrix / -MatrixPath.",
+                    Remediation = "Reinstall the host with a supported OS, or add it to a site matrix file and pass it with " + Messages.Say("-MatrixPath", "--matrix") + ".",
                 };
             var v = new Verdict { Observed = observed, Expected = "supported", Source = os.SourceText + " ; matrix " + entry.Location + " (" + entry.Source + ")" };
             switch (entry.Support)
@@ -151,7 +152,7 @@ namespace AutoGlm.Engine.Checks
             if (!disk.Known) return Verdict.Unknown(disk, "free disk space");
             var where = disk.MeasuredPath == disk.Path ? disk.Path : $"{disk.Path} (measured at {disk.MeasuredPath}, on {disk.MountPoint})";
             return Against(c.Profile.Requires.Disk, disk.FreeBytes / (double)(1L << 30), GiBAmount, $"Free space at {where}", disk.SourceText,
-                $"Free space on {disk.MountPoint} (e.g. 'sudo apt-get clean', remove old models), or choose another install path with -InstallPath / --install-path.");
+                $"Free space on {disk.MountPoint} (e.g. 'sudo apt-get clean', remove old models), or choose another install path with " + Messages.Say("-InstallPath", "--install-path") + ".");
         }
 
         private static Verdict DiskMedia(CheckContext c)
@@ -257,7 +258,7 @@ namespace AutoGlm.Engine.Checks
                 Status = CheckStatus.Fail, Observed = "held by " + string.Join("; ", holders), Expected = expected, Source = port.SourceText,
                 Message = $"TCP port {port.Port} is already in use by {string.Join("; ", holders)}." + (port.Holders.Any(h => h.ProcessId == null) ? " Run as root to name every holder." : ""),
                 Remediation = (pid != null ? $"sudo ss -ltnp 'sport = :{port.Port}'   # then stop pid {pid} if it is not ours\n" : $"sudo ss -ltnp 'sport = :{port.Port}'\n")
-                    + "or choose another port: -Port Auto / --port auto",
+                    + "or choose another port: " + Messages.Say("-Port Auto", "--port auto"),
             };
         }
     }

@@ -1,3 +1,4 @@
+using AutoGlm.Engine.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -67,7 +68,7 @@ namespace AutoGlm.Engine.Checks
                     $"CUDA {t.Version}{(t.Path != null ? " at " + t.Path : "")} is newer than the driver serves (CUDA {serves}, driver {gpu.DriverVersion})"
                         + (isActive ? ": code it compiles for the GPU fails to load (\"the provided PTX was compiled with an unsupported toolchain\", \"CUDA driver version is insufficient\")."
                                     : "; it is not the toolkit builds use, but anything pointed at it fails the same way."),
-                    (minimum != null ? $"# install driver {minimum} or newer (R{minimum.Branch}), see: autoglm resolve --explain\n" : "")
+                    (minimum != null ? $"# install driver {minimum} or newer (R{minimum.Branch}), see: " + Messages.Say("Resolve-AutoGlmStack -Explain", "autoglm resolve --explain") + "\n" : "")
                         + (isActive ? "# or use an older toolkit:\n" + Relink(c, tk.Toolkits.Where(o => o.Path != null && CudaVersion.TryParse(o.MajorMinor, out var ov) && ov <= serves).OrderBy(o => o.Version, KernelReleaseComparer.Instance).LastOrDefault()) : "")));
             }
 

@@ -1,3 +1,4 @@
+using AutoGlm.Engine.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -20,10 +21,10 @@ namespace AutoGlm.Engine.Checks
             new Check("runtime.torch.arch", "runtime", CheckSeverity.Critical, "The venv's torch carries kernels (sm_XY) for every GPU's compute capability (-IncludeRuntime / --runtime).", TorchArch),
         };
 
-        private const string NotRequested = "Runtime checks import torch (slow): run with -IncludeRuntime / --runtime.";
+        private static readonly string NotRequested = "Runtime checks import torch (slow): run with " + Messages.Say("-IncludeRuntime", "--runtime") + ".";
 
         private static string Sync(CheckContext c) =>
-            $"autoglm venv sync --profile {c.Profile.Id} --force   (Sync-AutoGlmPythonEnvironment -Profile {c.Profile.Id} -Force)";
+            Messages.Say($"Sync-AutoGlmPythonEnvironment -Profile {c.Profile.Id} -Force", $"autoglm venv sync --profile {c.Profile.Id} --force");
 
         private static string Observed(RuntimeFacts r) =>
             $"torch {r.TorchVersion}" + (r.TorchCuda != null ? $" (CUDA {r.TorchCuda})" : " (CPU-only build)");
@@ -34,7 +35,7 @@ namespace AutoGlm.Engine.Checks
             if (!r.Requested) return Verdict.Skip(NotRequested, expected);
             if (!c.Profile.Requires.Gpu) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!r.Known) return Verdict.Unknown(r, expected);
-            if (r.VenvMissing) return Verdict.Skip($"No venv interpreter at {r.Python} (see python.venv.drift; create it with 'autoglm venv sync').", expected);
+            if (r.VenvMissing) return Verdict.Skip($"No venv interpreter at {r.Python} (see python.venv.drift; create it with " + Messages.Say("Sync-AutoGlmPythonEnvironment", "'autoglm venv sync'") + ").", expected);
             return null;
         }
 
@@ -70,7 +71,7 @@ namespace AutoGlm.Engine.Checks
                     var cuda = $"{found / 1000}.{found % 1000 / 10}";
                     return Fail(Observed(r) + $"; driver serves CUDA {cuda}",
                         $"The NVIDIA driver is too old for torch's CUDA {r.TorchCuda}: it serves CUDA {cuda} (found version {found}).",
-                        "Upgrade the driver to the stack's minimum (see driver.minimum): autoglm install-driver --profile " + c.Profile.Id + "\n# or lock a torch build for CUDA " + cuda + ", then " + Sync(c));
+                        "Upgrade the driver to the stack's minimum (see driver.minimum): " + Messages.Say("Install-AutoGlmDriver -Profile " + c.Profile.Id, "autoglm install-driver --profile " + c.Profile.Id) + "\n# or lock a torch build for CUDA " + cuda + ", then " + Sync(c));
                 }
                 if (why.IndexOf("not compiled with CUDA", StringComparison.OrdinalIgnoreCase) >= 0)
                     return Fail(Observed(r), $"torch {r.TorchVersion} was not compiled with CUDA: a CPU-only wheel.", Sync(c));

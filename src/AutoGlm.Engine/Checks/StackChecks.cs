@@ -1,3 +1,4 @@
+using AutoGlm.Engine.Diagnostics;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -21,7 +22,7 @@ namespace AutoGlm.Engine.Checks
             new Check("os.cuda", "os", CheckSeverity.High, "NVIDIA's CUDA repositories support this OS for the stack's CUDA version.", OsCuda),
         };
 
-        private const string ResolveHint = "autoglm resolve --explain  (Resolve-AutoGlmStack -Explain)";
+        private static readonly string ResolveHint = Messages.Say("Resolve-AutoGlmStack -Explain", "autoglm resolve --explain");
 
         private static Verdict Resolved(CheckContext c)
         {
@@ -177,7 +178,7 @@ namespace AutoGlm.Engine.Checks
             {
                 Status = CheckStatus.Fail, Observed = observed, Expected = expected,
                 Message = $"NVIDIA's repositories support {entry.Name ?? entry.Id} for CUDA {entry.Cuda}, not {s.Cuda}.",
-                Remediation = "Upgrade the OS to a release the CUDA version supports, or pin an older build in a --matrix override.",
+                Remediation = "Upgrade the OS to a release the CUDA version supports, or pin an older build in a " + Messages.Say("-MatrixPath", "--matrix") + " override.",
                 Source = entry.Source,
             };
         }

@@ -402,7 +402,7 @@ namespace AutoGlm.Engine.Deploy
             if (result.Status == "rolled-back" && result.FailedStep != null) s.RolledBack.Add(result.FailedStep);
             s.NotRolledBack.AddRange(result.Steps.Where(x => x.Outcome == "rollback-failed").Select(x => $"{x.Id}: {FirstLine(x.Detail)}"));
             s.NeedsHuman.AddRange(plan.NeedsHuman);
-            if (result.Status == "reboot-required") s.NeedsHuman.Add("Reboot the host, then run the same command again with -Resume (--resume).");
+            if (result.Status == "reboot-required") s.NeedsHuman.Add(Messages.ForFace("Reboot the host, then run the same command again with " + Messages.Say("-Resume", "--resume") + "."));
             if (result.Status == "failed" || result.Status == "rolled-back") s.NeedsHuman.Add(result.Message.Replace(Environment.NewLine, " "));
             return s;
         }

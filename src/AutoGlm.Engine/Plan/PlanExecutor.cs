@@ -223,7 +223,7 @@ namespace AutoGlm.Engine.Plan
                         else
                         {
                             result.Status = "reboot-required";
-                            result.Message = $"Step '{step.Id}' needs a reboot: reboot, then run again with -Resume (--resume). Or add -Reboot to let AutoGlm reboot and continue by itself.";
+                            result.Message = Messages.ForFace($"Step '{step.Id}' needs a reboot: reboot, then run again with " + Messages.Say("-Resume", "--resume") + ". Or add " + Messages.Say("-Reboot", "--reboot") + " to let AutoGlm reboot and continue by itself.");
                             output.Warning(result.Message);
                         }
                         result.Seconds = clock.Elapsed.TotalSeconds;

@@ -56,7 +56,7 @@ namespace AutoGlm.Engine.Python
         };
 
         private static string Remedy(CheckContext c) =>
-            $"autoglm venv sync --profile {c.Profile.Id} --force   (Sync-AutoGlmPythonEnvironment -Profile {c.Profile.Id} -Force)";
+            Messages.Say($"Sync-AutoGlmPythonEnvironment -Profile {c.Profile.Id} -Force", $"autoglm venv sync --profile {c.Profile.Id} --force");
 
         private static Verdict Drift(CheckContext c)
         {
@@ -64,7 +64,7 @@ namespace AutoGlm.Engine.Python
             if (!f.Known) return Verdict.Unknown(f, "the lock's packages");
             if (!f.State.Exists) return Verdict.Skip($"no venv at {f.Path}", "the lock's packages");
             if (f.LockError != null)
-                return new Verdict { Status = CheckStatus.Fail, Observed = "invalid lock", Expected = "a hash lock", Message = f.LockError, Remediation = $"autoglm venv lock --profile {c.Profile.Id} --force", Source = f.SourceText };
+                return new Verdict { Status = CheckStatus.Fail, Observed = "invalid lock", Expected = "a hash lock", Message = f.LockError, Remediation = Messages.Say($"New-AutoGlmLockFile -Profile {c.Profile.Id} -Force", $"autoglm venv lock --profile {c.Profile.Id} --force"), Source = f.SourceText };
             if (f.Lock == null) return Verdict.Skip($"there is no {PythonLock.BaseFileName} for {f.Path}: the venv is not managed by AutoGlm", "the lock's packages");
             if (f.State.Error != null)
                 return new Verdict { Status = CheckStatus.Fail, Observed = "no answer", Expected = "the lock's packages", Message = $"The venv's python at {f.Path} does not run: {f.State.Error}", Remediation = Remedy(c), Source = f.SourceText };

@@ -210,9 +210,9 @@ namespace AutoGlm.Engine.Repair
                 var stack = SafeStack(context);
                 var proposal = new List<string>();
                 if (stack?.Driver != null)
-                    proposal.Add($"Driver up: Install-AutoGlmDriver (autoglm install-driver) to R{stack.Driver.Branch} (≥ {stack.Driver.Minimum}), which serves CUDA {stack.Cuda}.");
+                    proposal.Add(Messages.ForFace($"Driver up: {Messages.Say("Install-AutoGlmDriver", "autoglm install-driver")} to R{stack.Driver.Branch} (≥ {stack.Driver.Minimum}), which serves CUDA {stack.Cuda}."));
                 if (gpu.CudaDriverVersion != null)
-                    proposal.Add($"Or wheel down: a torch build for CUDA {gpu.CudaDriverVersion} or older (the driver {gpu.DriverVersion} serves CUDA {gpu.CudaDriverVersion}): pin it in a site matrix and run Sync-AutoGlmPythonEnvironment (autoglm venv sync).");
+                    proposal.Add(Messages.ForFace($"Or wheel down: a torch build for CUDA {gpu.CudaDriverVersion} or older (the driver {gpu.DriverVersion} serves CUDA {gpu.CudaDriverVersion}): pin it in a site matrix and run {Messages.Say("Sync-AutoGlmPythonEnvironment", "autoglm venv sync")}."));
                 foreach (var r in new[] { toolkit, torch, minimum }.Where(r => r != null && r.Remediation.Length > 0))
                     proposal.Add(r!.Id + ": " + r.Remediation.Split('\n')[0]);
                 var s = new RepairSignature

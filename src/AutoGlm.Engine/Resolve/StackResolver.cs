@@ -1,3 +1,4 @@
+using AutoGlm.Engine.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -122,13 +123,13 @@ namespace AutoGlm.Engine.Resolve
                 var name = hg.Name ?? entry?.Name ?? hg.PciDeviceId ?? "GPU";
                 if (ccText == null || !ComputeCapability.TryParse(ccText, out var cc))
                 {
-                    unidentified.Add($"{name} (PCI device {hg.PciDeviceId ?? "unknown"}) reports no compute capability and is not in the matrix. Add it under 'gpus:' in a --matrix override file.");
+                    unidentified.Add($"{name} (PCI device {hg.PciDeviceId ?? "unknown"}) reports no compute capability and is not in the matrix. Add it under 'gpus:' in a " + Messages.Say("-MatrixPath", "--matrix") + " override file.");
                     continue;
                 }
                 var arch = _m.GpuArchitectures.FirstOrDefault(a => a.ComputeCapabilities.Contains(cc.ToString()));
                 if (arch == null)
                 {
-                    unidentified.Add($"{name} has compute capability {cc}, which no gpuArchitectures entry lists. Add it in a --matrix override file.");
+                    unidentified.Add($"{name} has compute capability {cc}, which no gpuArchitectures entry lists. Add it in a " + Messages.Say("-MatrixPath", "--matrix") + " override file.");
                     continue;
                 }
                 double? mem = hg.MemoryMiB is long mib ? mib / 1024.0 : entry?.MemoryGiB;
@@ -136,7 +137,7 @@ namespace AutoGlm.Engine.Resolve
             }
             // Eight identical GPUs the matrix does not know make one sentence, not eight.
             foreach (var same in unidentified.GroupBy(m => m, StringComparer.Ordinal))
-                result.Conflicts.Add(same.Count() == 1 ? same.Key : $"{same.Count()} GPUs: {same.Key}");
+                result.Conflicts.Add(Messages.ForFace(same.Count() == 1 ? same.Key : $"{same.Count()} GPUs: {same.Key}"));
             if (gpus.Count < host.Gpus.Count) return null;
             var need = profile.Requires.GpuMemory;
             if (need != null)

@@ -108,7 +108,7 @@ namespace AutoGlm.Tests.Contract
                 System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("fr-FR");
                 var engine = context.LoadFromAssemblyPath(Path.Combine(_module.Bin, DependencyIsolation.FolderName, "AutoGlm.Engine.dll"));
                 var format = engine.GetType("AutoGlm.Engine.Diagnostics.Messages", throwOnError: true)!.GetMethod("Format")!;
-                Assert.Equal("The lock file '/x.txt' does not exist. Make one with 'autoglm venv lock' (New-AutoGlmLockFile).",
+                Assert.Equal("The lock file '/x.txt' does not exist. Make one with 'autoglm venv lock'.",
                     format.Invoke(null, new object[] { "LockFileNotFound", new object[] { "/x.txt" } }));
             }
             finally

@@ -116,7 +116,7 @@ namespace AutoGlm.Tests.Deploy
             }
             var ex = Assert.Throws<AutoGlmException>(() => HostInstaller.Plan(system, r, NullOutput.Instance));
             Assert.Equal(errorId, ex.ErrorId);
-            Assert.Contains(what == "timeout" ? "timeout" : what == "modelurl" ? "-ModelManifest" : what == "url" ? GitUrlShown(value) : value.Split(' ')[0].Split('%')[0], ex.Message);
+            Assert.Contains(what == "timeout" ? "timeout" : what == "modelurl" ? "--model-manifest" : what == "url" ? GitUrlShown(value) : value.Split(' ')[0].Split('%')[0], ex.Message);
             Assert.Equal(before, Tree(root));
         }
 
@@ -149,7 +149,7 @@ namespace AutoGlm.Tests.Deploy
             var ex = Assert.Throws<AutoGlmException>(() => HostInstaller.Plan(system, new HostInstallRequest { ModelPath = "/srv/models/m", ModelManifest = file }, NullOutput.Instance));
             Assert.Equal("ModelWeightsMissing", ex.ErrorId);
             Assert.Contains("huggingface-cli download zai-org/AutoGLM-Phone-9B --local-dir /srv/models/m", ex.Message);
-            Assert.Contains("-ModelUrl", ex.Message);
+            Assert.Contains("--model-url", ex.Message);
             Assert.Equal(before, Tree(root));
         }
 

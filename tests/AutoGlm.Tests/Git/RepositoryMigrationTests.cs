@@ -199,7 +199,7 @@ namespace AutoGlm.Tests.Git
             Assert.Equal("repo.verify", refused.FailedStep);
             Assert.Contains("shares no commit", refused.Message);
             Assert.Contains("git cherry-pick", refused.Message);
-            Assert.Contains("-AcceptRewrittenHistory", refused.Message);
+            Assert.Contains("--accept-rewritten-history", refused.Message);
             Assert.Equal(before, f.State());
 
             var head = f.Git(f.Checkout, "rev-parse", "HEAD");

@@ -147,7 +147,7 @@ namespace AutoGlm.Tests.Plan
             // Without -Resume the interrupted run is reported, not silently restarted.
             var refused = Assert.Throws<AutoGlmException>(() => PlanExecutor.Apply(FilesPlan(), system, new ApplyOptions(), NullOutput.Instance));
             Assert.Equal("RunInterrupted", refused.ErrorId);
-            Assert.Contains("-Resume", refused.Message);
+            Assert.Contains("--resume", refused.Message);
             Assert.Contains(Journal.PathFor(system.StateDirectory, FilesPlan().Name), refused.Message); // where the run stands
 
             var resumed = PlanExecutor.Apply(FilesPlan(), system, new ApplyOptions { Resume = true }, NullOutput.Instance);
@@ -189,7 +189,7 @@ namespace AutoGlm.Tests.Plan
 
             var first = PlanExecutor.Apply(plan, system, new ApplyOptions(), NullOutput.Instance);
             Assert.Equal("reboot-required", first.Status);
-            Assert.Contains("reboot, then run again with -Resume", first.Message);
+            Assert.Contains("reboot, then run again with --resume", first.Message);
             Assert.Equal("not-run", first.Steps.Last().Outcome);
             Assert.False(File.Exists(root.Combine("etc", "after")));
 

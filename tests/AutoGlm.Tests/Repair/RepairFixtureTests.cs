@@ -241,7 +241,7 @@ namespace AutoGlm.Tests.Repair
             var s = Assert.Single(d.Signatures);
             Assert.Equal(RepairSignature.CudaOutOfStep, s.Id);
             Assert.False(s.Fixable);
-            Assert.Contains("Install-AutoGlmDriver", s.Proposal);
+            Assert.Contains("autoglm install-driver", s.Proposal); // the CLI face; a cmdlet says Install-AutoGlmDriver (MessageFaceTests)
             Assert.Contains("wheel down", s.Proposal);
             Assert.Empty(RepairPlanner.Plan(d, Request(), Sys(fx)).Steps);
 

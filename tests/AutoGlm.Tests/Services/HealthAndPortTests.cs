@@ -123,7 +123,7 @@ namespace AutoGlm.Tests.Services
                 var ex = Assert.Throws<AutoGlmException>(() => ServicePlanner.Define(request, rig.Host(), ServiceRig.Matrix, new List<string>()));
                 Assert.Equal("ServicePortInUse", ex.ErrorId);
                 Assert.Contains($"(pid {Environment.ProcessId}) on 127.0.0.1:{port}", ex.Message);
-                Assert.Contains("-Port Auto", ex.Message);
+                Assert.Contains("--port auto", ex.Message);
             }
             finally { listener.Stop(); }
         }
