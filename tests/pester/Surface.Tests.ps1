@@ -117,3 +117,20 @@ Describe 'Argument completion through TabExpansion2' {
         $Count | Should -BeGreaterOrEqual 18
     }
 }
+
+Describe 'Messages in PowerShell syntax' {
+    It 'names parameters, not CLI options, in an error' {
+        $err = { Test-AutoGlmEnvironment -Profile 'no-such-profile' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.Exception.Message | Should -Match 'Pass one of them with -Profile, or add it in a -MatrixPath override file\.'
+        $err.Exception.Message | Should -Not -Match '(?<![\w-])--[a-z]'
+    }
+
+    It 'names cmdlets and parameters in check remediations' {
+        # This machine has no NVIDIA GPU: gpu.present fails and its fix names the phone-agent profile.
+        $gpu = Test-AutoGlmEnvironment -Snapshot $nodeA -Id gpu.present
+        $gpu.Remediation | Should -Match '-Profile phone-agent'
+        $gpu.Remediation | Should -Not -Match '--profile'
+        $stack = Test-AutoGlmEnvironment -Snapshot $nodeA -Id stack.resolved
+        if ($stack.Remediation) { $stack.Remediation | Should -Not -Match 'autoglm resolve' }
+    }
+}

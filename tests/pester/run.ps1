@@ -17,6 +17,7 @@ param(
 
     [string] $ModulePath = (Join-Path $PSScriptRoot '../../out/AutoGlm/AutoGlm.psd1'),
 
+    # Spec files or folders; from a shell, pass several with -Command (-File passes 'a,b' as one string).
     [string[]] $Path = @($PSScriptRoot),
 
     # Optional NUnit XML report for CI systems that read one.
@@ -48,6 +49,10 @@ if ($ResultPath) {
     $configuration.TestResult.OutputPath = $ResultPath
 }
 $result = Invoke-Pester -Configuration $configuration
+if (-not $result) {
+    Write-Output 'pester: 0 passed, 1 failed, 0 skipped (Invoke-Pester returned no result)'
+    exit 1
+}
 
 $unexplained = 0
 foreach ($test in $result.Skipped) {
