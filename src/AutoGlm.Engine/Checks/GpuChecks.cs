@@ -393,6 +393,7 @@ namespace AutoGlm.Engine.Checks
             if (!sb.Uefi) return Verdict.Pass("legacy BIOS boot (no Secure Boot)", expected, "The host boots without UEFI; Secure Boot does not apply.", source);
             if (!sb.Enabled) return Verdict.Pass("disabled" + (sb.SetupMode ? " (setup mode)" : ""), expected, "Secure Boot is off; unsigned kernel modules load.", source);
             if (sb.ShimValidationDisabled) return Verdict.Pass("enabled, shim validation disabled", expected, "Secure Boot is on but shim does not validate modules.", source);
+            if (sb.SetupMode) return Verdict.Pass("enabled, setup mode", expected, "The firmware is in setup mode (no Platform Key enrolled): Secure Boot enforces nothing and unsigned kernel modules load.", source);
             if (!NeedsGpu(c)) return Verdict.Pass("enabled", expected, "Secure Boot is on; this profile loads no NVIDIA module.", source);
             if (c.Facts.Host.Platform == "windows")
                 return Verdict.Pass("enabled", expected, "Secure Boot is on; Windows loads only signed drivers, and NVIDIA's are signed by Microsoft (WHQL).", source);

@@ -618,34 +618,8 @@ namespace AutoGlm.Engine.Facts
 
         // ---------------------------------------------------------------- Secure Boot
 
-        private const string EfiGlobal = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
-
-        public static SecureBootFacts SecureBoot(ProbeContext ctx)
-        {
-            var host = ctx.Host;
-            var facts = new SecureBootFacts();
-            if (host.ListDirectory("/sys/firmware/efi") == null)
-            {
-                // Legacy BIOS boot: no Secure Boot at all.
-                facts.Sources.Add("/sys/firmware/efi (absent)");
-                return facts;
-            }
-            facts.Uefi = true;
-            // efivarfs: 4 bytes of attributes, then the value byte.
-            var sb = host.ReadFile($"/sys/firmware/efi/efivars/SecureBoot-{EfiGlobal}");
-            if (sb.Ok && sb.Text!.Length >= 5)
-            {
-                facts.Sources.Add(sb.Path);
-                facts.Enabled = sb.Text[4] == '\u0001';
-                var setup = host.ReadFile($"/sys/firmware/efi/efivars/SetupMode-{EfiGlobal}");
-                facts.SetupMode = setup.Ok && setup.Text!.Length >= 5 && setup.Text[4] == '\u0001';
-                return facts;
-            }
-            var mok = ctx.Run("mokutil", "--sb-state");
-            facts.Sources.Add("mokutil --sb-state");
-            ApplyMokutil(mok, facts);
-            return facts;
-        }
+        /// <summary>Secure Boot through the one shared reader (<see cref="SecureBootState"/>), which the driver planner asks too.</summary>
+        public static SecureBootFacts SecureBoot(ProbeContext ctx) => SecureBootState.Read(ctx.Host, ctx.CommandTimeout);
 
         /// <summary>mokutil --sb-state: "SecureBoot enabled|disabled" on stdout (exit 0); exit 255 / 1 when not supported.</summary>
         internal static void ApplyMokutil(CommandResult mok, SecureBootFacts facts)
