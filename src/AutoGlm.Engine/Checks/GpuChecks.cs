@@ -202,15 +202,20 @@ namespace AutoGlm.Engine.Checks
             var driver = c.Facts.Get<DriverFacts>();
             if (!NeedsGpu(c)) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.");
             if (!gpu.Known) return Verdict.Unknown(gpu, "a module flavor the GPU supports");
-            var withCc = gpu.Gpus.Where(g => g.ComputeCapability != null).ToList();
+            // NVML reports the compute capability; nvidia-smi's log does not, so the matrix's entry for the GPU (by device
+            // id, then name) answers, as the stack and runtime checks already do, else the architecture nvidia-smi names.
+            string? Cc(GpuDevice g) => g.ComputeCapability ?? (g.Source == "pci" ? null
+                : c.Matrix.FindGpu(g.PciDeviceId, g.Name)?.ComputeCapability
+                  ?? c.Matrix.GpuArchitectures.FirstOrDefault(a => g.Architecture != null && string.Equals(a.Name, g.Architecture, StringComparison.OrdinalIgnoreCase))?.ComputeCapabilities.FirstOrDefault());
+            var withCc = gpu.Gpus.Select(g => (gpu: g, cc: Cc(g))).Where(x => x.cc != null).ToList();
             if (withCc.Count == 0) return Verdict.Skip("No GPU reported a compute capability (the driver does not answer); flavor cannot be judged.");
-            var required = withCc.Select(g => (gpu: g, need: c.Matrix.RequiredKernelModules(g.ComputeCapability, g.Name))).Where(x => x.need != null).ToList();
+            var required = withCc.Select(x => (x.gpu, x.cc, need: c.Matrix.RequiredKernelModules(x.cc, x.gpu.Name))).Where(x => x.need != null).ToList();
             var conflicting = required.Select(x => x.need).Distinct().ToList();
             var expected = conflicting.Count == 1 ? conflicting[0] + " kernel module" : conflicting.Count == 0 ? "open (recommended) or proprietary" : "GPUs that need different flavors cannot share a host";
             if (driver.Flavor == null)
                 return new Verdict { Status = CheckStatus.Unknown, Observed = "unknown", Expected = expected, Source = Src(gpu, driver),
                     Message = "The module flavor is unknown: neither /proc/driver/nvidia/version nor modinfo's license said open or proprietary." };
-            var observed = driver.Flavor + " (" + string.Join(", ", withCc.Select(g => $"{g.Name} cc {g.ComputeCapability}").Distinct()) + ")";
+            var observed = driver.Flavor + " (" + string.Join(", ", withCc.Select(x => $"{x.gpu.Name} cc {x.cc}").Distinct()) + ")";
             if (conflicting.Count > 1)
                 return new Verdict { Status = CheckStatus.Fail, Observed = observed, Expected = expected, Source = Src(gpu, driver),
                     Message = "This host mixes GPUs that need the open module (Blackwell, Grace Hopper) with GPUs that need the proprietary one (before Turing).",
@@ -224,8 +229,8 @@ namespace AutoGlm.Engine.Checks
             {
                 Status = CheckStatus.Fail, Observed = observed, Expected = expected, Source = Src(gpu, driver),
                 Message = need == "open"
-                    ? $"{wrong[0].gpu.Name} (cc {wrong[0].gpu.ComputeCapability}) needs NVIDIA's open kernel module; the proprietary module does not support Blackwell or Grace Hopper."
-                    : $"{wrong[0].gpu.Name} (cc {wrong[0].gpu.ComputeCapability}) predates Turing; the open kernel module supports Turing (7.5) and newer only.",
+                    ? $"{wrong[0].gpu.Name} (cc {wrong[0].cc}) needs NVIDIA's open kernel module; the proprietary module does not support Blackwell or Grace Hopper."
+                    : $"{wrong[0].gpu.Name} (cc {wrong[0].cc}) predates Turing; the open kernel module supports Turing (7.5) and newer only.",
                 Remediation = c.Family switch
                 {
                     "debian" => need == "open" ? $"sudo apt-get install -y nvidia-driver-{branch}-server-open   # NVIDIA's repo: sudo apt-get install -y nvidia-open" : $"sudo apt-get install -y nvidia-driver-{branch}-server   # NVIDIA's repo: sudo apt-get install -y cuda-drivers",
@@ -394,6 +399,7 @@ namespace AutoGlm.Engine.Checks
             if (!sb.Uefi) return Verdict.Pass("legacy BIOS boot (no Secure Boot)", expected, "The host boots without UEFI; Secure Boot does not apply.", source);
             if (!sb.Enabled) return Verdict.Pass("disabled" + (sb.SetupMode ? " (setup mode)" : ""), expected, "Secure Boot is off; unsigned kernel modules load.", source);
             if (sb.ShimValidationDisabled) return Verdict.Pass("enabled, shim validation disabled", expected, "Secure Boot is on but shim does not validate modules.", source);
+            if (sb.SetupMode) return Verdict.Pass("enabled, setup mode", expected, "The firmware is in setup mode (no Platform Key enrolled): Secure Boot enforces nothing and unsigned kernel modules load.", source);
             if (!NeedsGpu(c)) return Verdict.Pass("enabled", expected, "Secure Boot is on; this profile loads no NVIDIA module.", source);
             if (c.Facts.Host.Platform == "windows")
                 return Verdict.Pass("enabled", expected, "Secure Boot is on; Windows loads only signed drivers, and NVIDIA's are signed by Microsoft (WHQL).", source);

@@ -222,7 +222,7 @@ namespace AutoGlm.Engine.Deploy
                     driverSteps.AddRange(driverPlan.Steps);
                     notes.AddRange(driverPlan.Notes.Select(n => "driver: " + n));
                     notes.Add("driver: " + driverPlan.Title + ".");
-                    if (driverPlan.Steps.Any(s => s.Id == "driver.mok"))
+                    if (driverPlan.Steps.Any(s => s.Id == MokStep.StepId))
                         needsHuman.Add("Secure Boot is on: at the next boot, confirm the module signing key in MokManager at the console (the password is in the plan's notes).");
                 }
                 if (r.CudaToolkit)

@@ -20,7 +20,17 @@ namespace AutoGlm.Engine.Facts
             InstallPath = installPath ?? profile.InstallPath ?? "/opt/autoglm";
             Port = port ?? profile.Port;
             CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(10);
+            _smiLog = new Lazy<CommandResult>(() => Host.Run(GpuProbes.SmiLogArgv, CommandTimeout), LazyThreadSafetyMode.ExecutionAndPublication);
         }
+
+        private readonly Lazy<CommandResult> _smiLog;
+
+        /// <summary>
+        /// `nvidia-smi -q -x`, run at most once per evaluation and shared by every probe that reads it (GPUs and
+        /// versions, BAR1 where sysfs has none): one nvidia-smi process per check run. A snapshot without it
+        /// (recorded before AutoGlm asked it) throws <see cref="SnapshotGapException"/>, each time it is asked.
+        /// </summary>
+        public CommandResult NvidiaSmiLog() => _smiLog.Value;
 
         public IHost Host { get; }
         public ProfileEntry Profile { get; }

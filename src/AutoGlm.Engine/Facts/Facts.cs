@@ -109,6 +109,8 @@ namespace AutoGlm.Engine.Facts
         public string? PciDeviceId { get; set; }
         /// <summary>"9.0"; null when only PCI saw the GPU (the matrix may still know it by device id).</summary>
         public string? ComputeCapability { get; set; }
+        /// <summary>The architecture nvidia-smi names (product_architecture: "Volta", "Hopper"); its log has no compute capability.</summary>
+        public string? Architecture { get; set; }
         public long? MemoryMiB { get; set; }
         public bool? PersistenceMode { get; set; }
         public bool? EccEnabled { get; set; }

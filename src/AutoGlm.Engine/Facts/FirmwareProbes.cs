@@ -10,6 +10,7 @@ namespace AutoGlm.Engine.Facts
     /// <summary>DMI identity, and each NVIDIA GPU's BAR1 and SR-IOV capability (sysfs, else nvidia-smi -q).</summary>
     public static class FirmwareProbes
     {
+        /// <summary>What snapshots recorded before the shared XML log hold for BAR1 (replayed, never run).</summary>
         internal static readonly string[] SmiMemoryQuery = { "nvidia-smi", "-q", "-d", "MEMORY" };
 
         public static FirmwareFacts Firmware(ProbeContext ctx)
@@ -19,14 +20,14 @@ namespace AutoGlm.Engine.Facts
             else ReadLinux(ctx.Host, facts);
             if (!facts.Known) return facts;
 
-            // sysfs gives BAR1 for every GPU it lists; nvidia-smi -q fills the rest (Windows, or no sysfs).
+            // sysfs gives BAR1 for every GPU it lists; nvidia-smi's log (the same run the GPU probe reads) fills the
+            // rest (Windows, or no sysfs).
             if (facts.Gpus.Count == 0 || facts.Gpus.Any(g => g.Bar1Bytes == null))
             {
-                var run = ctx.Run(SmiMemoryQuery);
-                if (run.Succeeded)
+                var answers = SmiMemory(ctx, out var source);
+                if (answers != null)
                 {
-                    facts.Sources.Add(string.Join(" ", SmiMemoryQuery));
-                    var answers = ParseSmiMemory(run.Stdout);
+                    facts.Sources.Add(source);
                     for (int i = 0; i < answers.Count; i++)
                     {
                         var a = answers[i];
@@ -41,6 +42,24 @@ namespace AutoGlm.Engine.Facts
                 }
             }
             return facts;
+        }
+
+        /// <summary>Per GPU: bus, framebuffer and BAR1 totals from the shared `nvidia-smi -q -x`; null when it did not answer.</summary>
+        private static List<(string? bus, long? fbMiB, long? bar1MiB)>? SmiMemory(ProbeContext ctx, out string source)
+        {
+            CommandResult run;
+            try { run = ctx.NvidiaSmiLog(); }
+            catch (SnapshotGapException) when (ctx.Host is SnapshotHost)
+            {
+                // A snapshot recorded before the XML log holds `nvidia-smi -q -d MEMORY` instead.
+                source = string.Join(" ", SmiMemoryQuery);
+                var legacy = ctx.Run(SmiMemoryQuery);
+                return legacy.Succeeded ? ParseSmiMemory(legacy.Stdout) : null;
+            }
+            source = ArgvText.Join(GpuProbes.SmiLogArgv);
+            if (!run.Succeeded) return null;
+            var log = SmiLog.Parse(run.Stdout, out _);
+            return log?.Gpus.Select(g => (g.PciBusId, g.MemoryMiB, g.Bar1MiB)).ToList();
         }
 
         private static void ReadLinux(IHost host, FirmwareFacts facts)

@@ -35,6 +35,11 @@ namespace AutoGlm.Engine.Facts
         public bool SetupMode { get; set; }
         /// <summary>"SecureBoot validation is disabled in shim": enforcement is off although firmware says enabled.</summary>
         public bool ShimValidationDisabled { get; set; }
+        /// <summary>
+        /// The kernel accepts only signed modules: UEFI, SecureBoot = 1, not in setup mode, shim validating (the
+        /// kernel's own rule in efi_get_secureboot). This is when a DKMS-built module needs an enrolled MOK.
+        /// </summary>
+        public bool EnforcesModuleSignatures => Known && Uefi && Enabled && !SetupMode && !ShimValidationDisabled;
     }
 
     /// <summary>Whether an IOMMU is in effect, and what the kernel command line asks for.</summary>

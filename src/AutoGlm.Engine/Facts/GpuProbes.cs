@@ -24,7 +24,15 @@ namespace AutoGlm.Engine.Facts
             Probe.Of("iommu", Iommu),
         };
 
-        /// <summary>The nvidia-smi query: the column order of the fixtures taken from real captures.</summary>
+        /// <summary>
+        /// The one nvidia-smi call of a check run: the whole log as XML (nvsmi_device_v10..v13 DTDs). It carries the
+        /// driver and CUDA versions (610+: kmd_version, cuda_umd_version), and per GPU the name, UUID, bus and device
+        /// id, memory, BAR1, persistence and ECC mode, on every driver branch (the CSV query lacks the CUDA version,
+        /// so it needed the table as a second call, and compute_cap only exists from about 510).
+        /// </summary>
+        public static readonly string[] SmiLogArgv = { "nvidia-smi", "-q", "-x" };
+
+        /// <summary>The nvidia-smi query of snapshots recorded before the XML log (replayed, never run): the column order of the fixtures taken from real captures.</summary>
         internal static readonly string[] SmiFields = { "name", "uuid", "pci.bus_id", "driver_version", "memory.total", "compute_cap", "persistence_mode", "ecc.mode.current" };
 
         internal static string[] SmiQuery(bool withComputeCap) => new[]
@@ -162,6 +170,52 @@ namespace AutoGlm.Engine.Facts
         }
 
         private static void QuerySmi(ProbeContext ctx, GpuFacts facts)
+        {
+            CommandResult run;
+            try { run = ctx.NvidiaSmiLog(); }
+            catch (SnapshotGapException) when (ctx.Host is SnapshotHost)
+            {
+                // A snapshot recorded before the XML log holds the CSV query and the table instead.
+                QuerySmiLegacy(ctx, facts);
+                return;
+            }
+            facts.Sources.Add(ArgvText.Join(SmiLogArgv));
+            facts.QuerySource = "nvidia-smi";
+            ApplySmiLog(run, facts);
+        }
+
+        /// <summary>Turns an `nvidia-smi -q -x` run into GPUs and versions, or into a QueryError with its cause.</summary>
+        internal static void ApplySmiLog(CommandResult run, GpuFacts facts)
+        {
+            if (run.Status != CommandStatus.Completed)
+            {
+                facts.QueryError = run.Describe();
+                facts.QueryTimedOut = run.Status == CommandStatus.TimedOut;
+                if (run.Status == CommandStatus.NotFound) facts.QueryError += "; the NVIDIA user-space driver is not installed";
+                return;
+            }
+            var log = SmiLog.Parse(run.Stdout, out var outside);
+            // The failure texts (mismatch, no driver, GPU lost) are printed instead of, or around, the XML.
+            var error = ClassifySmiError((outside + "\n" + run.Stderr).Trim(), run.ExitCode, facts);
+            if (error != null) { facts.QueryError = error; return; }
+            if (log == null || log.Gpus.Count == 0)
+            {
+                facts.QueryError = $"'{run.CommandLine}' printed no GPU: {FirstLine((run.Stdout + "\n" + run.Stderr).Trim())}";
+                return;
+            }
+            facts.DriverVersion = log.DriverVersion;
+            facts.CudaDriverVersion = log.CudaVersion;
+            foreach (var g in log.Gpus)
+            {
+                facts.Gpus.Add(new GpuDevice
+                {
+                    Index = facts.Gpus.Count, Name = g.Name, Architecture = g.Architecture, Uuid = g.Uuid, PciBusId = g.PciBusId, PciDeviceId = g.PciDeviceId,
+                    MemoryMiB = g.MemoryMiB, PersistenceMode = g.PersistenceMode, EccEnabled = g.EccEnabled, Source = "nvidia-smi",
+                });
+            }
+        }
+
+        private static void QuerySmiLegacy(ProbeContext ctx, GpuFacts facts)
         {
             var argv = SmiQuery(true);
             var run = ctx.Run(argv);
@@ -618,34 +672,8 @@ namespace AutoGlm.Engine.Facts
 
         // ---------------------------------------------------------------- Secure Boot
 
-        private const string EfiGlobal = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
-
-        public static SecureBootFacts SecureBoot(ProbeContext ctx)
-        {
-            var host = ctx.Host;
-            var facts = new SecureBootFacts();
-            if (host.ListDirectory("/sys/firmware/efi") == null)
-            {
-                // Legacy BIOS boot: no Secure Boot at all.
-                facts.Sources.Add("/sys/firmware/efi (absent)");
-                return facts;
-            }
-            facts.Uefi = true;
-            // efivarfs: 4 bytes of attributes, then the value byte.
-            var sb = host.ReadFile($"/sys/firmware/efi/efivars/SecureBoot-{EfiGlobal}");
-            if (sb.Ok && sb.Text!.Length >= 5)
-            {
-                facts.Sources.Add(sb.Path);
-                facts.Enabled = sb.Text[4] == '\u0001';
-                var setup = host.ReadFile($"/sys/firmware/efi/efivars/SetupMode-{EfiGlobal}");
-                facts.SetupMode = setup.Ok && setup.Text!.Length >= 5 && setup.Text[4] == '\u0001';
-                return facts;
-            }
-            var mok = ctx.Run("mokutil", "--sb-state");
-            facts.Sources.Add("mokutil --sb-state");
-            ApplyMokutil(mok, facts);
-            return facts;
-        }
+        /// <summary>Secure Boot through the one shared reader (<see cref="SecureBootState"/>), which the driver planner asks too.</summary>
+        public static SecureBootFacts SecureBoot(ProbeContext ctx) => SecureBootState.Read(ctx.Host, ctx.CommandTimeout);
 
         /// <summary>mokutil --sb-state: "SecureBoot enabled|disabled" on stdout (exit 0); exit 255 / 1 when not supported.</summary>
         internal static void ApplyMokutil(CommandResult mok, SecureBootFacts facts)

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Platforms;
@@ -301,7 +302,7 @@ namespace AutoGlm.Engine.Install
 
             steps.Add(NouveauBlacklistStep("debian"));
             steps.Add(UnattendedUpgradesStep());
-            var mok = SecureBootStep(c, system);
+            var mok = SecureBootStep(c, system, request.CommandTimeout);
             if (mok != null) steps.Add(mok);
             steps.Add(new AptInstallStep("driver.install", $"Install the NVIDIA {c.Flavor} driver {version} (R{c.Branch}).", apt, held));
             steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, held.Select(h => h.Name).ToList()));
@@ -376,11 +377,16 @@ namespace AutoGlm.Engine.Install
             return null;
         }
 
-        private static PlanStep? SecureBootStep(Context c, ISystemHost system)
+        private static PlanStep? SecureBootStep(Context c, ISystemHost system, TimeSpan timeout)
         {
-            var state = system.ReadFile("/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e98c6ac12a5c");
-            bool enabled = state.Ok && state.Text!.Length >= 5 && state.Text[4] == '\u0001';
-            if (!enabled) return null;
+            // The same reader as the secureboot probe and check, so plan and check agree.
+            var sb = SecureBootState.Read(system, timeout);
+            if (!sb.Known)
+            {
+                c.Notes.Add($"Secure Boot state unknown ({sb.UnknownReason}): if it is on, the DKMS signing key must be enrolled (mokutil --import) before the module loads.");
+                return null;
+            }
+            if (!sb.EnforcesModuleSignatures) return null;
             // Ubuntu's DKMS signs with shim-signed's MOK; Debian's with its own key pair.
             return MokStepFor(c.Os.Distro);
         }
@@ -447,7 +453,7 @@ namespace AutoGlm.Engine.Install
                     (packaging.PinCommands ?? new List<List<string>> { new List<string> { "dnf", "versionlock", "add", $"*nvidia*{c.Branch}*" } }).Select(a => (IReadOnlyList<string>)a.Select(B).ToList()).ToList(),
                     ctx => Contains(ctx, new[] { "dnf", "versionlock", "list" }, "nvidia")));
             }
-            var mok = SecureBootStep(c, system);
+            var mok = SecureBootStep(c, system, request.CommandTimeout);
             if (mok != null) steps.Insert(steps.Count - (streams ? 1 : 2), mok);
             var expected = request.Version ?? c.Branch + ".";
             steps.Add(new DriverVerifyStep(expected, RebootReason(system, expected, mok != null), system));

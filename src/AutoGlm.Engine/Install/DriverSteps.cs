@@ -67,8 +67,11 @@ namespace AutoGlm.Engine.Install
         private readonly string _key;
         private readonly string _cert;
 
+        /// <summary>The step's id in every plan that enrols a MOK (install-driver, install, repair).</summary>
+        public const string StepId = "secureboot.mok";
+
         public MokStep(string key, string cert)
-            : base("secureboot.mok", "run", cert,
+            : base(StepId, "run", cert,
                 "Create a module signing key for DKMS and queue it for enrolment: at the next boot choose 'Enroll MOK' in the blue MokManager screen, then 'Continue', 'Yes', and type the root password.")
         {
             _key = key;

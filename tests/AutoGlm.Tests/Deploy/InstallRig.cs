@@ -129,9 +129,9 @@ namespace AutoGlm.Tests.Deploy
                 .Where(f => !f.Contains("/var/lib/autoglm/journal") && !f.EndsWith("autoglm.lock", StringComparison.Ordinal) && !f.Contains("__pycache__"))
                 .ToDictionary(f => f.Substring(Root.Length), f => new FileInfo(f).LinkTarget ?? Convert.ToHexString(SHA256.HashData(System.IO.File.ReadAllBytes(f))));
 
-        private const string NvidiaSmi = "#!/bin/sh\ncase \"$1\" in\n" +
+        private static readonly string NvidiaSmi = "#!/bin/sh\ncase \"$1\" in\n" +
             "  --query-gpu=driver_version) echo " + Driver + " ;;\n" +
-            "  --query-gpu=*) echo 'NVIDIA H100 80GB HBM3, GPU-6f1c0000-0000-0000-0000-000000000001, 00000000:01:00.0, " + Driver + ", 81559, 9.0, Enabled, Enabled' ;;\n" +
+            "  -q) " + SmiXml.Heredoc(SmiXml.Render(Driver, "13.2", new SmiGpu("NVIDIA H100 80GB HBM3", "Hopper", "00000000:01:00.0", "233010DE", 81559))) + " ;;\n" +
             "  *) echo '| NVIDIA-SMI " + Driver + "    Driver Version: " + Driver + "    CUDA Version: 13.2 |' ;;\nesac\n";
 
         private void Tool(string name, string body) =>

@@ -46,7 +46,7 @@ namespace AutoGlm.Tests.Engine
             // The device id nvidia-smi does not print comes from sysfs, matched by bus id.
             Assert.Equal("0x2330", gpu.PciDeviceId);
             Assert.Equal("13.1", run.Facts.Get<GpuFacts>().CudaDriverVersion);
-            Assert.Contains("nvidia-smi --query-gpu=", Get(run, "gpu.present").Source);
+            Assert.Contains("nvidia-smi -q -x", Get(run, "gpu.present").Source);
         }
 
         [Fact]
@@ -159,22 +159,38 @@ namespace AutoGlm.Tests.Engine
         }
 
         [Fact]
-        public void OldDriverWithoutComputeCapFieldIsAskedAgain()
+        public void AnOldDriversLogIsReadInTheSameOneCall()
         {
+            // R470 has no compute_cap query field (the CSV query needed a second try); its XML log answers like any other.
             using var fx = FixtureHost.HealthyUbuntu();
-            fx.Tool("nvidia-smi", "case \"$1\" in\n  *compute_cap*) echo 'Field \"compute_cap\" is not a valid field to query.'; exit 2 ;;\n  --query-gpu=*) echo 'Tesla T4, GPU-1, 00000000:00:09.0, 470.82.01, 15109, Enabled, Enabled' ;;\n  *) echo '| NVIDIA-SMI 470.82.01    Driver Version: 470.82.01    CUDA Version: 11.4     |' ;;\nesac");
+            fx.Tool("nvidia-smi", "echo \"$*\" >> '" + fx.SmiCallsPath + "'\n" + SmiXml.Heredoc(SmiXml.Render("470.82.01", "11.4", new SmiGpu("Tesla T4", "Turing", "00000000:00:09.0", "1EB810DE", 15109))));
             fx.File("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  470.82.01  Fri Oct 22 23:01:11 UTC 2021\n");
             var run = Evaluate(fx);
             Assert.Equal(CheckStatus.Pass, Get(run, "gpu.nvml").Status);
             Assert.Equal("11.4", run.Facts.Get<GpuFacts>().CudaDriverVersion);
             Assert.Null(run.Facts.Get<GpuFacts>().Gpus.Single().ComputeCapability);
+            Assert.Equal(new[] { "-q -x" }, File.ReadAllLines(fx.SmiCallsPath));
+        }
+
+        [Fact]
+        public void OneNvidiaSmiProcessPerCheckRunOnAFakeGpuHost()
+        {
+            // Issue 22: every probe that needs nvidia-smi (the GPU probe; the firmware probe when sysfs has no BAR1)
+            // shares one `nvidia-smi -q -x`. It was `--query-gpu=...` then the plain table, one after the other.
+            using var fx = FixtureHost.HealthyUbuntu();
+            File.Delete(Path.Combine(fx.RootPath, "sys/bus/pci/devices/0000:00:09.0/resource"));
+            var run = Evaluate(fx);
+            Assert.Equal(1, File.ReadAllLines(fx.SmiCallsPath).Length);
+            // And that one answer served both probes.
+            Assert.Equal("13.1", run.Facts.Get<GpuFacts>().CudaDriverVersion);
+            Assert.Contains("128 GiB", Get(run, "firmware.bar1").Observed);
         }
 
         [Fact]
         public void BlackwellOnTheProprietaryModuleFailsFlavor()
         {
             using var fx = FixtureHost.HealthyUbuntu();
-            fx.Tool("nvidia-smi", "case \"$1\" in\n  --query-gpu=*) echo 'NVIDIA GeForce RTX 5090, GPU-1, 00000000:00:09.0, 570.133.07, 32607, 12.0, Enabled, [N/A]' ;;\n  *) echo 'CUDA Version: 12.8' ;;\nesac");
+            fx.Tool("nvidia-smi", SmiXml.Heredoc(SmiXml.Render("570.133.07", "12.8", new SmiGpu("NVIDIA GeForce RTX 5090", "Blackwell", "00000000:00:09.0", "2B8510DE", 32607, Ecc: "N/A"))));
             fx.File("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  570.133.07  Fri Feb 28 00:00:00 UTC 2025\n");
             var r = Get(Evaluate(fx), "driver.flavor");
             Assert.Equal(CheckStatus.Fail, r.Status);
@@ -186,7 +202,7 @@ namespace AutoGlm.Tests.Engine
         public void PreTuringOnTheOpenModuleFailsFlavor()
         {
             using var fx = FixtureHost.HealthyUbuntu();
-            fx.Tool("nvidia-smi", "case \"$1\" in\n  --query-gpu=*) echo 'Tesla V100-SXM2-32GB, GPU-1, 00000000:00:09.0, 570.133.07, 32768, 7.0, Enabled, Enabled' ;;\n  *) echo 'CUDA Version: 12.8' ;;\nesac");
+            fx.Tool("nvidia-smi", SmiXml.Heredoc(SmiXml.Render("570.133.07", "12.8", new SmiGpu("Tesla V100-SXM2-32GB", "Volta", "00000000:00:09.0", "1DB510DE", 32768))));
             fx.File("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.133.07  Release Build  (dvs-builder@U16-I3-A14-4-2)  Fri Feb 28 00:00:00 UTC 2025\n");
             var r = Get(Evaluate(fx), "driver.flavor");
             Assert.Equal(CheckStatus.Fail, r.Status);
@@ -336,7 +352,7 @@ namespace AutoGlm.Tests.Engine
         public void PersistenceOffWarnsOnAServerProfile()
         {
             using var fx = FixtureHost.HealthyUbuntu();
-            fx.Smi("nvidia-smi--query-gpu-autoglm-fields-noheader-nounits-rtx4080super-595-DERIVED.txt", "nvidia-smi--table-rtx4080super-595-desktop-idle.txt");
+            fx.Smi("nvidia-smi--q-x-rtx4080super-595.71.05-v13-DERIVED.xml");
             fx.File("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  595.71.05  Release Build  (dvs-builder@U22)  Thu Jan  1 00:00:00 UTC 2026\n");
             var r = Get(Evaluate(fx), "driver.persistence");
             Assert.Equal(CheckStatus.Warn, r.Status);

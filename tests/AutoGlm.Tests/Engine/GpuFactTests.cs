@@ -21,6 +21,81 @@ namespace AutoGlm.Tests.Engine
         private static CommandResult Ran(string stdout, int exitCode = 0, string stderr = "") =>
             new CommandResult(GpuProbes.SmiQuery(true), CommandStatus.Completed, exitCode, stdout, stderr, TimeSpan.Zero, TimeSpan.FromSeconds(10));
 
+        // ------------------------------------------------------------ nvidia-smi -q -x (issue 22)
+
+        private static CommandResult RanLog(string stdout, int exitCode = 0, string stderr = "") =>
+            new CommandResult(GpuProbes.SmiLogArgv, CommandStatus.Completed, exitCode, stdout, stderr, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+
+        [Theory]
+        // Real captures (excerpts) of three DTD generations, and the v13 logs derived from the real H100/H200/RTX captures.
+        [InlineData("nvidia-smi--q-x-v100s-460.73.01-v11-excerpt.xml", "460.73.01", "11.2", "Tesla V100S-PCIE-32GB", "00000000:00:0D.0", "0x1df6", 32510L, 32768L, false, true)]
+        [InlineData("nvidia-smi--q-x-l4-555.42.06-v12-excerpt.xml", "555.42.06", "12.5", "NVIDIA L4", "00000000:01:00.0", "0x27b8", 23034L, 32768L, false, true)]
+        [InlineData("nvidia-smi--q-x-h100-590.48.01-v13-DERIVED.xml", "590.48.01", "13.1", "NVIDIA H100 80GB HBM3", "00000000:00:09.0", "0x2330", 81559L, 131072L, true, true)]
+        [InlineData("nvidia-smi--q-x-h200-610.43.02-v13-DERIVED.xml", "610.43.02", "13.3", "NVIDIA H200", "00000000:83:00.0", "0x2335", 143771L, 131072L, true, true)]
+        [InlineData("nvidia-smi--q-x-rtx4080super-595.71.05-v13-DERIVED.xml", "595.71.05", "13.2", "NVIDIA GeForce RTX 4080 SUPER", "00000000:01:00.0", "0x2702", 16376L, 256L, false, null)]
+        public void SmiLogGivesVersionsAndGpusOnEveryDriverBranch(string file, string driver, string cuda, string name, string bus, string device, long mib, long bar1, bool persistence, bool? ecc)
+        {
+            var log = SmiLog.Parse(Read(file), out var outside)!;
+            Assert.Equal("", outside.Trim());
+            Assert.Equal(driver, log.DriverVersion);
+            Assert.Equal(cuda, log.CudaVersion);
+            var g = log.Gpus.First();
+            Assert.Equal(name, g.Name);
+            Assert.Equal(bus, g.PciBusId);
+            Assert.Equal(device, g.PciDeviceId);
+            Assert.Equal(mib, g.MemoryMiB);
+            Assert.Equal(bar1, g.Bar1MiB);
+            Assert.Equal(persistence, g.PersistenceMode);
+            Assert.Equal(ecc, g.EccEnabled);
+            Assert.StartsWith("GPU-", g.Uuid);
+
+            var facts = new GpuFacts();
+            GpuProbes.ApplySmiLog(RanLog(Read(file)), facts);
+            Assert.Null(facts.QueryError);
+            Assert.Equal(driver, facts.DriverVersion);
+            Assert.Equal(cuda, facts.CudaDriverVersion);
+            Assert.All(facts.Gpus, x => Assert.Equal("nvidia-smi", x.Source));
+        }
+
+        [Fact]
+        public void TheDeprecatedVersionsOf610GiveWayToKmdAndUmd()
+        {
+            // From 610 driver_version / cuda_version are deprecated (the -q text marks them so); kmd_version and cuda_umd_version win.
+            var text = Read("nvidia-smi--q-x-h200-610.43.02-v13-DERIVED.xml")
+                .Replace("<driver_version>610.43.02</driver_version>", "<driver_version>610.43.02 [Deprecated; will be removed in CUDA 14.0. Use KMD Version instead]</driver_version>")
+                .Replace("<cuda_version>13.3</cuda_version>", "<cuda_version>N/A</cuda_version>");
+            var log = SmiLog.Parse(text, out _)!;
+            Assert.Equal("610.43.02", log.DriverVersion);
+            Assert.Equal("13.3", log.CudaVersion);
+        }
+
+        [Theory]
+        [InlineData("nvidia-smi--driver-library-mismatch-550-rc18.txt", 18, 18)]
+        [InlineData("nvidia-smi--no-driver-couldnt-communicate.txt", 9, 9)]
+        [InlineData("nvidia-smi--no-devices-were-found.txt", 6, 6)]
+        [InlineData("nvidia-smi--device-handle-unknown-error-gpu-lost-newer-format.txt", 15, 15)]
+        public void SmiLogFailuresKeepTheirDiagnosis(string file, int exitCode, int code)
+        {
+            // nvidia-smi prints the same failure texts whatever the output format asked for.
+            var facts = new GpuFacts();
+            GpuProbes.ApplySmiLog(RanLog(Read(file), exitCode), facts);
+            Assert.NotNull(facts.QueryError);
+            Assert.Equal(code, facts.QueryErrorCode);
+            Assert.Empty(facts.Gpus);
+        }
+
+        [Fact]
+        public void AWarningPrintedBeforeTheLogDoesNotHideTheGpus()
+        {
+            var facts = new GpuFacts();
+            GpuProbes.ApplySmiLog(RanLog("WARNING: infoROM is corrupted at gpu 0000:00:09.0\n" + Read(FixtureHost.H100Log)), facts);
+            Assert.Null(facts.QueryError);
+            Assert.Single(facts.Gpus);
+            var garbage = new GpuFacts();
+            GpuProbes.ApplySmiLog(RanLog("<nvidia_smi_log><gpu>"), garbage);
+            Assert.Contains("printed no GPU", garbage.QueryError);
+        }
+
         public static IEnumerable<object[]> QueryCaptures() => Fixtures("nvidia-smi--query-gpu-autoglm-fields-noheader-nounits-").Select(f => new object[] { f });
 
         [Theory]

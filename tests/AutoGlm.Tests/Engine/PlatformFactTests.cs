@@ -285,14 +285,16 @@ namespace AutoGlm.Tests.Engine
         {
             using var fx = FixtureHost.HealthyUbuntu();
             File.Delete(Path.Combine(fx.RootPath, "sys/bus/pci/devices/0000:00:09.0/resource"));
-            // The GTX 1080 Ti capture: bus 06:00.0 is not in sysfs here, so it is added as reported.
-            var q = FixtureHost.Realworld("nvidia-smi--q-d-MEMORY--gtx1080ti-384.111-bar1-256mib.txt");
-            fx.Tool("nvidia-smi", $"case \"$1\" in\n  --query-gpu=*) cat '{FixtureHost.Realworld(FixtureHost.H100Query)}' ;;\n  -q) cat '{q}' ;;\n  *) cat '{FixtureHost.Realworld(FixtureHost.H100Table)}' ;;\nesac");
+            // The GTX 1080 Ti of the real `-q -d MEMORY` capture (bus 06:00.0, 11172 MiB, BAR1 256 MiB) is not in sysfs
+            // here, so it is added as nvidia-smi's log reports it.
+            fx.Tool("nvidia-smi", SmiXml.Heredoc(SmiXml.Render("590.48.01", "13.1",
+                new SmiGpu("NVIDIA H100 80GB HBM3", "Hopper", "00000000:00:09.0", "233010DE", 81559),
+                new SmiGpu("NVIDIA GeForce GTX 1080 Ti", "Pascal", "00000000:06:00.0", "1B0610DE", 11172, Persistence: false, Ecc: "N/A", Bar1MiB: 256))));
             var run = HostCheckTests.Evaluate(fx);
             var bar = Get(run, "firmware.bar1");
             Assert.Equal(CheckStatus.Warn, bar.Status);
             Assert.Contains("BAR1 256 MiB for 10.9 GiB", bar.Observed);
-            Assert.Contains("nvidia-smi -q -d MEMORY", bar.Source);
+            Assert.Contains("nvidia-smi -q -x", bar.Source);
         }
 
         [Fact]

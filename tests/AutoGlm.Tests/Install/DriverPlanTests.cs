@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Install;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Tests.Support;
@@ -23,9 +24,10 @@ namespace AutoGlm.Tests.Install
             Today = new DateTime(2026, 11, 21),
         };
 
-        private static (ChangePlan Plan, LiveSystem System, TempDir Root) Plan(DriverInstallRequest request, bool cuda = false, string kernel = "5.15.0-119-generic")
+        private static (ChangePlan Plan, LiveSystem System, TempDir Root) Plan(DriverInstallRequest request, bool cuda = false, string kernel = "5.15.0-119-generic", string? secureBoot = null)
         {
             var root = new TempDir();
+            if (secureBoot != null) EfiVars.SecureBoot(root.Path, secureBoot);
             Directory.CreateDirectory(root.Combine("proc", "sys", "kernel"));
             File.WriteAllText(root.Combine("proc", "sys", "kernel", "osrelease"), kernel + "\n");
             var system = new LiveSystem(root.Path, "/nonexistent");
@@ -143,6 +145,102 @@ namespace AutoGlm.Tests.Install
             var ex = Assert.Throws<AutoGlmException>(() => DriverPlanner.PlanDriver(request, new LiveSystem(dir.Path, "/nonexistent"), NullOutput.Instance));
             Assert.Equal("UnsupportedOperatingSystem", ex.ErrorId);
             Assert.Contains("gentoo 2.15", ex.Message);
+        }
+
+        // ------------------------------------------------------------------ Secure Boot (issue 22)
+
+        [Theory]
+        [InlineData("h100-ubuntu2204-nodriver", "on", true)]
+        [InlineData("h100-ubuntu2204-nodriver", "off", false)]
+        [InlineData("h100-ubuntu2204-nodriver", "setup-mode", false)]
+        [InlineData("h100-ubuntu2204-nodriver", "shim-validation-off", false)]
+        [InlineData("h100-ubuntu2204-nodriver", "legacy-bios", false)]
+        [InlineData("l4x2-rhel9-550-versionlock", "on", true)]
+        [InlineData("l4x2-rhel9-550-versionlock", "setup-mode", false)]
+        [InlineData("l4x2-rhel9-550-versionlock", "legacy-bios", false)]
+        public void SecureBootOnPlansTheMokEnrolmentBeforeTheDriverIsInstalled(string host, string secureBoot, bool mok)
+        {
+            var request = Request(host);
+            if (host.Contains("rhel")) request.RepositoryUrl = null;
+            var (plan, _, root) = Plan(request, secureBoot: secureBoot);
+            using (root)
+            {
+                var ids = plan.Steps.Select(s => s.Id).ToList();
+                Assert.Equal(mok, ids.Contains(MokStep.StepId));
+                // Secure Boot's state is known in each of these roots: no "unknown" note.
+                Assert.DoesNotContain(plan.Notes, n => n.StartsWith("Secure Boot state unknown", StringComparison.Ordinal));
+                if (!mok) return;
+                // The key is queued before the module that needs it is installed, and the verification waits for the enrolment's reboot.
+                Assert.True(ids.IndexOf(MokStep.StepId) < ids.IndexOf("driver.install"), string.Join(", ", ids));
+                var cert = host.Contains("ubuntu") ? "/var/lib/shim-signed/mok/MOK.der" : "/var/lib/dkms/mok.pub";
+                Assert.Contains(plan.Steps.Single(s => s.Id == MokStep.StepId).Commands, c => c.SequenceEqual(new[] { "mokutil", "--import", cert, "--root-pw" }));
+                var verify = PlanExecutor.Preview(plan, new LiveSystem(root.Path, "/nonexistent"), NullOutput.Instance, TimeSpan.FromSeconds(5)).ToJson();
+                Assert.Contains("the new module signing key is enrolled at the next boot", AutoGlm.Engine.Json.Json.Serialize(verify));
+            }
+        }
+
+        [Fact]
+        public void AnEfiRootWithoutTheVariableOrMokutilSaysSecureBootIsUnknownInTheNotes()
+        {
+            using var efi = new TempDir();
+            Directory.CreateDirectory(efi.Combine("sys", "firmware", "efi", "efivars"));
+            Directory.CreateDirectory(efi.Combine("proc", "sys", "kernel"));
+            File.WriteAllText(efi.Combine("proc", "sys", "kernel", "osrelease"), "5.15.0-119-generic\n");
+            var unknown = DriverPlanner.PlanDriver(Request("h100-ubuntu2204-nodriver"), new LiveSystem(efi.Path, "/nonexistent"), NullOutput.Instance);
+            Assert.DoesNotContain(unknown.Steps, s => s.Id == MokStep.StepId);
+            Assert.Contains(unknown.Notes, n => n.StartsWith("Secure Boot state unknown", StringComparison.Ordinal) && n.Contains("mokutil"));
+        }
+
+        [Theory]
+        [InlineData("on", true, true)]
+        [InlineData("off", true, false)]
+        [InlineData("setup-mode", true, false)]
+        [InlineData("shim-validation-off", true, false)]
+        [InlineData("legacy-bios", false, false)]
+        public void TheSharedReaderFollowsTheKernelsRule(string state, bool uefi, bool enforced)
+        {
+            using var root = new TempDir();
+            EfiVars.SecureBoot(root.Path, state);
+            var facts = SecureBootState.Read(new LiveSystem(root.Path, "/nonexistent"), TimeSpan.FromSeconds(5));
+            Assert.True(facts.Known, facts.UnknownReason);
+            Assert.Equal(uefi, facts.Uefi);
+            Assert.Equal(enforced, facts.EnforcesModuleSignatures);
+            Assert.Equal(state == "setup-mode", facts.SetupMode);
+            Assert.Equal(state == "shim-validation-off", facts.ShimValidationDisabled);
+            if (uefi) Assert.Contains(EfiVariables.SecureBoot, facts.Sources);
+        }
+
+        [Fact]
+        public void TheEfiVariableLayoutIsAttributesThenData()
+        {
+            var v = EfiVariables.Parse("\u0006\0\0\0\u0001")!;
+            Assert.Equal(6u, v.Attributes);
+            Assert.True(v.IsOne);
+            Assert.False(EfiVariables.Parse("\u0007\0\0\0\0")!.IsOne);
+            // Attributes only, no data byte: not a UINT8 variable.
+            Assert.Null(EfiVariables.Parse("\u0006\0\0\0"));
+            // An attribute byte the text decoding lost does not hide the value.
+            var lost = EfiVariables.Parse("\uFFFD\0\0\0\u0001")!;
+            Assert.Null(lost.Attributes);
+            Assert.True(lost.IsOne);
+            // One name and GUID for each variable, the UEFI specification's EFI_GLOBAL_VARIABLE.
+            Assert.Equal("/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", EfiVariables.SecureBoot);
+            Assert.Equal("/sys/firmware/efi/efivars/SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c", EfiVariables.SetupMode);
+        }
+
+        [Fact]
+        public void NoOtherSourceFileSpellsAnEfiVariablePathOrGuid()
+        {
+            // Each EFI GUID and variable path is one constant (EfiVariables); a second spelling is how a wrong GUID hid.
+            var src = Path.Combine(Repo.Root, "src");
+            foreach (var file in Directory.GetFiles(src, "*.cs", SearchOption.AllDirectories))
+            {
+                if (file.EndsWith("SecureBootState.cs", StringComparison.Ordinal) || file.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar)) continue;
+                var text = File.ReadAllText(file);
+                Assert.DoesNotContain("efivars", text);
+                Assert.DoesNotContain("8be4df61", text);
+                Assert.DoesNotContain("605dab50", text);
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ namespace AutoGlm.Tests.Repair
             File.WriteAllText(version, healthyLine.Replace(Healthy, "580.65.06"));
             var log = Path.Combine(fx.RootPath, "../tools.log");
             fx.Tool("nvidia-smi",
-                $"if grep -q {Healthy} '{version}'; then\n  case \"$1\" in\n    --query-gpu=driver_version) echo {Healthy} ;;\n    --query-gpu=*) cat '{FixtureHost.Realworld(FixtureHost.H100Query)}' ;;\n    *) cat '{FixtureHost.Realworld(FixtureHost.H100Table)}' ;;\n  esac\n" +
+                $"if grep -q {Healthy} '{version}'; then\n  case \"$1\" in\n    --query-gpu=driver_version) echo {Healthy} ;;\n    *) cat '{FixtureHost.Realworld(FixtureHost.H100Log)}' ;;\n  esac\n" +
                 $"else\n  cat '{FixtureHost.Realworld("nvidia-smi--driver-library-mismatch-550-rc18.txt")}'\n  exit 18\nfi");
             fx.Tool("modprobe", $"echo \"modprobe $*\" >> '{log}'\nfor a; do last=$a; done\n[ \"$last\" = nvidia ] && cat '{Path.Combine(fx.RootPath, "../healthy-version")}' > '{version}'\nexit 0");
             fx.Tool("rmmod", $"echo \"rmmod $*\" >> '{log}'");

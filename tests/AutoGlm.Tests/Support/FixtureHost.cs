@@ -102,8 +102,8 @@ namespace AutoGlm.Tests.Support
         /// <summary>A real-world capture from tests/fixtures/realworld.</summary>
         public static string Realworld(string name) => System.IO.Path.Combine(Repo.Root, "tests", "fixtures", "realworld", name);
 
-        public const string H100Query = "nvidia-smi--query-gpu-autoglm-fields-noheader-nounits-h100-590-DERIVED.txt";
-        public const string H100Table = "nvidia-smi--table-h100-590-idle.txt";
+        /// <summary>The H100's `nvidia-smi -q -x` (DERIVED from the real H100 590 captures, in the v12/v13 shape).</summary>
+        public const string H100Log = "nvidia-smi--q-x-h100-590.48.01-v13-DERIVED.xml";
 
         /// <summary>
         /// One H100 SXM5 on driver 590.48.01 (open module, DKMS-built for the running kernel, apt-held,
@@ -119,7 +119,7 @@ namespace AutoGlm.Tests.Support
                 + "0x0000000000000000 0x0000000000000000 0x0000000000000000\n0x0000222000000000 0x0000222001ffffff 0x000000000014220c\n");
             File("/sys/class/dmi/id/sys_vendor", "Supermicro\n").File("/sys/class/dmi/id/product_name", "SYS-821GE-TNHR\n")
                 .File("/sys/class/dmi/id/bios_version", "2.1\n").File("/sys/class/dmi/id/bios_date", "12/01/2023\n");
-            Smi(H100Query, H100Table);
+            Smi(H100Log);
             File("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  590.48.01  Release Build  (dvs-builder@U22-I3-B17-02-5)  Mon Dec  8 12:54:27 UTC 2025\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n");
             File("/proc/modules", "nvidia_uvm 4943872 0 - Live 0x0000000000000000 (POE)\nnvidia_drm 122880 4 - Live 0x0000000000000000 (POE)\nnvidia_modeset 1368064 3 nvidia_drm, Live 0x0000000000000000 (POE)\nnvidia 54566912 33 nvidia_uvm,nvidia_modeset, Live 0x0000000000000000 (POE)\n");
             File("/etc/modprobe.d/blacklist-nouveau.conf", "blacklist nouveau\noptions nouveau modeset=0\n");
@@ -160,12 +160,16 @@ namespace AutoGlm.Tests.Support
             return File($"/sys/bus/pci/devices/{bus}/class", cls + "\n");
         }
 
-        /// <summary>A fake nvidia-smi: the query prints one capture, the bare table another (real files, real exit codes).</summary>
-        public FixtureHost Smi(string queryFile, string? tableFile = null, int exitCode = 0)
+        /// <summary>Every nvidia-smi invocation, one line of its arguments each (outside the root).</summary>
+        public string SmiCallsPath => _dir.Combine("nvidia-smi.calls");
+
+        /// <summary>
+        /// A fake nvidia-smi that prints one real capture (an `-q -x` log, or a failure text) with a real exit code,
+        /// and logs each invocation to <see cref="SmiCallsPath"/>.
+        /// </summary>
+        public FixtureHost Smi(string captureFile, int exitCode = 0)
         {
-            var q = Realworld(queryFile);
-            var t = tableFile != null ? Realworld(tableFile) : q;
-            return Tool("nvidia-smi", $"case \"$1\" in\n  --query-gpu=*) cat '{q}' ;;\n  *) cat '{t}' ;;\nesac\nexit {exitCode}");
+            return Tool("nvidia-smi", $"echo \"$*\" >> '{SmiCallsPath}'\ncat '{Realworld(captureFile)}'\nexit {exitCode}");
         }
 
         /// <summary>A fake `modinfo nvidia` in modinfo's own layout.</summary>
