@@ -111,6 +111,7 @@ namespace AutoGlm.Engine
         internal static TestRun Evaluate(IHost host, CompatibilityMatrix matrix, ProfileEntry profile, TestRequest request, IEngineOutput output)
         {
             ValidatePort(request.Port);
+            if (request.InstallPath != null) UntrustedInput.HostPath(request.InstallPath, "install path (--install-path / -InstallPath)");
             var context = new ProbeContext(host, profile, request.InstallPath, request.Port, request.CommandTimeout)
             {
                 NvmlLibrary = request.NvmlLibrary ?? NvmlLibraryFor(host),

@@ -139,6 +139,7 @@ namespace AutoGlm.Engine.Services
 
         public static string AbsolutePath(string path, string what)
         {
+            Hosting.UntrustedInput.HostPath(path, what);
             if (!path.StartsWith("/", StringComparison.Ordinal) || path.Contains("/../") || path.EndsWith("/..", StringComparison.Ordinal) ||
                 path.IndexOfAny(new[] { '\n', '\r', '\0', '"', '\'', '\\', '$', '%', '`', ' ', ';' }) >= 0)
                 throw new AutoGlmException("ServicePathInvalid", ErrorKind.InvalidArgument,

@@ -57,5 +57,23 @@ namespace AutoGlm.Tests.Git
             Assert.Contains("[RepositoryUrlUnsafe]", run.Stderr);
             Assert.False(Directory.Exists(Path.Combine(f.RootDir, "var")));
         }
+
+        [Fact]
+        public void APathThatClimbsOutOfTheRootIsRefusedAndTheRepositoryThereKeepsItsRemote()
+        {
+            using var f = new GitFixture();
+            f.CreateRemote("THUDM");
+            f.CopyRemote("THUDM", "zai-org");
+            var outside = Path.Combine(Path.GetDirectoryName(f.RootDir)!, "outside");
+            f.Git(Path.GetDirectoryName(f.RootDir)!, "clone", "-q", f.Url("THUDM"), outside);
+
+            var run = Cli.Run(null, Env(f), "repo", "migrate", "--root", f.RootDir, "--path", "../outside",
+                "--to", f.Url("zai-org"), "--allow-local", "--force");
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("[PathOutsideRoot]", run.Stderr);
+            Assert.Equal(f.Url("THUDM"), f.Git(outside, "remote", "get-url", "origin"));
+            Assert.False(Directory.Exists(Path.Combine(f.RootDir, "var")));
+        }
     }
 }
