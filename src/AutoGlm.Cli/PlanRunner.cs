@@ -128,16 +128,19 @@ namespace AutoGlm.Cli
             return answer == "y" || answer == "yes";
         }
 
-        /// <summary>The command that continues this run after a reboot: the same one, with --resume and --force.</summary>
-        private static IReadOnlyList<string> Continuation(IReadOnlyList<string> argv)
+        /// <summary>
+        /// The command that continues this run after a reboot: the user's own options (--reboot only when given),
+        /// with --resume and --force so it runs unattended. The engine masks credentials before it is journaled.
+        /// </summary>
+        internal static IReadOnlyList<string> Continuation(IReadOnlyList<string> argv)
         {
             var self = Environment.ProcessPath ?? "autoglm";
             var list = new List<string> { self };
             // Run through the dotnet host when the CLI was started as a dll.
             var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
             if (entry != null && self.EndsWith("dotnet", StringComparison.Ordinal)) list.Add(entry);
-            list.AddRange(argv.Where(a => a != "--reboot" && a != "--resume" && a != "--force" && a != "--what-if"));
-            list.AddRange(new[] { "--resume", "--force", "--reboot" });
+            list.AddRange(argv.Where(a => a != "--resume" && a != "--force" && a != "--what-if"));
+            list.AddRange(new[] { "--resume", "--force" });
             return list;
         }
 
