@@ -37,13 +37,17 @@ namespace AutoGlm.Cli
             _args = args;
             _command = command;
             Format = args.Choice("format", "text", "text", "json");
+            // Every option is checked here, before the command probes or plans anything.
+            CommandTimeout = TimeSpan.FromSeconds(args.Int("timeout", 1, 86400) ?? 1800);
+            LockTimeout = TimeSpan.FromSeconds(args.Int("lock-timeout", 0, 86400) ?? 300);
             Output = new ConsoleOutput(args.Flag("verbose"), Format == "json");
         }
 
         public string Format { get; }
         public ConsoleOutput Output { get; }
         public string Root => _args.One("root") ?? "/";
-        public TimeSpan CommandTimeout => TimeSpan.FromSeconds(_args.Int("timeout", 1, 86400) ?? 1800);
+        public TimeSpan CommandTimeout { get; }
+        public TimeSpan LockTimeout { get; }
 
         public LiveSystem CreateSystem() => new LiveSystem(Root);
         public bool WhatIf => _args.Flag("what-if");
@@ -68,7 +72,7 @@ namespace AutoGlm.Cli
             {
                 Resume = _args.Flag("resume"),
                 Reboot = _args.Flag("reboot"),
-                LockTimeout = TimeSpan.FromSeconds(_args.Int("lock-timeout", 0, 86400) ?? 300),
+                LockTimeout = LockTimeout,
                 CommandTimeout = CommandTimeout,
                 Continuation = Continuation(argv),
             };

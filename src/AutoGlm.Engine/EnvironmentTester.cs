@@ -160,6 +160,10 @@ namespace AutoGlm.Engine
                 throw new AutoGlmException("SnapshotPathMissing", ErrorKind.InvalidArgument, Messages.Format("SnapshotPathMissing"));
             if (request.Snapshot != null)
                 throw new AutoGlmException("SnapshotOfSnapshot", ErrorKind.InvalidArgument, Messages.Format("SnapshotOfSnapshot"));
+            // Every argument is checked before the first probe: a bad target must not cost a minute of probing.
+            SnapshotFormat.CheckTarget(directory, force);
+            if (request.InstallPath != null) UntrustedInput.HostPath(request.InstallPath, "install path (--install-path / -InstallPath)");
+            ValidatePort(request.Port);
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
             var recording = new RecordingHost(new LiveHost(request.Root ?? "/"));

@@ -69,6 +69,9 @@ namespace AutoGlm.Engine.Matrix
             foreach (var file in shippedFiles) Merge(matrix, file, ReadFile(file), isOverride: false);
             foreach (var file in overrideFiles)
             {
+                if (Directory.Exists(file))
+                    throw new AutoGlmException("MatrixOverrideNotFound", ErrorKind.InvalidArgument,
+                        Messages.Format("MatrixOverrideNotFound_IsDirectory", file), file);
                 if (!File.Exists(file))
                     throw new AutoGlmException("MatrixOverrideNotFound", ErrorKind.ObjectNotFound,
                         Messages.Format("MatrixOverrideNotFound", file), file);

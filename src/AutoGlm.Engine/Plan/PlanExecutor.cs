@@ -89,6 +89,12 @@ namespace AutoGlm.Engine.Plan
         /// The continuation as the journal and the reboot unit hold it: credentials in URLs (https://user:TOKEN@host)
         /// and the run's secrets (environment values) replaced by ****; <paramref name="masked"/> says whether any was.
         /// </summary>
+        private static void DeleteJournal(string path)
+        {
+            try { if (File.Exists(path)) File.Delete(path); }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { }
+        }
+
         public static IReadOnlyList<string> SafeContinuation(IReadOnlyList<string> continuation, IEnumerable<string> secrets, out bool masked)
         {
             var list = new List<string>(continuation.Count);
@@ -269,7 +275,10 @@ namespace AutoGlm.Engine.Plan
                     journal.Record(step.Id, "failed", outcome.Detail, options.Clock());
                     var (undone, failedUndo, kept) = RollBack(plan, journal, i, context, result, options);
                     journal.Status = failedUndo.Count == 0 ? "rolled-back" : "failed";
-                    journal.Save(journalPath, options.Clock());
+                    // Everything put back: nothing is left to resume, so no journal is left behind either.
+                    // A partial rollback keeps it, for -Resume and for the person reading it.
+                    if (journal.Status == "rolled-back") DeleteJournal(journalPath);
+                    else journal.Save(journalPath, options.Clock());
                     result.Status = journal.Status;
                     result.FailedStep = step.Id;
                     result.Message = $"Step {i + 1} '{step.Id}' failed: {outcome.Detail}"

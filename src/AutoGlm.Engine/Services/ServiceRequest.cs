@@ -115,7 +115,7 @@ namespace AutoGlm.Engine.Services
         {
             if (!NamePattern.IsMatch(name) || name.EndsWith(".service", StringComparison.Ordinal))
                 throw new AutoGlmException("ServiceNameInvalid", ErrorKind.InvalidArgument,
-                    Messages.Format("ServiceNameInvalid", name), name);
+                    Messages.Format("ServiceNameInvalid", Hosting.UntrustedInput.Escape(name)), name);
             return name;
         }
 

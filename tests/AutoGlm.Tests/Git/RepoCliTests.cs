@@ -99,6 +99,7 @@ namespace AutoGlm.Tests.Git
             var written = Directory.GetFiles(Path.Combine(f.RootDir, "var"), "*", SearchOption.AllDirectories)
                 .Concat(Directory.Exists(f.StateDir) ? Directory.GetFiles(f.StateDir, "*", SearchOption.AllDirectories) : new string[0]);
             Assert.All(written, file => Assert.DoesNotContain(token, File.ReadAllText(file)));
+            Assert.False(File.Exists(Path.Combine(f.Checkout, ".git", "FETCH_HEAD")) && File.ReadAllText(Path.Combine(f.Checkout, ".git", "FETCH_HEAD")).Contains(token));
             var continuation = ((System.Collections.Generic.IList<object?>)((System.Collections.Generic.IDictionary<string, object?>)
                 AutoGlm.Engine.Json.Json.Parse(File.ReadAllText(journal))!)["continuation"]!).Cast<string>().ToList();
             Assert.DoesNotContain("--reboot", continuation);
