@@ -116,6 +116,12 @@ namespace AutoGlm.Engine.Matrix
             {
                 throw inner;
             }
+            catch (Exception ex) when (!(ex is AutoGlmException) && !(ex is OutOfMemoryException))
+            {
+                // A site file is input from elsewhere: whatever the YAML library makes of bytes it cannot read,
+                // the user gets our error naming the file (the fuzz test feeds it random bytes).
+                throw new MatrixException(new SourceLocation(file, 1, 1), Messages.Format("MatrixInvalid_Unreadable"), Messages.Format("MatrixInvalid_FixYAMLPlaceSee"), ex);
+            }
         }
 
         private static string Describe(YamlException ex)
