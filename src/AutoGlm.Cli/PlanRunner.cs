@@ -37,13 +37,17 @@ namespace AutoGlm.Cli
             _args = args;
             _command = command;
             Format = args.Choice("format", "text", "text", "json");
+            // Every option is checked here, before the command probes or plans anything.
+            CommandTimeout = TimeSpan.FromSeconds(args.Int("timeout", 1, 86400) ?? 1800);
+            LockTimeout = TimeSpan.FromSeconds(args.Int("lock-timeout", 0, 86400) ?? 300);
             Output = new ConsoleOutput(args.Flag("verbose"), Format == "json");
         }
 
         public string Format { get; }
         public ConsoleOutput Output { get; }
         public string Root => _args.One("root") ?? "/";
-        public TimeSpan CommandTimeout => TimeSpan.FromSeconds(_args.Int("timeout", 1, 86400) ?? 1800);
+        public TimeSpan CommandTimeout { get; }
+        public TimeSpan LockTimeout { get; }
 
         public LiveSystem CreateSystem() => new LiveSystem(Root);
         public bool WhatIf => _args.Flag("what-if");
@@ -68,7 +72,7 @@ namespace AutoGlm.Cli
             {
                 Resume = _args.Flag("resume"),
                 Reboot = _args.Flag("reboot"),
-                LockTimeout = TimeSpan.FromSeconds(_args.Int("lock-timeout", 0, 86400) ?? 300),
+                LockTimeout = LockTimeout,
                 CommandTimeout = CommandTimeout,
                 Continuation = Continuation(argv),
             };
@@ -128,16 +132,19 @@ namespace AutoGlm.Cli
             return answer == "y" || answer == "yes";
         }
 
-        /// <summary>The command that continues this run after a reboot: the same one, with --resume and --force.</summary>
-        private static IReadOnlyList<string> Continuation(IReadOnlyList<string> argv)
+        /// <summary>
+        /// The command that continues this run after a reboot: the user's own options (--reboot only when given),
+        /// with --resume and --force so it runs unattended. The engine masks credentials before it is journaled.
+        /// </summary>
+        internal static IReadOnlyList<string> Continuation(IReadOnlyList<string> argv)
         {
             var self = Environment.ProcessPath ?? "autoglm";
             var list = new List<string> { self };
             // Run through the dotnet host when the CLI was started as a dll.
             var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
             if (entry != null && self.EndsWith("dotnet", StringComparison.Ordinal)) list.Add(entry);
-            list.AddRange(argv.Where(a => a != "--reboot" && a != "--resume" && a != "--force" && a != "--what-if"));
-            list.AddRange(new[] { "--resume", "--force", "--reboot" });
+            list.AddRange(argv.Where(a => a != "--resume" && a != "--force" && a != "--what-if"));
+            list.AddRange(new[] { "--resume", "--force" });
             return list;
         }
 

@@ -47,12 +47,13 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
             }
             catch (UsageException ex)
             {
-                Console.Error.WriteLine("autoglm: error: " + ex.Message);
+                // One line, whatever the user typed: control characters are escaped (UntrustedInput.Escape).
+                Console.Error.WriteLine("autoglm: error: " + Engine.Hosting.UntrustedInput.Escape(ex.Message));
                 return ExitUsage;
             }
             catch (AutoGlmException ex)
             {
-                Console.Error.WriteLine($"autoglm: error: {ex.Message} [{ex.ErrorId}]");
+                Console.Error.WriteLine($"autoglm: error: {Engine.Hosting.UntrustedInput.Escape(ex.Message)} [{ex.ErrorId}]");
                 return ExitUsage;
             }
         }

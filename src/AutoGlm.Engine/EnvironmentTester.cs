@@ -111,6 +111,7 @@ namespace AutoGlm.Engine
         internal static TestRun Evaluate(IHost host, CompatibilityMatrix matrix, ProfileEntry profile, TestRequest request, IEngineOutput output)
         {
             ValidatePort(request.Port);
+            if (request.InstallPath != null) UntrustedInput.HostPath(request.InstallPath, "install path (--install-path / -InstallPath)");
             var context = new ProbeContext(host, profile, request.InstallPath, request.Port, request.CommandTimeout)
             {
                 NvmlLibrary = request.NvmlLibrary ?? NvmlLibraryFor(host),
@@ -161,6 +162,10 @@ namespace AutoGlm.Engine
                 throw new AutoGlmException("SnapshotPathMissing", ErrorKind.InvalidArgument, Messages.Format("SnapshotPathMissing"));
             if (request.Snapshot != null)
                 throw new AutoGlmException("SnapshotOfSnapshot", ErrorKind.InvalidArgument, Messages.Format("SnapshotOfSnapshot"));
+            // Every argument is checked before the first probe: a bad target must not cost a minute of probing.
+            SnapshotFormat.CheckTarget(directory, force);
+            if (request.InstallPath != null) UntrustedInput.HostPath(request.InstallPath, "install path (--install-path / -InstallPath)");
+            ValidatePort(request.Port);
             var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
             var profile = matrix.GetProfile(request.Profile);
             var recording = new RecordingHost(new LiveHost(request.Root ?? "/"));

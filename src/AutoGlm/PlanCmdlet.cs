@@ -58,15 +58,19 @@ namespace AutoGlm
         /// <summary>Values to mask in everything the run logs or reports (API keys, tokens).</summary>
         protected virtual IEnumerable<string> Secrets => Array.Empty<string>();
 
-        /// <summary>The command line that continues this run after a reboot, for -Reboot.</summary>
+        /// <summary>
+        /// The command line that continues this run after a reboot: the user's own parameters (-Reboot only when
+        /// given) with -Resume; the engine masks credentials before it is journaled (PlanExecutor.SafeContinuation).
+        /// </summary>
         protected virtual IReadOnlyList<string> Continuation()
         {
             var parameters = MyInvocation.BoundParameters
-                .Where(kv => kv.Key != nameof(Reboot) && kv.Key != nameof(Resume) && kv.Key != nameof(Force) && kv.Key != "Confirm" && kv.Key != "WhatIf")
+                .Where(kv => kv.Key != nameof(Resume) && kv.Key != nameof(Force) && kv.Key != "Confirm" && kv.Key != "WhatIf")
+                .Where(kv => !(kv.Value is SwitchParameter off && !off.IsPresent))
                 // Hashtables carry environment values that may be secrets: they never go into the journal.
                 .Where(kv => !(kv.Value is System.Collections.IDictionary))
                 .Select(kv => kv.Value is SwitchParameter ? $"-{kv.Key}" : $"-{kv.Key} {Quote(kv.Value)}");
-            var command = $"Import-Module AutoGlm; {MyInvocation.MyCommand.Name} {string.Join(" ", parameters)} -Resume -Reboot -Confirm:$false";
+            var command = $"Import-Module AutoGlm; {MyInvocation.MyCommand.Name} {string.Join(" ", parameters)} -Resume -Confirm:$false";
             var shell = PSVersionTable() >= 6 ? "pwsh" : "powershell.exe";
             return new[] { shell, "-NoProfile", "-NonInteractive", "-Command", command };
         }

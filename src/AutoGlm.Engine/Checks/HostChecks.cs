@@ -199,11 +199,20 @@ namespace AutoGlm.Engine.Checks
             var expected = "Python " + specText;
             if (!py.Known) return Verdict.Unknown(py, expected);
             var spec = Pep440SpecifierSet.Parse(specText); // validated when the matrix loaded
-            var found = string.Join(", ", py.Interpreters.Select(i => i.Version != null ? $"{i.Command} {i.Version}" : $"{i.Command} (broken: {i.Error})"));
+            var found = string.Join(", ", py.Interpreters.Select(i => i.Version != null ? $"{i.Command} {i.Version}" : i.TimedOut ? $"{i.Command} (no answer: {i.Error})" : $"{i.Command} (broken: {i.Error})"));
             if (found.Length == 0) found = "none on PATH";
             var best = BestInterpreter(py, spec);
             if (best != null)
                 return Verdict.Pass(found, expected, $"{best.Command} ({best.Version}, {best.Executable}) satisfies {specText}.", "PATH: " + string.Join(", ", py.Interpreters.Select(i => i.Command)));
+            // A slow interpreter (a loaded host, a cold pyenv shim) is not a missing one: say so, propose no install.
+            var slow = py.Interpreters.Where(i => i.TimedOut).ToList();
+            if (slow.Count > 0)
+                return new Verdict
+                {
+                    Status = CheckStatus.Unknown, Observed = found, Expected = expected, Source = "PATH",
+                    Message = $"{string.Join("; ", slow.Select(i => i.Error))}, so whether it satisfies {specText} is unknown.",
+                    Remediation = "Run the check again when the host is less loaded, or with a longer --timeout / -TimeoutSec.",
+                };
             return new Verdict
             {
                 Status = CheckStatus.Fail, Observed = found, Expected = expected, Source = "PATH",

@@ -66,6 +66,8 @@ namespace AutoGlm.Engine.Facts
         public bool HasEnsurepip { get; set; }
         /// <summary>Why this interpreter gave no answer, when it did not.</summary>
         public string? Error { get; set; }
+        /// <summary>It did not answer within the command timeout: whether it works is unknown, not broken.</summary>
+        public bool TimedOut { get; set; }
     }
 
     public sealed class PythonFacts : FactSet

@@ -232,6 +232,7 @@ namespace AutoGlm.Engine.Facts
                 if (!result.Succeeded)
                 {
                     interp.Error = result.Describe();
+                    interp.TimedOut = result.Status == CommandStatus.TimedOut;
                     facts.Interpreters.Add(interp);
                     continue;
                 }

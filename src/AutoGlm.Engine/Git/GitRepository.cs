@@ -58,6 +58,32 @@ namespace AutoGlm.Engine.Git
         /// <summary>A local (.git/config) value, or null.</summary>
         public string? GetLocal(string key) => Output("config", "--local", "--get", key);
 
+        /// <summary>
+        /// Runs a fetch and puts .git/FETCH_HEAD back as it was (or removes it): git writes the fetched URL there,
+        /// credentials included, and a migration, rolled back or not, leaves no such trace.
+        /// </summary>
+        public void KeepingFetchHead(Action fetch)
+        {
+            var gitDir = Output("rev-parse", "--absolute-git-dir");
+            var path = gitDir == null ? null : global::System.IO.Path.Combine(gitDir, "FETCH_HEAD");
+            byte[]? before = null;
+            try { if (path != null && global::System.IO.File.Exists(path)) before = global::System.IO.File.ReadAllBytes(path); }
+            catch (global::System.IO.IOException) { path = null; }
+            try { fetch(); }
+            finally
+            {
+                if (path != null)
+                {
+                    try
+                    {
+                        if (before != null) global::System.IO.File.WriteAllBytes(path, before);
+                        else if (global::System.IO.File.Exists(path)) global::System.IO.File.Delete(path);
+                    }
+                    catch (Exception ex) when (ex is global::System.IO.IOException || ex is UnauthorizedAccessException) { }
+                }
+            }
+        }
+
         public string? Commit(string rev) => Output("rev-parse", "--verify", "--quiet", rev + "^{commit}");
 
         public bool RefExists(string name) => Read("show-ref", "--verify", "--quiet", name).Succeeded;

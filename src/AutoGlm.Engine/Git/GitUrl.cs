@@ -84,7 +84,8 @@ namespace AutoGlm.Engine.Git
             if (string.IsNullOrEmpty(input) || input!.Trim().Length == 0)
                 throw Invalid(input ?? "", what, Messages.Format("RepositoryUrlInvalid_Empty"), Messages.Format("RepositoryUrlInvalid_PassUrl"));
             var raw = input;
-            var shown = MaskText(raw);
+            // Shown in every refusal: masked, and escaped so a newline or an escape sequence cannot forge output.
+            var shown = Hosting.UntrustedInput.Escape(MaskText(raw));
             if (raw.Any(c => c < 0x20 || c == 0x7f))
                 throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_ContainsControlCharacters"));
             if (raw.StartsWith("-", StringComparison.Ordinal))

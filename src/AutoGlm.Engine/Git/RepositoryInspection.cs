@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Plan;
 
 namespace AutoGlm.Engine.Git
@@ -97,6 +98,9 @@ namespace AutoGlm.Engine.Git
             if (string.IsNullOrWhiteSpace(path))
                 throw new AutoGlmException("RepositoryPathMissing", ErrorKind.InvalidArgument,
                     Messages.Format("RepositoryPathMissing"), path);
+            // Under a root the path is a host path and must stay under it (no '..'); on the live root a
+            // relative path is the user's own, from the current directory.
+            if (system.Root != "/") UntrustedInput.HostPath(path, "repository path (--path / -Path)");
             var full = System.IO.Path.IsPathRooted(path) || system.Root == "/" ? System.IO.Path.GetFullPath(path) : "/" + path;
             return system.MapPath(full);
         }

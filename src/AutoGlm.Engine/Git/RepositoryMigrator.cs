@@ -72,6 +72,11 @@ namespace AutoGlm.Engine.Git
 
         public static RepositoryMigration Plan(ISystemHost system, MigrationRequest request, IEngineOutput output)
         {
+            // The arguments first, before git is asked anything: a bad URL or ref is refused as it is.
+            if (request.To != null) GitUrl.Parse(request.To, request.AllowLocal, "new URL (-To)");
+            if (request.Ref != null && !IsSafeRef(request.Ref))
+                throw new AutoGlmException("RepositoryRefInvalid", ErrorKind.InvalidArgument,
+                    Messages.Format("RepositoryRefInvalid", UntrustedInput.Escape(GitUrl.MaskText(request.Ref))), request.Ref);
             var (repo, before) = RepositoryInspector.Inspect(system, request.Path);
             if (before.Head.Length == 0)
                 throw new AutoGlmException("RepositoryHasNoCommits", ErrorKind.InvalidOperation,
@@ -81,7 +86,7 @@ namespace AutoGlm.Engine.Git
                     Messages.Format("RepositoryBusy", request.Path, before.OperationInProgress), request.Path);
             if (request.Ref != null && !IsSafeRef(request.Ref))
                 throw new AutoGlmException("RepositoryRefInvalid", ErrorKind.InvalidArgument,
-                    Messages.Format("RepositoryRefInvalid", GitUrl.MaskText(request.Ref)), request.Ref);
+                    Messages.Format("RepositoryRefInvalid", UntrustedInput.Escape(GitUrl.MaskText(request.Ref))), request.Ref);
 
             var remote = request.Remote;
             if (remote == null)
@@ -91,7 +96,7 @@ namespace AutoGlm.Engine.Git
             }
             if (!before.Remotes.Any(r => r.Name == remote))
                 throw new AutoGlmException("RepositoryRemoteNotFound", ErrorKind.ObjectNotFound,
-                    Messages.Format("RepositoryRemoteNotFound", request.Path, remote, string.Join(", ", before.Remotes.Select(r => r.Name).DefaultIfEmpty("none"))), remote);
+                    Messages.Format("RepositoryRemoteNotFound", UntrustedInput.Escape(request.Path), UntrustedInput.Escape(remote), string.Join(", ", before.Remotes.Select(r => r.Name).DefaultIfEmpty("none"))), remote);
 
             var currentRaw = repo.RemoteUrl(remote) ?? "";
             var current = Lenient(currentRaw);
@@ -307,7 +312,7 @@ namespace AutoGlm.Engine.Git
         public override void Set(StepContext context)
         {
             M.Mask(context);
-            context.Run(Repo.NetworkArgv("fetch", "--no-tags", M.Target.Raw, $"+refs/heads/*:{RepositoryMigrator.TempRefs}heads/*", $"+refs/tags/*:{RepositoryMigrator.TempRefs}tags/*"));
+            Repo.KeepingFetchHead(() => context.Run(Repo.NetworkArgv("fetch", "--no-tags", M.Target.Raw, $"+refs/heads/*:{RepositoryMigrator.TempRefs}heads/*", $"+refs/tags/*:{RepositoryMigrator.TempRefs}tags/*")));
             var head = context.Run(Repo.NetworkArgv("ls-remote", "--symref", M.Target.Raw, "HEAD"));
             var match = Regex.Match(head.Stdout, @"^ref: refs/heads/(?<branch>\S+)\s+HEAD", RegexOptions.Multiline);
             if (match.Success && Repo.RefExists(RepositoryMigrator.TempRefs + "heads/" + match.Groups["branch"].Value))
@@ -438,7 +443,7 @@ namespace AutoGlm.Engine.Git
             M.Mask(context);
             Repo.Change(context, "remote", "rename", M.Remote, RepositoryMigrator.PreviousRemote);
             Repo.Change(context, "remote", "add", M.Remote, M.Target.Raw);
-            context.Run(Repo.NetworkArgv("fetch", M.Remote));
+            Repo.KeepingFetchHead(() => context.Run(Repo.NetworkArgv("fetch", M.Remote)));
             context.Run(Repo.NetworkArgv("remote", "set-head", M.Remote, "--auto"), check: false);
         }
 

@@ -25,6 +25,8 @@ namespace AutoGlm.Engine.Hosting
             if (string.IsNullOrWhiteSpace(root))
                 throw new AutoGlmException("RootInvalid", ErrorKind.InvalidArgument, Messages.Format("RootInvalid"), root);
             var full = Path.GetFullPath(root);
+            if (File.Exists(full))
+                throw new AutoGlmException("RootInvalid", ErrorKind.InvalidArgument, Messages.Format("RootInvalid_IsFile", root), root);
             if (!Directory.Exists(full))
                 throw new AutoGlmException("RootNotFound", ErrorKind.ObjectNotFound,
                     Messages.Format("RootNotFound", root), root);

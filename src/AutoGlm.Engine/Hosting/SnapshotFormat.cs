@@ -24,8 +24,8 @@ namespace AutoGlm.Engine.Hosting
 
         internal static string CommandKey(IReadOnlyList<string> argv) => Json.Json.Serialize(argv.ToList(), indent: false);
 
-        /// <summary>Writes what <paramref name="recording"/> saw into <paramref name="directory"/>, atomically.</summary>
-        public static void Write(RecordingHost recording, string directory, bool force, DateTimeOffset created, string? hostname = null)
+        /// <summary>Whether a snapshot can be written to <paramref name="directory"/>: checked before probing, and again when writing.</summary>
+        public static string CheckTarget(string directory, bool force)
         {
             var target = Path.GetFullPath(directory);
             if (File.Exists(target))
@@ -38,7 +38,13 @@ namespace AutoGlm.Engine.Hosting
             if (string.IsNullOrEmpty(parent) || !Directory.Exists(parent))
                 throw new AutoGlmException("SnapshotParentNotFound", ErrorKind.ObjectNotFound,
                     Messages.Format("SnapshotParentNotFound", directory), directory);
+            return target;
+        }
 
+        /// <summary>Writes what <paramref name="recording"/> saw into <paramref name="directory"/>, atomically.</summary>
+        public static void Write(RecordingHost recording, string directory, bool force, DateTimeOffset created, string? hostname = null)
+        {
+            var target = CheckTarget(directory, force);
             // Build beside the target and rename into place: a crash leaves either the old snapshot or none.
             var staging = target + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             Directory.CreateDirectory(staging);

@@ -30,6 +30,9 @@ namespace AutoGlm.Engine.Hosting
             var indexPath = Path.Combine(dir, "index.jsonl");
             if (!File.Exists(metaPath) || !File.Exists(indexPath))
                 throw Invalid(directory, Messages.Format("SnapshotInvalid_Lacks", (File.Exists(metaPath) ? "index.jsonl" : "snapshot.json")));
+            foreach (var own in new[] { metaPath, indexPath })
+                if ((File.GetAttributes(own) & FileAttributes.ReparsePoint) != 0)
+                    throw Invalid(directory, Messages.Format("SnapshotInvalid_Outside_Link", Path.GetFileName(own)));
 
             IDictionary<string, object?> meta;
             try { meta = Json.Json.Parse(File.ReadAllText(metaPath)) as IDictionary<string, object?> ?? throw new FormatException("not a JSON object"); }
@@ -48,7 +51,7 @@ namespace AutoGlm.Engine.Hosting
                 lineNo++;
                 if (line.Trim().Length == 0) continue;
                 try { Load(dir, line); }
-                catch (Exception ex) when (ex is FormatException || ex is InvalidCastException || ex is KeyNotFoundException || ex is IOException)
+                catch (Exception ex) when (ex is FormatException || ex is IOException)
                 {
                     throw Invalid(directory, Messages.Format("SnapshotInvalid_IndexLine", lineNo, ex.Message));
                 }
@@ -71,65 +74,122 @@ namespace AutoGlm.Engine.Hosting
 
         private void Load(string dir, string line)
         {
-            var e = Json.Json.Parse(line) as IDictionary<string, object?> ?? throw new FormatException("not a JSON object");
-            var op = (string)e["op"]!;
+            var e = Json.Json.Parse(line) as IDictionary<string, object?> ?? throw new FormatException(Messages.Format("SnapshotInvalid_NotObject"));
+            var op = Str(e, "op");
             switch (op)
             {
                 case "file":
                 {
-                    var path = (string)e["path"]!;
-                    var status = (string)e["status"]!;
+                    var path = Str(e, "path");
+                    var status = Str(e, "status");
                     _files[path] = status switch
                     {
-                        "ok" => FileRead.Found(path, File.ReadAllText(Inside(dir, "files", path))),
+                        "ok" => FileRead.Found(path, ReadInside(dir, "files", path.TrimStart('/'), Messages.Format("SnapshotInvalid_FileEntry", path))),
                         "absent" => FileRead.Absent(path),
                         "unreadable" => FileRead.Unreadable(path, e.TryGetValue("error", out var err) ? err as string ?? "" : ""),
-                        _ => throw new FormatException($"unknown file status '{status}'"),
+                        _ => throw new FormatException(Messages.Format("SnapshotInvalid_UnknownFileStatus", status)),
                     };
                     break;
                 }
                 case "dir":
-                    _dirs[(string)e["path"]!] = e["entries"] is IList<object?> list ? list.Cast<string>().ToList() : null;
+                    _dirs[Str(e, "path")] = e.TryGetValue("entries", out var entries) && entries != null ? Strings(entries, "entries") : null;
                     break;
                 case "link":
-                    _links[(string)e["path"]!] = e["target"] as string;
+                    _links[Str(e, "path")] = e.TryGetValue("target", out var target) ? target as string : null;
                     break;
                 case "env":
-                    _env[(string)e["name"]!] = e["value"] as string;
+                    _env[Str(e, "name")] = e.TryGetValue("value", out var value) ? value as string : null;
                     break;
                 case "tools":
-                    _tools[(string)e["prefix"]!] = ((IList<object?>)e["found"]!)
-                        .Select(t => (IDictionary<string, object?>)t!)
-                        .Select(t => new ToolLocation((string)t["name"]!, (string)t["path"]!)).ToList();
+                {
+                    if (!(e.TryGetValue("found", out var found) && found is IList<object?> items))
+                        throw new FormatException(Messages.Format("SnapshotInvalid_FieldArray", "found"));
+                    _tools[Str(e, "prefix")] = items
+                        .Select(t => t as IDictionary<string, object?> ?? throw new FormatException(Messages.Format("SnapshotInvalid_FieldObjects", "found")))
+                        .Select(t => new ToolLocation(Str(t, "name"), Str(t, "path"))).ToList();
                     break;
+                }
                 case "cmd":
                 {
-                    var argv = ((IList<object?>)e["argv"]!).Cast<string>().ToList();
-                    if (argv.Count == 0) throw new FormatException("empty argv");
-                    var status = (string)e["status"]!;
+                    var argv = e.TryGetValue("argv", out var a) && a != null ? Strings(a, "argv") : throw new FormatException(Messages.Format("SnapshotInvalid_FieldStrings", "argv"));
+                    if (argv.Count == 0) throw new FormatException(Messages.Format("SnapshotInvalid_EmptyArgv"));
+                    var status = Str(e, "status");
                     var parsed = Enum.GetValues(typeof(CommandStatus)).Cast<CommandStatus>()
                         .FirstOrDefault(s => s.ToString().Equals(status, StringComparison.OrdinalIgnoreCase));
-                    if (!parsed.ToString().Equals(status, StringComparison.OrdinalIgnoreCase)) throw new FormatException($"unknown command status '{status}'");
-                    var folder = (string)e["output"]!;
-                    var stdout = File.ReadAllText(Inside(dir, folder, "stdout"));
-                    var stderr = File.ReadAllText(Inside(dir, folder, "stderr"));
-                    _commands[SnapshotFormat.CommandKey(argv)] = new CommandResult(argv, parsed, (int)(long)e["exitCode"]!, stdout, stderr,
-                        TimeSpan.FromMilliseconds((long)e["elapsedMs"]!), TimeSpan.FromMilliseconds((long)e["timeoutMs"]!));
+                    if (!parsed.ToString().Equals(status, StringComparison.OrdinalIgnoreCase))
+                        throw new FormatException(Messages.Format("SnapshotInvalid_UnknownCommandStatus", status));
+                    var folder = Str(e, "output");
+                    var what = Messages.Format("SnapshotInvalid_CmdEntry", ArgvText.Join(argv), folder);
+                    var stdout = ReadInside(dir, "commands", CommandFolder(folder, what) + "/stdout", what);
+                    var stderr = ReadInside(dir, "commands", CommandFolder(folder, what) + "/stderr", what);
+                    var exit = Long(e, "exitCode");
+                    if (exit < int.MinValue || exit > int.MaxValue) throw new FormatException(Messages.Format("SnapshotInvalid_FieldInt32", "exitCode"));
+                    _commands[SnapshotFormat.CommandKey(argv)] = new CommandResult(argv, parsed, (int)exit, stdout, stderr,
+                        Millis(e, "elapsedMs"), Millis(e, "timeoutMs"));
                     break;
                 }
                 default:
-                    throw new FormatException($"unknown op '{op}'");
+                    throw new FormatException(Messages.Format("SnapshotInvalid_UnknownOp", op));
             }
         }
 
-        // A snapshot is input from elsewhere: a path in its index must not lead outside the snapshot.
-        private static string Inside(string dir, string area, string relative)
+        private static string Str(IDictionary<string, object?> e, string field) =>
+            e.TryGetValue(field, out var v) && v is string s ? s : throw new FormatException(Messages.Format("SnapshotInvalid_FieldString", field));
+
+        private static long Long(IDictionary<string, object?> e, string field) =>
+            e.TryGetValue(field, out var v) && v is long l ? l : throw new FormatException(Messages.Format("SnapshotInvalid_FieldInteger", field));
+
+        // Up to 30 days; beyond that (or negative) the entry is not one an export wrote.
+        private static TimeSpan Millis(IDictionary<string, object?> e, string field)
+        {
+            var ms = Long(e, field);
+            if (ms < 0 || ms > 30L * 24 * 3600 * 1000) throw new FormatException(Messages.Format("SnapshotInvalid_FieldDuration", field));
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        private static List<string> Strings(object value, string field) =>
+            value is IList<object?> list
+                ? list.Select(x => x as string ?? throw new FormatException(Messages.Format("SnapshotInvalid_FieldStrings", field))).ToList()
+                : throw new FormatException(Messages.Format("SnapshotInvalid_FieldStrings", field));
+
+        // The export writes "commands/NNN-slug": the index names the folder relative to the snapshot.
+        private static string CommandFolder(string folder, string what)
+        {
+            const string prefix = "commands/";
+            if (!folder.StartsWith(prefix, StringComparison.Ordinal))
+                throw new FormatException(Messages.Format("SnapshotInvalid_Outside", what, Messages.Format("SnapshotInvalid_Outside_NotCommands")));
+            return folder.Substring(prefix.Length);
+        }
+
+        /// <summary>
+        /// A snapshot is input from elsewhere: the file an index entry names must lie under DIR/<paramref name="area"/>
+        /// once resolved, and no part of the way from the snapshot folder to it may be a symbolic link (the export
+        /// never writes one, so a link can only lead somewhere the snapshot does not hold).
+        /// </summary>
+        private static string ReadInside(string dir, string area, string relative, string what)
         {
             var baseDir = Path.GetFullPath(Path.Combine(dir, area));
-            var full = Path.GetFullPath(Path.Combine(baseDir, relative.TrimStart('/')));
-            if (!full.StartsWith(baseDir.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal) && full != baseDir)
-                throw new FormatException($"path '{relative}' leads outside the snapshot");
-            return full;
+            string full;
+            try { full = Path.GetFullPath(Path.Combine(baseDir, relative)); }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+            {
+                throw new FormatException(Messages.Format("SnapshotInvalid_Outside", what, Messages.Format("SnapshotInvalid_Outside_BadPath")));
+            }
+            var sep = Path.DirectorySeparatorChar;
+            if (!full.StartsWith(baseDir.TrimEnd(sep) + sep, StringComparison.Ordinal))
+                throw new FormatException(Messages.Format("SnapshotInvalid_Outside", what, Messages.Format("SnapshotInvalid_Outside_Escapes", area)));
+            var root = Path.GetFullPath(dir).TrimEnd(sep);
+            // Every component after the snapshot folder itself: files/, etc/, os-release.
+            for (var p = full; p.Length > root.Length; p = Path.GetDirectoryName(p)!)
+            {
+                FileAttributes attributes;
+                try { attributes = File.GetAttributes(p); }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { throw new FormatException(Messages.Format("SnapshotInvalid_Missing", what, p.Substring(root.Length + 1))); }
+                if ((attributes & FileAttributes.ReparsePoint) != 0)
+                    throw new FormatException(Messages.Format("SnapshotInvalid_Outside", what, Messages.Format("SnapshotInvalid_Outside_Link", p.Substring(root.Length + 1))));
+            }
+            try { return File.ReadAllText(full); }
+            catch (UnauthorizedAccessException) { throw new FormatException(Messages.Format("SnapshotInvalid_Missing", what, full.Substring(root.Length + 1))); }
         }
 
         public FileRead ReadFile(string path) =>

@@ -66,11 +66,15 @@ namespace AutoGlm.Engine.Matrix
         /// <summary>The named profile, or the default; an unknown name is an error that lists the known ones.</summary>
         public ProfileEntry GetProfile(string? id)
         {
+            // Null means "the default"; an empty name is a mistake (an unset variable), not a choice.
+            if (id != null && id.Trim().Length == 0)
+                throw new AutoGlmException("ProfileNotFound", ErrorKind.InvalidArgument,
+                    Messages.Format("ProfileNotFound_Empty", string.Join(", ", Profiles.Select(p => p.Id))), id);
             var name = string.IsNullOrWhiteSpace(id) ? DefaultProfile ?? Profiles.FirstOrDefault()?.Id : id;
             var profile = name == null ? null : FindProfile(name);
             if (profile == null)
                 throw new AutoGlmException("ProfileNotFound", ErrorKind.ObjectNotFound,
-                    Messages.Format("ProfileNotFound", id, string.Join(", ", Profiles.Select(p => p.Id))), id);
+                    Messages.Format("ProfileNotFound", Hosting.UntrustedInput.Escape(id), string.Join(", ", Profiles.Select(p => p.Id))), id);
             return profile;
         }
 

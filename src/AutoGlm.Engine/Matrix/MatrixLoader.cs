@@ -34,6 +34,16 @@ namespace AutoGlm.Engine.Matrix
     {
         public const int SchemaVersion = 1;
 
+        /// <summary>
+        /// Limits on one matrix file, checked before and while parsing (a site file is input from elsewhere):
+        /// far above the shipped files (the largest is 24,922 bytes, 1,096 nodes, 6 levels deep; docs/security.md).
+        /// </summary>
+        public const long MaxFileBytes = 4L * 1024 * 1024;
+        /// <summary>Scalars, mappings, sequences and aliases in one file.</summary>
+        public const int MaxNodes = 200_000;
+        /// <summary>Mappings and sequences inside each other.</summary>
+        public const int MaxDepth = 64;
+
         /// <summary>The directory of YAML files shipped beside the assemblies (or in the source tree when run from it).</summary>
         public static string? FindShippedDirectory()
         {
@@ -59,6 +69,9 @@ namespace AutoGlm.Engine.Matrix
             foreach (var file in shippedFiles) Merge(matrix, file, ReadFile(file), isOverride: false);
             foreach (var file in overrideFiles)
             {
+                if (Directory.Exists(file))
+                    throw new AutoGlmException("MatrixOverrideNotFound", ErrorKind.InvalidArgument,
+                        Messages.Format("MatrixOverrideNotFound_IsDirectory", file), file);
                 if (!File.Exists(file))
                     throw new AutoGlmException("MatrixOverrideNotFound", ErrorKind.ObjectNotFound,
                         Messages.Format("MatrixOverrideNotFound", file), file);
@@ -76,9 +89,17 @@ namespace AutoGlm.Engine.Matrix
                 .WithDuplicateKeyChecking()
                 .WithNodeDeserializer(inner => new LocatingNodeDeserializer(inner, file), s => s.InsteadOf<ObjectNodeDeserializer>())
                 .Build();
+            if (text.Length > MaxFileBytes)
+                throw TooLarge(file, text.Length);
             try
             {
-                var doc = deserializer.Deserialize<MatrixDocument?>(text);
+                // The whole event stream is counted first, so a file past the limits gets that message even when
+                // its shape would stop the deserializer earlier; parsing is streaming and cheap (a few ms here).
+                // A syntax error stops the count; the deserializer then reports it at the node it belongs to.
+                var counting = new LimitedParser(new Parser(new StringReader(text)), file);
+                try { while (counting.MoveNext()) { } }
+                catch (YamlException) { }
+                var doc = deserializer.Deserialize<MatrixDocument?>(new Parser(new StringReader(text)));
                 if (doc == null)
                     throw new MatrixException(new SourceLocation(file, 1, 1), Messages.Format("MatrixInvalid_EmptyFile"), Messages.Format("MatrixInvalid_EmptyFileFix"));
                 if (doc.SchemaVersion != SchemaVersion)
@@ -95,6 +116,12 @@ namespace AutoGlm.Engine.Matrix
             {
                 throw inner;
             }
+            catch (Exception ex) when (!(ex is AutoGlmException) && !(ex is OutOfMemoryException))
+            {
+                // A site file is input from elsewhere: whatever the YAML library makes of bytes it cannot read,
+                // the user gets our error naming the file (the fuzz test feeds it random bytes).
+                throw new MatrixException(new SourceLocation(file, 1, 1), Messages.Format("MatrixInvalid_Unreadable"), Messages.Format("MatrixInvalid_FixYAMLPlaceSee"), ex);
+            }
         }
 
         private static string Describe(YamlException ex)
@@ -106,13 +133,48 @@ namespace AutoGlm.Engine.Matrix
                 var name = message.Split('\'')[1];
                 return Messages.Format("MatrixInvalid_UnknownKey", name);
             }
+            var wrongType = System.Text.RegularExpressions.Regex.Match(message, @"deserialize the node into type ([\w.`]+)");
+            if (wrongType.Success)
+                return Messages.Format("MatrixInvalid_WrongShape", Friendly(wrongType.Groups[1].Value));
+            var expected = System.Text.RegularExpressions.Regex.Match(message, @"^Expected '(\w+)', got '(\w+)'");
+            if (expected.Success)
+                return Messages.Format("MatrixInvalid_ExpectedGot", Friendly(expected.Groups[1].Value), Friendly(expected.Groups[2].Value));
+            // Never a .NET type or assembly name in a user's message.
+            if (System.Text.RegularExpressions.Regex.IsMatch(message, @"PublicKeyToken=|Version=\d|\bSystem\.[A-Z]|AutoGlm\.Engine\."))
+                return Messages.Format("MatrixInvalid_WrongShape", Messages.Format("MatrixInvalid_Shape_Value"));
             return message.TrimEnd('.');
         }
+
+        // "AutoGlm.Engine.Matrix.ProfileEntry" -> "profile entry"; YAML events -> "a list", "a mapping", "a value".
+        private static string Friendly(string name)
+        {
+            switch (name)
+            {
+                case "SequenceStart": return Messages.Format("MatrixInvalid_Shape_List");
+                case "MappingStart": return Messages.Format("MatrixInvalid_Shape_Mapping");
+                case "Scalar": return Messages.Format("MatrixInvalid_Shape_Scalar");
+            }
+            var last = name.Split('.').Last().Split('`')[0];
+            if (last == "List" || last == "IList" || last == "IEnumerable") return Messages.Format("MatrixInvalid_Shape_List");
+            if (last == "Dictionary" || last == "IDictionary") return Messages.Format("MatrixInvalid_Shape_Mapping");
+            var words = System.Text.RegularExpressions.Regex.Replace(last, "(?<=[a-z0-9])(?=[A-Z])", " ").ToLowerInvariant();
+            return Messages.Format("MatrixInvalid_Shape_Entry", words);
+        }
+
+        private static MatrixException TooLarge(string file, long bytes) =>
+            new MatrixException(new SourceLocation(file, 1, 1), Messages.Format("MatrixInvalid_TooLarge", bytes, MaxFileBytes / (1024 * 1024)),
+                Messages.Format("MatrixInvalid_TooLargeFix"));
 
         private static MatrixDocument ReadFile(string file)
         {
             string text;
-            try { text = File.ReadAllText(file); }
+            try
+            {
+                // Refused before reading: a site file is input from elsewhere (docs/security.md).
+                var length = new FileInfo(file).Length;
+                if (length > MaxFileBytes) throw TooLarge(file, length);
+                text = File.ReadAllText(file);
+            }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw new AutoGlmException("MatrixUnreadable", ErrorKind.ReadError, Messages.Format("MatrixUnreadable", file, ex.Message), file, ex);
@@ -194,6 +256,52 @@ namespace AutoGlm.Engine.Matrix
             if (m.DefaultProfile != null && m.FindProfile(m.DefaultProfile) == null)
                 throw new AutoGlmException("MatrixInvalid", ErrorKind.InvalidData,
                     Messages.Format("MatrixInvalid_DefaultProfile", m.DefaultProfile, string.Join(", ", m.Profiles.Select(x => x.Id))));
+        }
+
+        /// <summary>
+        /// The YAML parser with a budget: past <see cref="MaxNodes"/> nodes or <see cref="MaxDepth"/> levels it stops
+        /// with our message, before the deserializer builds (or recurses into) what follows.
+        /// </summary>
+        private sealed class LimitedParser : IParser
+        {
+            private readonly IParser _inner;
+            private readonly string _file;
+            private int _nodes, _depth;
+
+            public LimitedParser(IParser inner, string file) { _inner = inner; _file = file; }
+
+            public ParsingEvent? Current => _inner.Current;
+
+            public bool MoveNext()
+            {
+                if (!_inner.MoveNext()) return false;
+                switch (_inner.Current)
+                {
+                    case MappingStart _:
+                    case SequenceStart _:
+                        _nodes++;
+                        if (++_depth > MaxDepth)
+                            throw new MatrixException(At(), Messages.Format("MatrixInvalid_TooDeep", MaxDepth), Messages.Format("MatrixInvalid_TooDeepFix"));
+                        break;
+                    case MappingEnd _:
+                    case SequenceEnd _:
+                        _depth--;
+                        break;
+                    case Scalar _:
+                    case AnchorAlias _:
+                        _nodes++;
+                        break;
+                }
+                if (_nodes > MaxNodes)
+                    throw new MatrixException(At(), Messages.Format("MatrixInvalid_TooManyNodes", MaxNodes), Messages.Format("MatrixInvalid_TooLargeFix"));
+                return true;
+            }
+
+            private SourceLocation At()
+            {
+                var mark = _inner.Current?.Start ?? Mark.Empty;
+                return new SourceLocation(_file, mark.Line, mark.Column);
+            }
         }
 
         /// <summary>Records where each <see cref="Located"/> object starts, for later errors.</summary>

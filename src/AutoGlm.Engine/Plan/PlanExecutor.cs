@@ -85,6 +85,31 @@ namespace AutoGlm.Engine.Plan
     /// </summary>
     public static class PlanExecutor
     {
+        /// <summary>
+        /// The continuation as the journal and the reboot unit hold it: credentials in URLs (https://user:TOKEN@host)
+        /// and the run's secrets (environment values) replaced by ****; <paramref name="masked"/> says whether any was.
+        /// </summary>
+        private static void DeleteJournal(string path)
+        {
+            try { if (File.Exists(path)) File.Delete(path); }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { }
+        }
+
+        public static IReadOnlyList<string> SafeContinuation(IReadOnlyList<string> continuation, IEnumerable<string> secrets, out bool masked)
+        {
+            var list = new List<string>(continuation.Count);
+            masked = false;
+            var hidden = secrets.Where(x => !string.IsNullOrEmpty(x)).OrderByDescending(x => x.Length).ToList();
+            foreach (var arg in continuation)
+            {
+                var safe = Git.GitUrl.MaskText(arg);
+                foreach (var secret in hidden) safe = safe.Replace(secret, "****");
+                masked |= safe != arg;
+                list.Add(safe);
+            }
+            return list;
+        }
+
         public static PlanPreview Preview(ChangePlan plan, ISystemHost system, IEngineOutput output, TimeSpan commandTimeout)
         {
             var context = new StepContext(system, output, commandTimeout);
@@ -162,7 +187,10 @@ namespace AutoGlm.Engine.Plan
             journal.Title = plan.Title;
             journal.Status = "running";
             journal.BootId = bootId;
-            journal.Continuation = options.Continuation.ToList();
+            // The journal and the reboot unit are files: no credential goes into them. A continuation that
+            // needed one masked cannot run by itself, so the run then stops for the user's --resume instead.
+            var continuation = SafeContinuation(options.Continuation, options.Secrets, out var continuationHeldSecret);
+            journal.Continuation = continuation.ToList();
             journal.Save(journalPath, options.Clock());
 
             for (int i = 0; i < plan.Steps.Count; i++)
@@ -212,13 +240,15 @@ namespace AutoGlm.Engine.Plan
                         journal.Save(journalPath, options.Clock());
                         foreach (var rest in plan.Steps.Skip(i + 1))
                             result.Steps.Add(new StepOutcome { Number = result.Steps.Count + 1, Id = rest.Id, Action = rest.Action, Target = rest.Target, Outcome = "not-run", Detail = "after the reboot" });
-                        if (options.Reboot && options.Continuation.Count > 0)
+                        if (options.Reboot && continuationHeldSecret)
+                            output.Warning(Messages.Format("Warning_ContinuationHoldsSecret"));
+                        if (options.Reboot && continuation.Count > 0 && !continuationHeldSecret)
                         {
                             result.Status = "reboot-scheduled";
                             result.Message = $"Step '{step.Id}' needs a reboot. The host reboots now; the run continues by itself after start-up.";
                             result.Seconds = clock.Elapsed.TotalSeconds;
                             output.Warning(result.Message);
-                            RebootScheduler.Schedule(context, options.Continuation);
+                            RebootScheduler.Schedule(context, continuation);
                         }
                         else
                         {
@@ -245,7 +275,10 @@ namespace AutoGlm.Engine.Plan
                     journal.Record(step.Id, "failed", outcome.Detail, options.Clock());
                     var (undone, failedUndo, kept) = RollBack(plan, journal, i, context, result, options);
                     journal.Status = failedUndo.Count == 0 ? "rolled-back" : "failed";
-                    journal.Save(journalPath, options.Clock());
+                    // Everything put back: nothing is left to resume, so no journal is left behind either.
+                    // A partial rollback keeps it, for -Resume and for the person reading it.
+                    if (journal.Status == "rolled-back") DeleteJournal(journalPath);
+                    else journal.Save(journalPath, options.Clock());
                     result.Status = journal.Status;
                     result.FailedStep = step.Id;
                     result.Message = $"Step {i + 1} '{step.Id}' failed: {outcome.Detail}"

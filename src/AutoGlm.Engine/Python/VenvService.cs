@@ -46,6 +46,7 @@ namespace AutoGlm.Engine.Python
         /// <summary>Only the lock files: what New-AutoGlmLockFile and `autoglm venv lock` apply.</summary>
         public static ChangePlan LockPlan(ISystemHost system, VenvRequest request, IEngineOutput output)
         {
+            CheckPath(request.InstallPath, "install path");
             var (profile, stack, _) = Load(system, request, output);
             var pythonLock = MakeLock(system, request, profile, stack);
             var install = InstallPathOf(request, profile);
@@ -232,6 +233,7 @@ namespace AutoGlm.Engine.Python
         private static void CheckPath(string? path, string what)
         {
             if (path == null) return;
+            UntrustedInput.HostPath(path, what);
             if (!path.StartsWith("/", StringComparison.Ordinal) || path.Split('/').Contains("..") || path.TrimEnd('/').Length == 0)
                 throw new AutoGlmException("VenvPathInvalid", ErrorKind.InvalidArgument,
                     Messages.Format("VenvPathInvalid", what, path), path);

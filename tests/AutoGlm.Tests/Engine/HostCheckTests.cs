@@ -205,6 +205,29 @@ namespace AutoGlm.Tests.Engine
         }
 
         [Fact]
+        public void AnInterpreterThatTimesOutIsUnknownWithNoInstallProposed()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            fx.Tool("python3", "sleep 5; echo version=3.10.12");
+            var run = Evaluate(fx, request: new TestRequest { CommandTimeout = TimeSpan.FromSeconds(1) });
+            var r = Get(run, "python.interpreter");
+            Assert.Equal(CheckStatus.Unknown, r.Status);
+            Assert.True(r.Message.Contains("timed out") || r.Message.Contains("did not finish"), r.Message);
+            Assert.DoesNotContain("install", r.Remediation ?? "", StringComparison.OrdinalIgnoreCase);
+            Assert.NotEqual(CheckStatus.Fail, Get(run, "python.venv.available").Status);
+        }
+
+        [Fact]
+        public void ATimedOutInterpreterBesideAGoodOneStillPasses()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            fx.Tool("python3", "sleep 5");
+            fx.Python("python3.11", "3.11.9", venv: true, ensurepip: true);
+            var r = Get(Evaluate(fx, request: new TestRequest { CommandTimeout = TimeSpan.FromSeconds(1) }), "python.interpreter");
+            Assert.Equal(CheckStatus.Pass, r.Status);
+        }
+
+        [Fact]
         public void NotRootWarnsThatInstallNeedsRoot()
         {
             using var fx = FixtureHost.HealthyUbuntu();

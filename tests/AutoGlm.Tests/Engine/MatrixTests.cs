@@ -167,5 +167,85 @@ profiles:
             Assert.Contains("vllm-server", ex.Message);
             Assert.Contains("phone-agent", ex.Message);
         }
+
+        // Limits on an untrusted site file, far above the shipped ones (docs/security.md): measured, the largest shipped
+        // file is 24,922 bytes, 1,096 nodes and 6 levels deep.
+        [Fact]
+        public void TheShippedFilesAreFarBelowTheLimits()
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(Repo.Root, "matrices"), "*.yaml"))
+                Assert.True(new FileInfo(file).Length * 100 < MatrixLoader.MaxFileBytes, file);
+            Assert.True(MatrixLoader.MaxNodes >= 100 * 1096 && MatrixLoader.MaxDepth >= 10 * 6);
+        }
+
+        [Fact]
+        public void AFileOverTheSizeLimitIsRefusedBeforeParsing()
+        {
+            using var tmp = new TempDir();
+            var site = tmp.Combine("huge.yaml");
+            using (var w = new StreamWriter(site))
+            {
+                w.WriteLine("schemaVersion: 1");
+                var line = "# " + new string('x', 1021);
+                for (long n = 0; n <= MatrixLoader.MaxFileBytes / 1024; n++) w.WriteLine(line);
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var ex = Assert.Throws<MatrixException>(() => MatrixLoader.LoadDefault(new[] { site }));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
+            Assert.Equal("MatrixInvalid", ex.ErrorId);
+            Assert.Contains(site, ex.Message);
+            Assert.Contains("4 MiB", ex.Message);
+        }
+
+        [Fact]
+        public void AFileWithTooManyNodesIsStoppedWhileParsing()
+        {
+            using var tmp = new TempDir();
+            var site = tmp.Combine("many.yaml");
+            using (var w = new StreamWriter(site))
+            {
+                w.WriteLine("schemaVersion: 1\nprofiles:");
+                for (int n = 0; n < 60000; n++) w.WriteLine($"  - {{id: p{n}, source: s}}");
+            }
+            Assert.True(new FileInfo(site).Length < MatrixLoader.MaxFileBytes);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var ex = Assert.Throws<MatrixException>(() => MatrixLoader.LoadDefault(new[] { site }));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), clock.Elapsed.ToString());
+            Assert.Contains(site, ex.Message);
+            Assert.Contains("200000 nodes", ex.Message.Replace(",", ""));
+        }
+
+        [Theory]
+        [InlineData("[", "]")]
+        [InlineData("{a: ", "}")]
+        [InlineData("- ", "")]
+        public void DeepNestingIsOurMessageNotADotNetOne(string open, string close)
+        {
+            using var tmp = new TempDir();
+            var site = tmp.Combine("deep.yaml");
+            var depth = 20000;
+            var body = open == "- "
+                ? "\n  " + string.Concat(Enumerable.Repeat("- ", depth)) + "x"
+                : string.Concat(Enumerable.Repeat(open, depth)) + "x" + string.Concat(Enumerable.Repeat(close, depth));
+            File.WriteAllText(site, "schemaVersion: 1\nprofiles: " + body + "\n");
+            var ex = Assert.Throws<MatrixException>(() => MatrixLoader.LoadDefault(new[] { site }));
+            Assert.Contains(site, ex.Message);
+            Assert.True(ex.Message.Contains("64 levels"), ex.Message);
+            Assert.DoesNotContain("System.", ex.Message);
+            Assert.DoesNotContain("Exception", ex.Message);
+        }
+
+        [Theory]
+        [InlineData("schemaVersion: 1\nprofiles: [[x]]\n", "profile entry")]
+        [InlineData("schemaVersion: 1\nprofiles: {a: b}\n", "a list")]
+        [InlineData("schemaVersion: 1\nprofiles:\n  - id: x\n    source: s\n    requires: [1]\n", "")]
+        public void AValueOfTheWrongShapeNamesNoDotNetType(string yaml, string expected)
+        {
+            using var tmp = new TempDir();
+            var file = Write(tmp, "site.yaml", yaml);
+            var ex = Assert.Throws<MatrixException>(() => MatrixLoader.Load(new[] { file }, Array.Empty<string>()));
+            Assert.Contains(expected, ex.Message);
+            Assert.DoesNotMatch(@"PublicKeyToken|Version=|AutoGlm\.Engine\.|System\.|SequenceStart|MappingStart", ex.Message);
+        }
     }
 }

@@ -120,6 +120,75 @@ namespace AutoGlm.Tests.Engine
         }
 
         [Fact]
+        public void ReplayRefusesASymlinkUnderFiles_NamingTheEntry()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            using var tmp = new TempDir();
+            var (_, dir) = Record(new LiveHost(fx.RootPath, fx.PathVariable), tmp);
+            var outside = tmp.Combine("outside-os-release");
+            File.WriteAllText(outside, "PRETTY_NAME=\"Stolen OS\"\nNAME=Stolen\nID=ubuntu\nVERSION_ID=\"22.04\"\n");
+            var target = Path.Combine(dir, "files/etc/os-release");
+            File.Delete(target);
+            File.CreateSymbolicLink(target, outside);
+            var ex = Assert.Throws<AutoGlmException>(() => new SnapshotHost(dir));
+            Assert.Equal("SnapshotInvalid", ex.ErrorId);
+            Assert.Contains("/etc/os-release", ex.Message);
+            Assert.Contains("symbolic link", ex.Message);
+            Assert.DoesNotContain("Stolen", ex.Message);
+        }
+
+        [Fact]
+        public void ReplayRefusesASymlinkedFolderOnTheWay()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            using var tmp = new TempDir();
+            var (_, dir) = Record(new LiveHost(fx.RootPath, fx.PathVariable), tmp);
+            var elsewhere = tmp.Combine("elsewhere-etc");
+            Directory.Move(Path.Combine(dir, "files/etc"), elsewhere);
+            Directory.CreateSymbolicLink(Path.Combine(dir, "files/etc"), elsewhere);
+            var ex = Assert.Throws<AutoGlmException>(() => new SnapshotHost(dir));
+            Assert.Equal("SnapshotInvalid", ex.ErrorId);
+            Assert.Contains("symbolic link", ex.Message);
+        }
+
+        [Theory]
+        [InlineData("commands/../../X")]
+        [InlineData("../X")]
+        [InlineData("/tmp")]
+        [InlineData("files/etc")]
+        public void ReplayRefusesACommandOutputFolderOutsideCommands(string output)
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            using var tmp = new TempDir();
+            var (_, dir) = Record(new LiveHost(fx.RootPath, fx.PathVariable), tmp);
+            // Something readable where the escape leads, so only the check can stop it.
+            Directory.CreateDirectory(tmp.Combine("X"));
+            File.WriteAllText(tmp.Combine("X", "stdout"), "secret");
+            File.WriteAllText(tmp.Combine("X", "stderr"), "");
+            var index = Path.Combine(dir, "index.jsonl");
+            var lines = File.ReadAllLines(index);
+            var i = Array.FindIndex(lines, l => l.Contains("\"op\":\"cmd\""));
+            lines[i] = System.Text.RegularExpressions.Regex.Replace(lines[i], "\"output\":\"[^\"]*\"", "\"output\":" + AutoGlm.Engine.Json.Json.Serialize(output));
+            File.WriteAllLines(index, lines);
+            var ex = Assert.Throws<AutoGlmException>(() => new SnapshotHost(dir));
+            Assert.Equal("SnapshotInvalid", ex.ErrorId);
+            Assert.Contains($"index.jsonl line {i + 1}", ex.Message);
+            Assert.Contains(output, ex.Message);
+        }
+
+        [Fact]
+        public void ExportWritesNoSymlinks()
+        {
+            using var fx = FixtureHost.HealthyUbuntu();
+            fx.Dir("/proc/777/fd").Link("/proc/777/fd/5", "socket:[4242]");
+            using var tmp = new TempDir();
+            var (_, dir) = Record(new LiveHost(fx.RootPath, fx.PathVariable), tmp);
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories),
+                p => File.GetAttributes(p).HasFlag(FileAttributes.ReparsePoint));
+            new SnapshotHost(dir); // and replay accepts it
+        }
+
+        [Fact]
         public void ExportRefusesAnExistingDirectoryWithoutForce_AndReplacesItAtomicallyWithForce()
         {
             using var fx = FixtureHost.HealthyUbuntu();

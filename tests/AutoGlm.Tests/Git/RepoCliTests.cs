@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using System.IO;
 using AutoGlm.Engine.Git;
@@ -56,6 +57,55 @@ namespace AutoGlm.Tests.Git
             Assert.Equal(2, run.ExitCode);
             Assert.Contains("[RepositoryUrlUnsafe]", run.Stderr);
             Assert.False(Directory.Exists(Path.Combine(f.RootDir, "var")));
+        }
+
+        [Fact]
+        public void APathThatClimbsOutOfTheRootIsRefusedAndTheRepositoryThereKeepsItsRemote()
+        {
+            using var f = new GitFixture();
+            f.CreateRemote("THUDM");
+            f.CopyRemote("THUDM", "zai-org");
+            var outside = Path.Combine(Path.GetDirectoryName(f.RootDir)!, "outside");
+            f.Git(Path.GetDirectoryName(f.RootDir)!, "clone", "-q", f.Url("THUDM"), outside);
+
+            var run = Cli.Run(null, Env(f), "repo", "migrate", "--root", f.RootDir, "--path", "../outside",
+                "--to", f.Url("zai-org"), "--allow-local", "--force");
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("[PathOutsideRoot]", run.Stderr);
+            Assert.Equal(f.Url("THUDM"), f.Git(outside, "remote", "get-url", "origin"));
+            Assert.False(Directory.Exists(Path.Combine(f.RootDir, "var")));
+        }
+
+        [Fact]
+        public void ACredentialInTheUrlReachesNoFileWeWrite_AndTheContinuationRepeatsOnlyTheUsersOptions()
+        {
+            using var f = new GitFixture();
+            f.CreateRemote("THUDM");
+            f.CopyRemote("THUDM", "zai-org");
+            f.CloneCheckout("THUDM");
+            const string token = "ghp_SECRETTOKEN0123456789";
+            var url = $"https://oauth2:{token}@git.example.invalid/zai-org/app.git";
+            // git serves the https URL from the local bare repository; AutoGlm sees only the https URL.
+            File.WriteAllText(f.GlobalConfig, $"[url \"{f.Url("zai-org")}\"]\n\tinsteadOf = {url}\n");
+
+            var run = Cli.Run(null, Env(f), "repo", "migrate", "--root", f.RootDir, "--path", GitFixture.CheckoutHostPath,
+                "--to", url, "--force", "--format", "json");
+
+            Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+            Assert.DoesNotContain(token, run.Stdout + run.Stderr);
+            var journal = Path.Combine(f.RootDir, "var", "lib", "autoglm", "journal", "repo-migrate.json");
+            Assert.True(File.Exists(journal));
+            var written = Directory.GetFiles(Path.Combine(f.RootDir, "var"), "*", SearchOption.AllDirectories)
+                .Concat(Directory.Exists(f.StateDir) ? Directory.GetFiles(f.StateDir, "*", SearchOption.AllDirectories) : new string[0]);
+            Assert.All(written, file => Assert.DoesNotContain(token, File.ReadAllText(file)));
+            Assert.False(File.Exists(Path.Combine(f.Checkout, ".git", "FETCH_HEAD")) && File.ReadAllText(Path.Combine(f.Checkout, ".git", "FETCH_HEAD")).Contains(token));
+            var continuation = ((System.Collections.Generic.IList<object?>)((System.Collections.Generic.IDictionary<string, object?>)
+                AutoGlm.Engine.Json.Json.Parse(File.ReadAllText(journal))!)["continuation"]!).Cast<string>().ToList();
+            Assert.DoesNotContain("--reboot", continuation);
+            Assert.Contains("--resume", continuation);
+            Assert.Equal(new[] { "repo", "migrate", "--root", f.RootDir, "--path", GitFixture.CheckoutHostPath, "--to" },
+                continuation.SkipWhile(a => a != "repo").Take(7));
         }
     }
 }

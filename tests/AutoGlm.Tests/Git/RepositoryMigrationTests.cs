@@ -224,6 +224,9 @@ namespace AutoGlm.Tests.Git
             Assert.Equal("rolled-back", result.Status);
             Assert.Contains("not in the history", result.Message);
             Assert.Equal(before, f.State());
+            // Nothing left behind: no FETCH_HEAD (git records the fetched URL there), no journal of a run with nothing to resume.
+            Assert.False(File.Exists(Path.Combine(f.Checkout, ".git", "FETCH_HEAD")));
+            Assert.False(File.Exists(result.JournalPath));
         }
 
         [Theory]
@@ -323,7 +326,7 @@ namespace AutoGlm.Tests.Git
             Assert.DoesNotContain(token, json);
             Assert.DoesNotContain(token, migration.Plan.Title + string.Join(" ", migration.Plan.Notes));
             Assert.Equal("rolled-back", result.Status);   // nothing listens on port 9
-            Assert.DoesNotContain(token, File.ReadAllText(result.JournalPath));
+            Assert.False(File.Exists(result.JournalPath)); // all put back: no journal left, so no credential in one
             Assert.Equal(f.Url("THUDM"), f.Git(f.Checkout, "remote", "get-url", "origin"));
         }
 

@@ -227,6 +227,39 @@ namespace AutoGlm.Tests.Plan
         }
 
         [Fact]
+        public void AContinuationHoldingACredentialIsJournaledMaskedAndNeverScheduled()
+        {
+            using var root = new TempDir();
+            using var bin = new TempDir();
+            var log = bin.Combine("systemctl.log");
+            File.WriteAllText(bin.Combine("systemctl"), $"#!/bin/sh\necho \"$@\" >> {log}\n");
+            File.SetUnixFileMode(bin.Combine("systemctl"), (UnixFileMode)0x1ED);
+            var system = new LiveSystem(root.Path, bin.Path + ":/usr/bin:/bin");
+            var options = new ApplyOptions
+            {
+                Reboot = true,
+                Continuation = new[] { "/usr/local/bin/autoglm", "install", "--repository-url", "https://me:TOKEN123@git.example/x.git", "--env", "HF_TOKEN=hf_abcdef", "--reboot", "--resume", "--force" },
+            };
+            options.Secrets.Add("hf_abcdef");
+            var warnings = new List<string>();
+
+            var result = PlanExecutor.Apply(FilesPlan(new RebootStep()), system, options, new ListOutput(warnings));
+
+            Assert.Equal("reboot-required", result.Status);
+            Assert.False(File.Exists(root.Combine("etc", "systemd", "system", "autoglm-resume.service")));
+            Assert.False(File.Exists(log));
+            Assert.Contains(warnings, w => w.Contains("holds a credential"));
+            foreach (var file in Directory.GetFiles(root.Path, "*", SearchOption.AllDirectories))
+            {
+                Assert.DoesNotContain("TOKEN123", File.ReadAllText(file));
+                Assert.DoesNotContain("hf_abcdef", File.ReadAllText(file));
+            }
+            Assert.Equal(new[] { "/usr/local/bin/autoglm", "install", "--repository-url", "https://****@git.example/x.git", "--env", "HF_TOKEN=****", "--reboot", "--resume", "--force" },
+                PlanExecutor.SafeContinuation(options.Continuation, options.Secrets, out var masked));
+            Assert.True(masked);
+        }
+
+        [Fact]
         public void ASecondRunWaitsForTheLockThenFailsNamingTheHolder()
         {
             using var root = new TempDir();

@@ -80,7 +80,7 @@ namespace AutoGlm.Tests.Python
             var ex = Assert.Throws<AutoGlmException>(() => VenvService.SyncPlan(system, Request(Wheels.Wheelhouse(tmp.Combine("w")), "3.9"), NullOutput.Instance));
             Assert.Equal("PythonOutsideProfile", ex.ErrorId);
             Assert.Contains(">=3.10", ex.Message);
-            Assert.Equal("VenvPathInvalid", Assert.Throws<AutoGlmException>(() => VenvService.SyncPlan(system,
+            Assert.Equal("PathOutsideRoot", Assert.Throws<AutoGlmException>(() => VenvService.SyncPlan(system,
                 new VenvRequest { Profile = "sglang-server", Stack = LockTests.Stack(), VenvPath = "/opt/../etc" }, NullOutput.Instance)).ErrorId);
         }
 
