@@ -68,13 +68,15 @@ function Add-PathFirst { param([string] $Bin) $env:PATH = "$Bin$([IO.Path]::Path
 # Output, Error, Warning, Verbose, Debug, Information and Progress (which no redirection can capture).
 function Invoke-InRunspace {
     param([Parameter(Mandatory)] [string] $Script, [hashtable] $Arguments = @{}, [switch] $VerboseOn, [switch] $DebugOn)
+    # A runspace shares this process's environment: whatever the script sets in $env: is undone after.
+    $savedEnvironment = [Environment]::GetEnvironmentVariables()
     $ps = [powershell]::Create()
     try {
         $prefix = "`$ProgressPreference = 'Continue'; Import-Module '$autoGlmManifest' -ErrorAction Stop; "
         if ($VerboseOn) { $prefix += "`$VerbosePreference = 'Continue'; " }
         if ($DebugOn) { $prefix += "`$DebugPreference = 'Continue'; " }
-        $null = $ps.AddScript($prefix + "`$env:PATH = '$($env:PATH -replace "'", "''")'; " + $Script)
-        foreach ($key in $Arguments.Keys) { $null = $ps.AddParameter($key, $Arguments[$key]) }
+        $null = $ps.AddScript('param($SpecArguments) ' + $prefix + "`$env:PATH = '$($env:PATH -replace "'", "''")'; & {" + $Script + "`n} @SpecArguments")
+        $null = $ps.AddParameter('SpecArguments', $Arguments)
         $output = $null; $thrown = $null
         try { $output = $ps.Invoke() } catch { $thrown = $_.Exception }
         [pscustomobject]@{
@@ -88,7 +90,11 @@ function Invoke-InRunspace {
             Progress    = @($ps.Streams.Progress)
         }
     }
-    finally { $ps.Dispose() }
+    finally {
+        $ps.Dispose()
+        foreach ($name in [Environment]::GetEnvironmentVariables().Keys) { if (-not $savedEnvironment.Contains($name)) { [Environment]::SetEnvironmentVariable($name, $null) } }
+        foreach ($name in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name]) }
+    }
 }
 
 # Runs $Action with -ErrorAction Stop semantics and returns the ErrorRecord it stopped with (or $null).
