@@ -198,3 +198,11 @@ function Test-DocumentedError {
     $record = if ($Case.Child) { Invoke-WithoutShippedMatrix $Case.Child } else { Get-StopError $Case.Provoke }
     Assert-AutoGlmError $record -ErrorId $Case.ErrorId -Class $Class -Category $Case.Category
 }
+
+# The error a runspace run stopped with: its first error record, or the ErrorRecord of what Invoke threw.
+function Get-RunFailure {
+    param($Run)
+    if ($Run.Error.Count -gt 0) { return $Run.Error[0] }
+    if ($Run.Thrown -and $Run.Thrown -is [System.Management.Automation.IContainsErrorRecord]) { return $Run.Thrown.ErrorRecord }
+    $null
+}
