@@ -56,7 +56,9 @@ function New-SafeToolBin {
     param([Parameter(Mandatory)] [string] $Bin, [string] $Log)
     foreach ($tool in 'apt-get', 'apt-mark', 'apt-cache', 'dpkg', 'dpkg-query', 'dnf', 'yum', 'rpm', 'systemctl', 'journalctl',
         'modprobe', 'rmmod', 'dkms', 'update-initramfs', 'dracut', 'reboot', 'shutdown', 'useradd', 'groupadd', 'getent',
-        'install', 'stat', 'nvidia-smi', 'mokutil', 'update-grub', 'grub2-mkconfig', 'uv', 'pip', 'pip3') {
+        'install', 'stat', 'nvidia-smi', 'mokutil', 'update-grub', 'grub2-mkconfig', 'uv', 'pip', 'pip3',
+        # interpreters too: the python probe then answers at once instead of asking each real one
+        'python', 'python3', 'python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14') {
         $null = New-FakeTool -Bin $Bin -Name $tool -Log $Log
     }
     $Bin
