@@ -56,7 +56,7 @@ function New-SafeToolBin {
     param([Parameter(Mandatory)] [string] $Bin, [string] $Log)
     foreach ($tool in 'apt-get', 'apt-mark', 'apt-cache', 'dpkg', 'dpkg-query', 'dnf', 'yum', 'rpm', 'systemctl', 'journalctl',
         'modprobe', 'rmmod', 'dkms', 'update-initramfs', 'dracut', 'reboot', 'shutdown', 'useradd', 'groupadd', 'getent',
-        'install', 'stat', 'nvidia-smi', 'mokutil', 'update-grub', 'grub2-mkconfig', 'uv', 'pip', 'pip3',
+        'install', 'stat', 'nvidia-smi', 'mokutil', 'gpg', 'curl', 'wget', 'git-lfs', 'update-grub', 'grub2-mkconfig', 'uv', 'pip', 'pip3',
         # interpreters too: the python probe then answers at once instead of asking each real one
         'python', 'python3', 'python3.8', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14') {
         $null = New-FakeTool -Bin $Bin -Name $tool -Log $Log
@@ -208,3 +208,17 @@ function Get-RunFailure {
     if ($Run.Thrown -and $Run.Thrown -is [System.Management.Automation.IContainsErrorRecord]) { return $Run.Thrown.ErrorRecord }
     $null
 }
+
+# A root with one GPU of the given PCI device id (0x2b85: RTX 5090, 0x1db4: V100) and no driver.
+function New-GpuRoot {
+    param([string] $Path, [string] $Device)
+    $r = New-FixtureRoot -Path $Path
+    $pci = '/sys/bus/pci/devices/0000:17:00.0'
+    $null = Set-RootFile $r "$pci/vendor" "0x10de`n"
+    $null = Set-RootFile $r "$pci/device" "$Device`n"
+    $null = Set-RootFile $r "$pci/class" "0x030200`n"
+    $r
+}
+
+$script:neverApplyToSlash = 'raised only when applying to this machine (-Root /) without root rights; the specs run as root and never apply to this machine''s /'
+$script:windowsOnly = 'Windows only: the Windows installer path is not used on Linux'
