@@ -222,3 +222,7 @@ function New-GpuRoot {
 
 $script:neverApplyToSlash = 'raised only when applying to this machine (-Root /) without root rights; the specs run as root and never apply to this machine''s /'
 $script:windowsOnly = 'Windows only: the Windows installer path is not used on Linux'
+
+$script:needsFullWheelhouse = 'raised only after the stack is locked, which needs a wheelhouse or index holding every pinned distribution (torch, vllm and their dependencies); no such source exists offline here, and the venv xunit tests (tests/AutoGlm.Tests/Python) build one from generated wheels'
+# An index that refuses connections at once (nothing listens on port 1).
+$script:deadIndexUrl = 'http://127.0.0.1:1/simple'
