@@ -37,7 +37,8 @@ namespace AutoGlm.Commands
             {
                 var request = new TestRequest
                 {
-                    Root = Root == null ? null : GetUnresolvedProviderPathFromPSPath(Root),
+                    // An empty or blank -Root goes to the engine as it is (RootInvalid); resolved, it would be the current folder.
+                    Root = Root == null ? null : string.IsNullOrWhiteSpace(Root) ? Root : GetUnresolvedProviderPathFromPSPath(Root),
                     Snapshot = Snapshot == null ? null : GetUnresolvedProviderPathFromPSPath(Snapshot),
                     MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
                     CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
