@@ -53,7 +53,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
             }
             catch (AutoGlmException ex)
             {
-                Console.Error.WriteLine($"autoglm: error: {Engine.Hosting.UntrustedInput.Escape(ex.Message)} [{ex.ErrorId}]");
+                // The engine escapes the input it echoes (UntrustedInput.Escape); some messages are lists on purpose.
+                Console.Error.WriteLine($"autoglm: error: {ex.Message} [{ex.ErrorId}]");
                 return ExitUsage;
             }
         }

@@ -84,10 +84,10 @@ namespace AutoGlm.Engine.Hosting
                     var status = Str(e, "status");
                     _files[path] = status switch
                     {
-                        "ok" => FileRead.Found(path, ReadInside(dir, "files", path.TrimStart('/'), Messages.Format("SnapshotInvalid_FileEntry", path))),
+                        "ok" => FileRead.Found(path, ReadInside(dir, "files", path.TrimStart('/'), Messages.Format("SnapshotInvalid_FileEntry", UntrustedInput.Escape(path)))),
                         "absent" => FileRead.Absent(path),
                         "unreadable" => FileRead.Unreadable(path, e.TryGetValue("error", out var err) ? err as string ?? "" : ""),
-                        _ => throw new FormatException(Messages.Format("SnapshotInvalid_UnknownFileStatus", status)),
+                        _ => throw new FormatException(Messages.Format("SnapshotInvalid_UnknownFileStatus", UntrustedInput.Escape(status))),
                     };
                     break;
                 }
@@ -117,9 +117,9 @@ namespace AutoGlm.Engine.Hosting
                     var parsed = Enum.GetValues(typeof(CommandStatus)).Cast<CommandStatus>()
                         .FirstOrDefault(s => s.ToString().Equals(status, StringComparison.OrdinalIgnoreCase));
                     if (!parsed.ToString().Equals(status, StringComparison.OrdinalIgnoreCase))
-                        throw new FormatException(Messages.Format("SnapshotInvalid_UnknownCommandStatus", status));
+                        throw new FormatException(Messages.Format("SnapshotInvalid_UnknownCommandStatus", UntrustedInput.Escape(status)));
                     var folder = Str(e, "output");
-                    var what = Messages.Format("SnapshotInvalid_CmdEntry", ArgvText.Join(argv), folder);
+                    var what = Messages.Format("SnapshotInvalid_CmdEntry", UntrustedInput.Escape(ArgvText.Join(argv)), UntrustedInput.Escape(folder));
                     var stdout = ReadInside(dir, "commands", CommandFolder(folder, what) + "/stdout", what);
                     var stderr = ReadInside(dir, "commands", CommandFolder(folder, what) + "/stderr", what);
                     var exit = Long(e, "exitCode");
@@ -129,7 +129,7 @@ namespace AutoGlm.Engine.Hosting
                     break;
                 }
                 default:
-                    throw new FormatException(Messages.Format("SnapshotInvalid_UnknownOp", op));
+                    throw new FormatException(Messages.Format("SnapshotInvalid_UnknownOp", UntrustedInput.Escape(op)));
             }
         }
 
