@@ -31,6 +31,8 @@ namespace AutoGlm.Engine
         public string? NvmlLibrary { get; set; }
         /// <summary>Also import torch in the venv and ask CUDA (-IncludeRuntime / --runtime): slower.</summary>
         public bool IncludeRuntime { get; set; }
+        /// <summary>The runtime probe's own limit; null: twice <see cref="CommandTimeout"/>.</summary>
+        public TimeSpan? RuntimeTimeout { get; set; }
         /// <summary>
         /// Windows: CIM instances the caller already collected (Test-AutoGlmEnvironment uses its session's
         /// Get-CimInstance). Null: the Windows probes run powershell.exe themselves.
@@ -116,6 +118,7 @@ namespace AutoGlm.Engine
             {
                 NvmlLibrary = request.NvmlLibrary ?? NvmlLibraryFor(host),
                 IncludeRuntime = request.IncludeRuntime,
+                RuntimeTimeout = request.RuntimeTimeout,
                 CimInstances = request.CimInstances,
             };
             if (context.NvmlLibrary != null) output.Verbose(Messages.Format("Verbose_NvmlLibrary", context.NvmlLibrary));

@@ -36,7 +36,11 @@ namespace AutoGlm
         public static ErrorRecord ToRecord(AutoGlmException ex)
         {
             var category = Enum.TryParse<ErrorCategory>(ex.Kind.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
-            return new ErrorRecord(ex, ex.ErrorId, category, ex.Target);
+            var record = new ErrorRecord(ex, ex.ErrorId, category, ex.Target);
+            // The fix on its own, for scripts and for $Error[0].ErrorDetails; the message keeps it too.
+            var fix = ex.RecommendedAction;
+            if (fix != null) record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = fix };
+            return record;
         }
     }
 }

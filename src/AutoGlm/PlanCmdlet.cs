@@ -89,7 +89,14 @@ namespace AutoGlm
 
         protected string ResolvedRoot => Root == null ? "/" : GetUnresolvedProviderPathFromPSPath(Root);
 
-        protected override void EndProcessing()
+        protected override void EndProcessing() => RunSession(perInput: false);
+
+        /// <summary>
+        /// One whole session: build, preview, confirm, apply. A cmdlet whose input comes from the pipeline runs one
+        /// per input record (<paramref name="perInput"/>); then a failure is a non-terminating error, so that one bad
+        /// input does not stop the others (-ErrorAction Stop still stops there).
+        /// </summary>
+        protected void RunSession(bool perInput)
         {
             var output = new CmdletOutput(this);
             try
@@ -122,12 +129,18 @@ namespace AutoGlm
                 WriteObject(Report(result));
                 Applied(result, system, output);
                 if (result.Status == "failed" || result.Status == "rolled-back")
-                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(result.Message), "PlanStepFailed", ErrorCategory.InvalidResult, result.FailedStep));
+                    Fail(new ErrorRecord(new InvalidOperationException(result.Message), "PlanStepFailed", ErrorCategory.InvalidResult, result.FailedStep), perInput);
             }
             catch (AutoGlmException ex)
             {
-                ThrowTerminatingError(Errors.ToRecord(ex));
+                Fail(Errors.ToRecord(ex), perInput);
             }
+        }
+
+        private void Fail(ErrorRecord record, bool perInput)
+        {
+            if (perInput) WriteError(record);
+            else ThrowTerminatingError(record);
         }
 
         protected bool IsWhatIf() =>

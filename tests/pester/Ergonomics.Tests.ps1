@@ -115,4 +115,10 @@ Describe 'Bad piped snapshots' {
             Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'ProfileNotFound,*'
     }
+
+    It 'gives the fix on its own in ErrorDetails.RecommendedAction, in PowerShell words' {
+        $err = { $snapshot | Test-AutoGlmEnvironment -Profile 'no-such-profile' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.ErrorDetails.RecommendedAction | Should -Be 'Pass one of them with -Profile, or add it in a -MatrixPath override file.'
+        $err.Exception.Message | Should -BeLike "Unknown profile 'no-such-profile'.*"
+    }
 }

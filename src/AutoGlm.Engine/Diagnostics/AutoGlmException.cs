@@ -45,5 +45,8 @@ namespace AutoGlm.Engine.Diagnostics
 
         /// <summary>The input at fault (a path, a profile name, a URL).</summary>
         public object? Target { get; }
+
+        /// <summary>The fix the message names (its imperative part), or null: ErrorDetails.RecommendedAction.</summary>
+        public string? RecommendedAction => Diagnostics.RecommendedAction.Of(Message);
     }
 }

@@ -55,6 +55,13 @@ namespace AutoGlm.Engine.Facts
         /// <summary>Run the runtime probe (import torch in the venv): -IncludeRuntime / --runtime.</summary>
         public bool IncludeRuntime { get; set; }
 
+        /// <summary>
+        /// How long the runtime probe may run; null: twice <see cref="CommandTimeout"/> (importing torch and
+        /// initialising CUDA takes far longer than a tool query). Its own limit, so that a short one for the
+        /// import does not also cut short the interpreter and venv probes it depends on.
+        /// </summary>
+        public TimeSpan? RuntimeTimeout { get; set; }
+
         public CommandResult Run(params string[] argv) => Host.Run(argv, CommandTimeout);
     }
 

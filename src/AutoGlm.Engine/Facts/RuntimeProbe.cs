@@ -48,8 +48,8 @@ namespace AutoGlm.Engine.Facts
             "r['warnings'] = [str(x.message) for x in w]\n" +
             "print(json.dumps(r))\n";
 
-        /// <summary>Importing torch and initialising CUDA takes far longer than a tool query: twice the per-tool timeout.</summary>
-        public static TimeSpan Timeout(ProbeContext ctx) => TimeSpan.FromTicks(ctx.CommandTimeout.Ticks * 2);
+        /// <summary>Importing torch and initialising CUDA takes far longer than a tool query: twice the per-tool timeout unless set.</summary>
+        public static TimeSpan Timeout(ProbeContext ctx) => ctx.RuntimeTimeout ?? TimeSpan.FromTicks(ctx.CommandTimeout.Ticks * 2);
 
         public static RuntimeFacts Collect(ProbeContext ctx)
         {

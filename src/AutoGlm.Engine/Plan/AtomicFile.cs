@@ -49,7 +49,7 @@ namespace AutoGlm.Engine.Plan
             {
                 try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { }
                 throw new AutoGlmException("FileWriteFailed", ErrorKind.WriteError,
-                    Messages.Format("FileWriteFailed", realPath, ex.Message), realPath, ex);
+                    Messages.Format("FileWriteFailed", realPath, ex.Message.TrimEnd('.', ' ')), realPath, ex);
             }
         }
     }

@@ -307,6 +307,11 @@ namespace AutoGlm.Engine.Python
                 var files = new List<WheelFile>();
                 foreach (var index in new[] { _source.IndexUrl! }.Concat(_source.ExtraIndexUrls))
                 {
+                    // A missing project page is "not in this index"; a missing index folder is a wrong -IndexUrl.
+                    var root = new Uri(index + "/");
+                    if (root.IsFile && !Directory.Exists(root.LocalPath))
+                        throw new AutoGlmException("IndexUnavailable", ErrorKind.ResourceUnavailable,
+                            Messages.Format("IndexUnavailable_NoFolder", root.LocalPath), index);
                     var page = new Uri(index + "/" + name + "/");
                     var html = _fetch(page);
                     if (html == null) continue;

@@ -50,6 +50,12 @@ namespace AutoGlm.Commands
         [Parameter]
         public SwitchParameter AcceptRewrittenHistory { get; set; }
 
+        // One migration per checkout: paths piped in by property name (Get-ChildItem | Update-AutoGlmRepository) each
+        // get their own plan, confirmation and result.
+        protected override void ProcessRecord() => RunSession(perInput: true);
+
+        protected override void EndProcessing() { }
+
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output)
         {
             RepositorySpec? profile = null;

@@ -57,7 +57,7 @@ namespace AutoGlm.Tests.Deploy
             var ex = Assert.Throws<AutoGlmException>(() => HostInstaller.Plan(rig.Host(), request, NullOutput.Instance));
             Assert.Equal("ServicePortInUse", ex.ErrorId);
             Assert.Contains("8000", ex.Message);
-            Assert.Contains("Auto", ex.Message);
+            Assert.Contains("--port auto", ex.Message); // the engine speaks the CLI's words unless a cmdlet asked for PowerShell's
         }
     }
 }

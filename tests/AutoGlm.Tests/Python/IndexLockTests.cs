@@ -201,5 +201,19 @@ namespace AutoGlm.Tests.Python
             Assert.True(code == 0, output);
             Assert.Equal("2.32.0 0.22.1 5.0.0rc0", output.Trim());
         }
+
+        [Fact]
+        public void AFileIndexFolderThatDoesNotExistIsUnavailableNotAMissingPackage()
+        {
+            using var root = new TempDir();
+            using var tmp = new TempDir();
+            var request = VenvSyncTests.Request(Wheels.Wheelhouse(tmp.Combine("wheels")));
+            request.Wheelhouse = null;
+            request.IndexUrl = "file://" + tmp.Combine("no-such-index", "simple");
+            var ex = Assert.Throws<AutoGlmException>(() => VenvService.SyncPlan(new LiveSystem(root.Path), request, NullOutput.Instance));
+            Assert.Equal("IndexUnavailable", ex.ErrorId);
+            Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
+            Assert.Contains(tmp.Combine("no-such-index", "simple"), ex.Message);
+        }
     }
 }

@@ -111,6 +111,13 @@ function Assert-AutoGlmError {
     $ErrorRecord | Should -Not -BeNullOrEmpty -Because "$ErrorId should stop the command"
     $ErrorRecord.FullyQualifiedErrorId | Should -Be "$ErrorId,AutoGlm.Commands.$Class"
     $ErrorRecord.CategoryInfo.Category | Should -Be $Category
+    # Where the message names a fix, ErrorDetails carries it on its own, and it is the message's last part.
+    $details = $ErrorRecord.PSObject.Properties['ErrorDetails']
+    if ($details -and $details.Value) {
+        $details.Value.RecommendedAction | Should -Not -BeNullOrEmpty
+        $ErrorRecord.Exception.Message.ToLowerInvariant() |
+            Should -BeLike ('*' + [WildcardPattern]::Escape($details.Value.RecommendedAction.TrimEnd('.').ToLowerInvariant()) + '*')
+    }
 }
 
 # The errors every plan cmdlet raises from the shared executor before its first step: a held host lock, an

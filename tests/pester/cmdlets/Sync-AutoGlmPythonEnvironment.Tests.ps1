@@ -37,8 +37,6 @@ Describe 'Sync-AutoGlmPythonEnvironment' {
     }
 
     It 'a file:// index that does not exist is IndexUnavailable, not a missing package' {
-        Set-ItResult -Skipped -Because 'defect: -IndexUrl file:///nonexistent/simple stops with LockPackageNotFound ("torch ... is not in the index ...; it has no torch at all") instead of IndexUnavailable naming the missing folder'
-        return
         $err = Get-StopError { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -IndexUrl 'file:///nonexistent/autoglm-index/simple' -WhatIf -ErrorAction Stop }
         Assert-AutoGlmError $err -ErrorId IndexUnavailable -Class SyncAutoGlmPythonEnvironmentCommand -Category ResourceUnavailable
     }
@@ -74,7 +72,6 @@ Describe 'Sync-AutoGlmPythonEnvironment' {
             ErrorCase ProfileNotFound ObjectNotFound { Sync-AutoGlmPythonEnvironment no-such-profile -Root $root -FactsPath $facts -Wheelhouse $wheelhouse -WhatIf -ErrorAction Stop }
             ErrorCase FactsFileNotFound ObjectNotFound { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath (Join-Path $TestDrive 'no.json') -Wheelhouse $wheelhouse -WhatIf -ErrorAction Stop }
             ErrorCase FactsFileInvalid InvalidData { $f = Join-Path $TestDrive 'bad.json'; Set-Content $f '{x'; Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $f -Wheelhouse $wheelhouse -WhatIf -ErrorAction Stop }
-            ErrorCase HostSourceConflict InvalidArgument -Skip 'the cmdlet has one host source, -FactsPath (its -Root is the target the venv is written under, and it has no -Snapshot), so no two sources can be given; the engine raises it for the CLI'
             ErrorCase MatrixInvalid InvalidData { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -MatrixPath (New-BadMatrix (Join-Path $TestDrive 'badm.yaml')) -Wheelhouse $wheelhouse -WhatIf -ErrorAction Stop }
         ) {
             Test-DocumentedError $_ 'SyncAutoGlmPythonEnvironmentCommand'

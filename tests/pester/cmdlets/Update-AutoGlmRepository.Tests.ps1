@@ -69,6 +69,18 @@ Describe 'Update-AutoGlmRepository' {
         $result.Status | Should -Be 'changed'
     }
 
+    It 'migrates every checkout piped in, each with its own result, and a bad one does not stop the others' {
+        $root = New-CheckoutRoot
+        git clone -q $oldUrl (Join-Path $root 'srv/second')
+        $paths = '/srv/app', '/srv/missing', '/srv/second' | ForEach-Object { [pscustomobject]@{ Path = $_ } }
+        $results = $paths | Update-AutoGlmRepository -Root $root -To $newUrl -AllowLocal -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        @($results).Count | Should -Be 2
+        @($results | Where-Object Status -EQ 'changed').Count | Should -Be 2
+        foreach ($checkout in 'srv/app', 'srv/second') { git -C (Join-Path $root $checkout) remote get-url origin | Should -Be $newUrl }
+        @($failures).Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'RepositoryNotFound,AutoGlm.Commands.UpdateAutoGlmRepositoryCommand'
+    }
+
     It 'reports progress and masks credentials of a URL in the verbose and debug streams' {
         $root = New-CheckoutRoot
         $run = Invoke-InRunspace -Script 'param($r) Update-AutoGlmRepository -Path /srv/app -Root $r -To "https://pester:tok3n-secret@github.com/zai-org/Open-AutoGLM" -WhatIf' -Arguments @{ r = $root } -VerboseOn -DebugOn
