@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Reports;
+using AutoGlm.Engine.Workflows;
 
 namespace AutoGlm.Cli
 {
@@ -52,57 +54,69 @@ namespace AutoGlm.Cli
         public LiveSystem CreateSystem() => new LiveSystem(Root);
         public bool WhatIf => _args.Flag("what-if");
 
-        /// <summary>Previews or applies the plan and prints the outcome; returns the exit code.</summary>
+        /// <summary>Previews or applies the plan (the engine's <see cref="PlanSession"/>) and prints the outcome; returns the exit code.</summary>
         /// <param name="hooks">Adds JSON fields and text to the outcome and may change the exit code (a repair's re-check).</param>
         /// <param name="report">Renders a finished run (text, JSON) instead of the plain result; <paramref name="applyOutput"/> wraps the output for the apply.</param>
         public int Execute(ChangePlan plan, ISystemHost system, IReadOnlyList<string> argv, IEnumerable<string>? secrets = null, RunHooks? hooks = null,
             Func<ApplyResult, (string Text, object Json)>? report = null, Func<Engine.IEngineOutput, Engine.IEngineOutput>? applyOutput = null)
         {
-            var preview = PlanExecutor.Preview(plan, system, Output, CommandTimeout);
-            Engine.Diagnostics.PhaseTrace.Mark("previewed");
-            if (_args.Flag("what-if"))
+            var options = new SessionOptions
             {
-                Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(PreviewJson(preview), hooks)) + "\n" : RenderPreview(preview) + "Nothing was changed (--what-if).\n");
-                return Program.ExitOk;
-            }
-            Privileges.EnsureAdministrator(system, "autoglm " + _command);
-            if (preview.ChangeCount > 0 && !_args.Flag("force") && !_args.Flag("resume") && !Confirm(preview))
-                return Program.ExitUsage;
-            var options = new ApplyOptions
-            {
+                Command = "autoglm " + _command,
+                Force = _args.Flag("force"),
                 Resume = _args.Flag("resume"),
                 Reboot = _args.Flag("reboot"),
                 LockTimeout = LockTimeout,
                 CommandTimeout = CommandTimeout,
                 Continuation = Continuation(argv),
+                Secrets = secrets ?? Array.Empty<string>(),
             };
-            foreach (var secret in secrets ?? Array.Empty<string>()) options.Secrets.Add(secret);
-            var result = PlanExecutor.Apply(plan, system, options, applyOutput?.Invoke(Output) ?? Output);
-            Engine.Diagnostics.PhaseTrace.Mark("applied");
-            int exit;
-            switch (result.Status)
-            {
-                case "converged":
-                case "changed":
-                    exit = Program.ExitOk;
-                    break;
-                case "reboot-required":
-                case "reboot-scheduled":
-                    exit = ExitRebootRequired;
-                    break;
-                default:
-                    exit = Program.ExitFailed;
-                    break;
-            }
+            var face = new CliFace(this, hooks);
+            var outcome = PlanSession.Run(plan, system, options, face, Output, applyOutput?.Invoke(Output));
+            if (outcome.End == SessionEnd.Previewed) return Program.ExitOk;
+            if (outcome.End == SessionEnd.Declined) return Program.ExitUsage;
+            var result = outcome.Result!;
+            int exit = result.Succeeded ? Program.ExitOk
+                : result.Status == "reboot-required" || result.Status == "reboot-scheduled" ? ExitRebootRequired
+                : Program.ExitFailed;
             if (hooks?.Applied != null) exit = hooks.Applied(result, exit);
             if (report != null)
             {
                 var (text, json) = report(result);
                 Console.Write(Format == "json" ? Engine.Json.Json.Serialize(json) + "\n" : text);
             }
-            else Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(result.ToJson(), hooks)) + "\n" : RenderResult(result));
+            else Console.Write(Format == "json" ? Engine.Json.Json.Serialize(Merge(result.ToJson(), hooks)) + "\n" : TextRender.Result(result));
             if (Format != "json" && hooks?.Text.Length > 0) Console.Write(hooks.Text.ToString());
             return exit;
+        }
+
+        /// <summary>The CLI's side of a session: --what-if prints the plan; a terminal is asked, a pipe needs --force.</summary>
+        private sealed class CliFace : ISessionFace
+        {
+            private readonly PlanRunner _runner;
+            private readonly RunHooks? _hooks;
+
+            public CliFace(PlanRunner runner, RunHooks? hooks) { _runner = runner; _hooks = hooks; }
+
+            public bool WhatIf => _runner.WhatIf;
+
+            public void Previewed(PlanPreview preview) { } // the notes are part of the printed plan
+
+            public void ShowPreview(PlanPreview preview) =>
+                Console.Write(_runner.Format == "json" ? Engine.Json.Json.Serialize(Merge(PreviewJson(preview), _hooks)) + "\n" : TextRender.Preview(preview) + "Nothing was changed (--what-if).\n");
+
+            public bool Confirm(ChangePlan plan, PlanPreview preview)
+            {
+                if (Console.IsInputRedirected)
+                {
+                    Console.Error.WriteLine($"autoglm: error: '{_runner._command}' would make {preview.ChangeCount} changes; pass --force to apply without a prompt, or --what-if to see them.");
+                    return false;
+                }
+                Console.Error.Write(TextRender.Preview(preview));
+                Console.Error.Write($"Apply these {preview.ChangeCount} changes? [y/N] ");
+                var answer = Console.ReadLine()?.Trim().ToLowerInvariant();
+                return answer == "y" || answer == "yes";
+            }
         }
 
         /// <summary>The plan as --what-if --format json prints it, with `changed`: applying it would change the host (Ansible's check mode).</summary>
@@ -117,19 +131,6 @@ namespace AutoGlm.Cli
         {
             foreach (var kv in hooks?.Json ?? new Dictionary<string, object?>()) json[kv.Key] = kv.Value;
             return json;
-        }
-
-        private bool Confirm(PlanPreview preview)
-        {
-            if (Console.IsInputRedirected)
-            {
-                Console.Error.WriteLine($"autoglm: error: '{_command}' would make {preview.ChangeCount} changes; pass --force to apply without a prompt, or --what-if to see them.");
-                return false;
-            }
-            Console.Error.Write(RenderPreview(preview));
-            Console.Error.Write($"Apply these {preview.ChangeCount} changes? [y/N] ");
-            var answer = Console.ReadLine()?.Trim().ToLowerInvariant();
-            return answer == "y" || answer == "yes";
         }
 
         /// <summary>
@@ -148,43 +149,7 @@ namespace AutoGlm.Cli
             return list;
         }
 
-        public static string RenderPreview(PlanPreview p)
-        {
-            var sb = new StringBuilder();
-            sb.AppendLine($"Plan {p.Plan}: {p.Title} ({p.Host})");
-            sb.AppendLine(p.ChangeCount == 0
-                ? $"All {p.Steps.Count} steps are already in the desired state."
-                : $"{p.ChangeCount} of {p.Steps.Count} steps to change{(p.RebootExpected ? "; a reboot is expected" : "")}.");
-            int idWidth = p.Steps.Select(s => s.Id.Length).DefaultIfEmpty(0).Max();
-            foreach (var s in p.Steps)
-            {
-                sb.AppendLine($"  {s.Number,2}. {s.Status,-7} {s.Id.PadRight(idWidth)}  {s.Action} {s.Target}");
-                const string pad = "              ";
-                sb.AppendLine(pad + s.Description);
-                if (s.Status == "ok") { sb.AppendLine(pad + "already: " + s.Detail); continue; }
-                if (s.Detail.Length > 0) sb.AppendLine(pad + "now: " + s.Detail);
-                foreach (var f in s.Files)
-                {
-                    sb.AppendLine($"{pad}file {f.Path}{(f.Mode.HasValue ? ", mode " + f.ModeText : "")}:");
-                    var body = !f.Sensitive && s.Diffs.TryGetValue(f.Path, out var diff) ? diff : f.ShownContent;
-                    foreach (var line in body.TrimEnd('\n').Split('\n')) sb.AppendLine(pad + "  | " + line);
-                }
-                foreach (var c in s.CommandLines) sb.AppendLine(pad + "run: " + c);
-                if (s.Reboot) sb.AppendLine(pad + "reboot: the run stops here until the host has rebooted");
-            }
-            foreach (var n in p.Notes) sb.AppendLine("note: " + n);
-            return sb.ToString();
-        }
 
-        public static string RenderResult(ApplyResult r)
-        {
-            var sb = new StringBuilder();
-            sb.AppendLine($"{r.Plan}: {r.Status}{(r.Resumed ? " (resumed)" : "")} in {r.Seconds:0.0} s");
-            foreach (var s in r.Steps)
-                sb.AppendLine($"  {s.Number,2}. {s.Outcome,-15} {s.Id}{(s.Detail.Length > 0 ? ": " + s.Detail.Split('\n')[0] : "")}");
-            sb.AppendLine(r.Message);
-            return sb.ToString();
-        }
     }
 
     /// <summary>What a command adds around the plan: JSON fields beside it, and a step after applying (a re-check) that may change the exit code and add text.</summary>

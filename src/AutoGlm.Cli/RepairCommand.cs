@@ -4,7 +4,10 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using AutoGlm.Engine.Hosting;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Repair;
+using AutoGlm.Engine.Reports;
+using AutoGlm.Engine.Workflows;
 
 namespace AutoGlm.Cli
 {
@@ -51,60 +54,35 @@ step failed, 2 the command could not run, 3 a reboot is needed: reboot, then run
                 InstallerPath = args.One("installer"),
                 CommandTimeout = TimeSpan.FromSeconds(Math.Min(runner.CommandTimeout.TotalSeconds, 60)),
             };
-            var bundle = args.One("collect-bundle");
             var system = runner.CreateSystem();
-            var diagnosis = RepairDiagnoser.Diagnose(request, system, runner.Output);
+            var repair = RepairWorkflow.Diagnose(request, system, runner.Output, runner.WhatIf, args.One("collect-bundle"));
+            var diagnosis = repair.Diagnosis;
             bool json = runner.Format == "json";
-            if (bundle != null && !runner.WhatIf) diagnosis.BundlePath = SupportBundle.Write(bundle, diagnosis, system, request.CommandTimeout);
-            if (!json) Console.Write(Render(diagnosis));
+            if (!json) Console.Write(TextRender.Diagnosis(diagnosis));
 
-            if (!diagnosis.AnyFixable && !request.Prevent)
+            if (repair.Verdict != RepairVerdict.Plannable)
             {
-                int exit = Program.ExitOk;
-                string message;
-                if (diagnosis.Healthy) message = "Nothing to repair.";
-                else
-                {
-                    RepairDiagnoser.BundleIfUnfixable(diagnosis, request, system, runner.WhatIf);
-                    message = "Cannot repair this automatically: " + string.Join("; ", diagnosis.Unfixable.Select(s => s.Title)) + ". Nothing was changed."
-                        + (diagnosis.BundlePath != null ? $" Support bundle: {diagnosis.BundlePath}" : "");
-                    exit = Program.ExitFailed;
-                }
+                bool healthy = repair.Verdict == RepairVerdict.NothingToRepair;
+                var message = healthy ? Messages.Format("RepairAutoGlmDriver_NothingToRepair") : repair.NotPossible().Message;
                 Console.Write(json
-                    ? Engine.Json.Json.Serialize(new Dictionary<string, object?> { ["status"] = diagnosis.Healthy ? "nothing-to-repair" : "cannot-repair", ["message"] = message, ["diagnosis"] = diagnosis.ToJson() }) + "\n"
+                    ? Engine.Json.Json.Serialize(new Dictionary<string, object?> { ["status"] = healthy ? "nothing-to-repair" : "cannot-repair", ["message"] = message, ["diagnosis"] = diagnosis.ToJson() }) + "\n"
                     : message + "\n");
-                return exit;
+                return healthy ? Program.ExitOk : Program.ExitFailed;
             }
 
-            var plan = RepairPlanner.Plan(diagnosis, request, system);
+            var plan = repair.Plan(system);
             var hooks = new RunHooks();
             hooks.Json["diagnosis"] = diagnosis.ToJson();
             hooks.Applied = (result, exit) =>
             {
                 if (!result.Succeeded) return exit;
                 // Verify with the same checks the diagnosis ran.
-                var after = RepairDiagnoser.Verify(diagnosis, request, system, runner.Output);
+                var after = repair.Verify(system, runner.Output);
                 hooks.Json["after"] = after.ToJson();
-                hooks.Text.Append(after.Healthy ? "Verified: the driver checks pass.\n" : "After the repair: " + after.Summary + (after.BundlePath != null ? $"\nSupport bundle: {after.BundlePath}" : "") + "\n");
+                hooks.Text.Append((after.Healthy ? Messages.Format("RepairVerified") : RepairWorkflow.Incomplete(after).Message) + "\n");
                 return after.Healthy ? exit : Program.ExitFailed;
             };
             return runner.Execute(plan, system, argv, hooks: hooks);
-        }
-
-        public static string Render(RepairDiagnosis d)
-        {
-            var sb = new StringBuilder();
-            sb.AppendLine($"Diagnosis ({d.Profile}, {d.Host}): {d.Summary}");
-            foreach (var s in d.Signatures)
-            {
-                sb.AppendLine($"  {s.Id}: {s.Title}{(s.Fixable ? "" : " [not fixed automatically]")}{(s.RebootRequired ? " [reboot required]" : "")}");
-                sb.AppendLine("      " + s.Explanation);
-                foreach (var e in s.Evidence) sb.AppendLine("      evidence: " + e);
-                foreach (var c in s.Checks) sb.AppendLine($"      check {c.Id}: {c.Status.ToString().ToLowerInvariant()} - {c.Message.Split('\n')[0]}");
-                if (s.Proposal != null) foreach (var line in s.Proposal.Split('\n')) sb.AppendLine("      proposal: " + line);
-            }
-            if (d.BundlePath != null) sb.AppendLine("Support bundle: " + d.BundlePath);
-            return sb.ToString();
         }
     }
 }

@@ -69,7 +69,7 @@ not run (bad input, refused confirmation).";
             var system = runner.CreateSystem();
             RepositorySpec? profile = null;
             if (args.One("to") == null)
-                profile = MatrixLoader.LoadDefault(args.All("matrix").ToList()).GetProfile(args.One("profile")).Repository;
+                profile = MatrixLoader.LoadProfile(args.One("profile"), args.All("matrix").ToList()).Profile.Repository;
             var migration = RepositoryMigrator.Plan(system, new MigrationRequest
             {
                 Path = path,

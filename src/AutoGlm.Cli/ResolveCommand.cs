@@ -61,36 +61,8 @@ Exit codes: 0 a stack was resolved, 1 no stack fits (the conflicts say why), 2 t
                 Today = today,
             };
             var stack = StackService.Resolve(request, new ConsoleOutput(args.Flag("verbose"), format == "json"));
-            Console.Write(format == "json" ? Engine.Json.Json.Serialize(stack.ToJson()) + "\n" : Render(stack, args.Flag("explain")));
+            Console.Write(format == "json" ? Engine.Json.Json.Serialize(stack.ToJson()) + "\n" : Engine.Reports.TextRender.Stack(stack, args.Flag("explain")));
             return stack.Resolved ? Program.ExitOk : Program.ExitFailed;
-        }
-
-        public static string Render(ResolvedStack s, bool explain)
-        {
-            var sb = new StringBuilder();
-            sb.AppendLine($"profile {s.Profile}: {(s.Resolved ? "resolved" : "no stack fits")}");
-            if (s.Resolved)
-            {
-                if (s.Driver != null)
-                {
-                    var d = s.Driver;
-                    sb.AppendLine($"  driver   R{d.Branch} {d.Flavor}, minimum {d.Minimum}{(d.MinimumWithMinorVersionCompatibility != null ? $" ({d.MinimumWithMinorVersionCompatibility} with minor-version compatibility)" : "")}; {d.Action}{(d.Installed != null ? $" (installed {d.Installed})" : "")}");
-                    if (d.Package != null) sb.AppendLine($"           package {d.Package}, pinned by {d.Pin}");
-                }
-                if (s.Cuda != null) sb.AppendLine($"  cuda     {s.Cuda} ({s.CudaTag})");
-                if (s.Python != null) sb.AppendLine($"  python   {s.Python.Version}{(s.Python.Installed != null ? $" (installed {s.Python.Installed})" : " (to install)")}");
-                foreach (var p in s.Packages)
-                    sb.AppendLine($"  package  {p.Name}=={p.Version}{(p.Stage == "override" ? " (after the framework)" : "")}{(p.Index != null ? $" from {p.Index}" : "")}");
-                foreach (var u in s.IndexUrls) sb.AppendLine($"  index    {u}");
-            }
-            foreach (var c in s.Conflicts) sb.AppendLine("  conflict: " + c);
-            foreach (var w in s.Warnings) sb.AppendLine("  warning: " + w);
-            if (explain)
-            {
-                sb.AppendLine("why:");
-                foreach (var e in s.Explanation) sb.AppendLine("  - " + e);
-            }
-            return sb.ToString();
         }
     }
 }

@@ -18,8 +18,9 @@ Usage:
                            [--port N|auto] [--user USER] [--env KEY=VALUE | --env KEY]...
                            [--health-timeout SEC] [--matrix FILE]...
                            [--role server|agent [--task TEXT] [--repository DIR]] [plan options]
-  autoglm service unregister [--name NAME | --profile NAME] [plan options]
-  autoglm service status [--name NAME | --profile NAME] [--root DIR] [--format text|json] [--timeout SEC]
+  autoglm service unregister [--name NAME | --profile NAME [--matrix FILE]...] [plan options]
+  autoglm service status [--name NAME | --profile NAME [--matrix FILE]...] [--root DIR]
+                         [--format text|json] [--timeout SEC]
 
 register: a system user, /var/cache/autoglm/NAME, /etc/autoglm/NAME.env (mode 0600, shown masked),
 the unit /etc/systemd/system/NAME.service (default NAME: autoglm-PROFILE), daemon-reload, enable,
@@ -93,11 +94,11 @@ Exit codes: 0 done or nothing to do (status: healthy), 1 a step failed (status: 
         }
 
         private static string NameFrom(Args args) =>
-            args.One("name") ?? ServiceInput.DefaultName(MatrixLoader.LoadDefault().GetProfile(args.One("profile")).Id);
+            args.One("name") ?? ServiceInput.DefaultName(MatrixLoader.LoadProfile(args.One("profile"), args.All("matrix").ToList()).Profile.Id);
 
         private static int Unregister(IReadOnlyList<string> argv)
         {
-            var args = Parse(argv, "service unregister", "name", "profile");
+            var args = Parse(argv, "service unregister", "name", "profile", "matrix");
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var runner = new PlanRunner(args, "service unregister");
             var system = runner.CreateSystem();
@@ -107,25 +108,13 @@ Exit codes: 0 done or nothing to do (status: healthy), 1 a step failed (status: 
 
         private static int Status(IReadOnlyList<string> argv)
         {
-            var args = Args.Parse(argv, "service status", new[] { "name", "profile", "root", "format", "timeout" }, new string[0]);
+            var args = Args.Parse(argv, "service status", new[] { "name", "profile", "matrix", "root", "format", "timeout" }, new string[0]);
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var format = args.Choice("format", "text", "text", "json");
             var system = new Engine.Plan.LiveSystem(args.One("root") ?? "/");
             var status = ServicePlanner.Status(NameFrom(args), system, TimeSpan.FromSeconds(args.Int("timeout", 1, 3600) ?? 10));
-            Console.Write(format == "json" ? Engine.Json.Json.Serialize(status.ToJson()) + "\n" : Render(status));
+            Console.Write(format == "json" ? Engine.Json.Json.Serialize(status.ToJson()) + "\n" : Engine.Reports.TextRender.Service(status));
             return status.Healthy ? Program.ExitOk : Program.ExitFailed;
-        }
-
-        private static string Render(ServiceStatus s)
-        {
-            var sb = new StringBuilder();
-            sb.AppendLine($"{s.Unit}: {(s.Healthy ? "healthy" : "not healthy")}");
-            sb.AppendLine($"  unit file  {(s.UnitFilePresent ? s.UnitPath : "absent (" + s.UnitPath + ")")}");
-            sb.AppendLine($"  enabled    {s.Enabled}");
-            sb.AppendLine($"  active     {s.Active}");
-            sb.AppendLine($"  port       {(s.Port?.ToString() ?? "-")}{(s.Port != null ? (s.Listening ? " (listening)" : " (not listening)") : "")}");
-            sb.AppendLine($"  probe      {s.Detail}");
-            return sb.ToString();
         }
     }
 }

@@ -92,7 +92,7 @@ be read), 2 the command could not run.";
             var run = EnvironmentTester.Run(request, output);
             if (format == "table")
             {
-                if (!quiet) Console.Write(CheckTable.Render(run, request.Snapshot));
+                if (!quiet) Console.Write(TextRender.Checks(run, request.Snapshot));
             }
             else
             {
@@ -124,42 +124,4 @@ be read), 2 the command could not run.";
         }
     }
 
-    /// <summary>The readable checklist: status first, grouped by category, remediation under failures.</summary>
-    public static class CheckTable
-    {
-        public static string Render(TestRun run, string? snapshot)
-        {
-            var sb = new System.Text.StringBuilder();
-            var where = snapshot != null ? $"snapshot {snapshot}" : run.Host.Root == "/" ? "this host" : $"root {run.Host.Root}";
-            sb.AppendLine($"AutoGlm {EngineInfo.Version} - profile {run.Profile.Id} - {where}");
-            string? category = null;
-            foreach (var r in run.Results)
-            {
-                if (r.Category != category)
-                {
-                    category = r.Category;
-                    sb.AppendLine();
-                    sb.AppendLine(category.ToUpperInvariant());
-                }
-                sb.AppendLine($"  {Tag(r.Status)} {r.Id,-26} {r.Message}");
-                if (r.Remediation.Length > 0 && (r.Status == CheckStatus.Fail || r.Status == CheckStatus.Warn))
-                    foreach (var line in r.Remediation.Split('\n')) sb.AppendLine($"         {"",-26} fix: {line}");
-            }
-            sb.AppendLine();
-            var counts = Enum.GetValues(typeof(CheckStatus)).Cast<CheckStatus>()
-                .Select(s => (s, n: run.Results.Count(r => r.Status == s))).Where(x => x.n > 0)
-                .Select(x => $"{x.n} {x.s.ToString().ToLowerInvariant()}");
-            sb.AppendLine($"{run.Results.Count} checks: {string.Join(", ", counts)}");
-            return sb.ToString();
-        }
-
-        private static string Tag(CheckStatus s) => s switch
-        {
-            CheckStatus.Pass => "[PASS]",
-            CheckStatus.Warn => "[WARN]",
-            CheckStatus.Fail => "[FAIL]",
-            CheckStatus.Skip => "[SKIP]",
-            _ => "[ ?? ]",
-        };
-    }
 }

@@ -102,8 +102,7 @@ namespace AutoGlm.Engine
             if (request.Root != null && request.Snapshot != null)
                 throw new AutoGlmException("RootAndSnapshot", ErrorKind.InvalidArgument,
                     Messages.Format("RootAndSnapshot"));
-            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
-            var profile = matrix.GetProfile(request.Profile);
+            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
             ValidateSelection(request.Categories, request.Ids);
             IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
             output.Verbose(Messages.Format("Verbose_TestContext", profile.Id, host.Kind, request.Snapshot ?? host.Root, string.Join(", ", matrix.FilesLoaded)));
@@ -169,8 +168,7 @@ namespace AutoGlm.Engine
             SnapshotFormat.CheckTarget(directory, force);
             if (request.InstallPath != null) UntrustedInput.HostPath(request.InstallPath, "install path (--install-path / -InstallPath)");
             ValidatePort(request.Port);
-            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
-            var profile = matrix.GetProfile(request.Profile);
+            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
             var recording = new RecordingHost(new LiveHost(request.Root ?? "/"));
             // Every check is evaluated so the snapshot holds what any check needs, whatever the filter.
             var all = new TestRequest { Profile = profile.Id, InstallPath = request.InstallPath, Port = request.Port, CommandTimeout = request.CommandTimeout };

@@ -5,6 +5,8 @@ using System.Management.Automation;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Reports;
+using AutoGlm.Engine.Workflows;
 
 namespace AutoGlm
 {
@@ -103,29 +105,20 @@ namespace AutoGlm
             {
                 var system = new LiveSystem(ResolvedRoot);
                 var plan = BuildPlan(system, output);
-                var preview = PlanExecutor.Preview(plan, system, output, TimeSpan.FromSeconds(TimeoutSec));
-                foreach (var note in preview.Notes) WriteVerbose(note);
-                if (IsWhatIf())
+                var options = new SessionOptions
                 {
-                    foreach (var step in preview.Steps.Where(s => s.Status != "ok"))
-                        ShouldProcess(step.Target, Describe(step));
-                    return;
-                }
-                Privileges.EnsureAdministrator(system, MyInvocation.MyCommand.Name);
-                var changes = preview.ChangeCount;
-                if (changes > 0 && !Force && !Resume &&
-                    !ShouldProcess(plan.Title, Messages.Format("PlanCmdlet_Confirm", plan.Name, changes, preview.Steps.Count, preview.RebootExpected ? Messages.Format("PlanCmdlet_ConfirmReboot") : "")))
-                    return;
-                var options = new ApplyOptions
-                {
+                    Command = MyInvocation.MyCommand.Name,
+                    Force = Force,
                     Resume = Resume,
                     Reboot = Reboot,
                     LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
                     CommandTimeout = TimeSpan.FromSeconds(TimeoutSec),
                     Continuation = Continuation(),
+                    Secrets = Secrets,
                 };
-                foreach (var secret in Secrets) options.Secrets.Add(secret);
-                var result = PlanExecutor.Apply(plan, system, options, ApplyOutput(output));
+                var outcome = PlanSession.Run(plan, system, options, new CmdletFace(this), output, ApplyOutput(output));
+                if (outcome.End != SessionEnd.Applied) return;
+                var result = outcome.Result!;
                 WriteObject(Report(result));
                 Applied(result, system, output);
                 if (result.Status == "failed" || result.Status == "rolled-back")
@@ -135,6 +128,31 @@ namespace AutoGlm
             {
                 Fail(Errors.ToRecord(ex), perInput);
             }
+        }
+
+        /// <summary>The cmdlet's side of a session: -WhatIf and the confirmation both go through ShouldProcess.</summary>
+        private sealed class CmdletFace : ISessionFace
+        {
+            private readonly PlanCmdlet _cmdlet;
+
+            public CmdletFace(PlanCmdlet cmdlet) { _cmdlet = cmdlet; }
+
+            public bool WhatIf => _cmdlet.IsWhatIf();
+
+            public void Previewed(PlanPreview preview)
+            {
+                foreach (var note in preview.Notes) _cmdlet.WriteVerbose(note);
+            }
+
+            public void ShowPreview(PlanPreview preview)
+            {
+                foreach (var step in preview.Steps.Where(s => s.Status != "ok"))
+                    _cmdlet.ShouldProcess(step.Target, TextRender.WhatIfStep(step));
+            }
+
+            public bool Confirm(ChangePlan plan, PlanPreview preview) =>
+                _cmdlet.ShouldProcess(plan.Title, Messages.Format("PlanCmdlet_Confirm", plan.Name, preview.ChangeCount, preview.Steps.Count,
+                    preview.RebootExpected ? Messages.Format("PlanCmdlet_ConfirmReboot") : ""));
         }
 
         private void Fail(ErrorRecord record, bool perInput)
@@ -147,19 +165,5 @@ namespace AutoGlm
             MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
                 : SessionState.PSVariable.GetValue("WhatIfPreference") is SwitchParameter s ? s.IsPresent
                 : SessionState.PSVariable.GetValue("WhatIfPreference") is bool b && b;
-
-        private static string Describe(PlannedStep step)
-        {
-            var lines = new List<string> { $"[{step.Id}] {step.Description}" };
-            foreach (var f in step.Files)
-            {
-                lines.Add($"write {f.Path}{(f.Mode.HasValue ? " (mode " + f.ModeText + ")" : "")}:");
-                var body = !f.Sensitive && step.Diffs.TryGetValue(f.Path, out var diff) ? diff : f.ShownContent;
-                lines.AddRange(body.TrimEnd('\n').Split('\n').Select(l => "  | " + l));
-            }
-            lines.AddRange(step.CommandLines.Select(c => "run: " + c));
-            if (step.Reboot) lines.Add("then reboot (the run stops until the host has rebooted; -Reboot lets it reboot and continue)");
-            return string.Join(Environment.NewLine, lines);
-        }
     }
 }

@@ -104,8 +104,7 @@ namespace AutoGlm.Engine.Deploy
         public static HostInstallPlan Plan(ISystemHost system, HostInstallRequest r, IEngineOutput output)
         {
             var clock = Stopwatch.StartNew();
-            var matrix = MatrixLoader.LoadDefault(r.MatrixPaths);
-            var profile = matrix.GetProfile(r.Profile);
+            var (matrix, profile) = MatrixLoader.LoadProfile(r.Profile, r.MatrixPaths);
             bool server = profile.Launch != null && profile.Launch.Count > 0 && profile.Port != null;
 
             // ---- every input checked before anything is probed or changed

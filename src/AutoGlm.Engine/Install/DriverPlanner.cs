@@ -130,8 +130,7 @@ namespace AutoGlm.Engine.Install
         /// <param name="replacingDriver">The plan replaces the driver, so the installed one (and its hold) does not constrain the stack.</param>
         private static Context Prepare(DriverInstallRequest request, ISystemHost system, IEngineOutput output, bool replacingDriver)
         {
-            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
-            var profile = matrix.GetProfile(request.Profile);
+            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
             var resolveRequest = new ResolveRequest
             {
                 Profile = profile.Id, FactsFile = request.FactsFile, Root = request.FactsFile == null ? system.Root : null,

@@ -63,6 +63,16 @@ namespace AutoGlm.Engine.Matrix
             return Load(Directory.GetFiles(dir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal), overrides ?? Array.Empty<string>());
         }
 
+        /// <summary>
+        /// The one way every verb finds its profile: the shipped matrix with the site files merged over it, then the
+        /// profile by id (null: the matrix's defaultProfile). A profile defined only in a site file is found.
+        /// </summary>
+        public static (CompatibilityMatrix Matrix, ProfileEntry Profile) LoadProfile(string? profile, IEnumerable<string>? overrides)
+        {
+            var matrix = LoadDefault(overrides);
+            return (matrix, matrix.GetProfile(profile));
+        }
+
         public static CompatibilityMatrix Load(IEnumerable<string> shippedFiles, IEnumerable<string> overrideFiles)
         {
             var matrix = new CompatibilityMatrix();

@@ -45,8 +45,7 @@ namespace AutoGlm.Engine.Repair
 
         public static RepairDiagnosis Diagnose(RepairRequest request, IHost host, IEngineOutput output)
         {
-            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
-            var profile = matrix.GetProfile(request.Profile);
+            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
             ValidateCheckIds(request.CheckIds);
             var run = EnvironmentTester.Evaluate(host, matrix, profile,
                 new TestRequest { Profile = profile.Id, CommandTimeout = request.CommandTimeout, NvmlLibrary = request.NvmlLibrary }, output);

@@ -36,8 +36,7 @@ namespace AutoGlm.Engine.Resolve
             if (sources > 1)
                 throw new AutoGlmException("HostSourceConflict", ErrorKind.InvalidArgument,
                     Messages.Format("HostSourceConflict"));
-            var matrix = MatrixLoader.LoadDefault(request.MatrixPaths);
-            var profile = matrix.GetProfile(request.Profile);
+            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
             var host = Host(request, profile, output);
             return Resolve(matrix, profile, host, request);
         }

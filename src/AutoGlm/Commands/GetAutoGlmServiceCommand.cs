@@ -25,6 +25,10 @@ namespace AutoGlm.Commands
         [ValidateNotNullOrEmpty]
         public string? Root { get; set; }
 
+        /// <summary>Gets or sets site matrix files merged over the shipped matrix (where a site-only profile is defined).</summary>
+        [Parameter]
+        public string[]? MatrixPath { get; set; }
+
         [Parameter]
         [ValidateRange(1, 3600)]
         public int TimeoutSec { get; set; } = 10;
@@ -33,7 +37,7 @@ namespace AutoGlm.Commands
         {
             try
             {
-                var name = Name ?? ServiceInput.DefaultName(MatrixLoader.LoadDefault().GetProfile(Profile).Id);
+                var name = Name ?? ServiceInput.DefaultName(MatrixLoader.LoadProfile(Profile, MatrixPath == null ? null : Array.ConvertAll(MatrixPath, GetUnresolvedProviderPathFromPSPath)).Profile.Id);
                 var system = new LiveSystem(Root == null ? "/" : GetUnresolvedProviderPathFromPSPath(Root));
                 WriteObject(ServicePlanner.Status(name, system, TimeSpan.FromSeconds(TimeoutSec)));
             }

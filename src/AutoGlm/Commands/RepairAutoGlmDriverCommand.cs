@@ -7,6 +7,7 @@ using AutoGlm.Engine;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Repair;
+using AutoGlm.Engine.Workflows;
 
 namespace AutoGlm.Commands
 {
@@ -16,8 +17,7 @@ namespace AutoGlm.Commands
     public sealed class RepairAutoGlmDriverCommand : PlanCmdlet
     {
         private readonly List<string> _checkIds = new List<string>();
-        private RepairDiagnosis? _diagnosis;
-        private RepairRequest? _request;
+        private RepairWorkflow? _repair;
 
         /// <summary>Gets or sets the deployment profile whose checks diagnose the host.</summary>
         [Parameter(Position = 0)]
@@ -60,7 +60,7 @@ namespace AutoGlm.Commands
             var output = new CmdletOutput(this);
             try
             {
-                _request = new RepairRequest
+                var request = new RepairRequest
                 {
                     Profile = Profile,
                     CheckIds = _checkIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
@@ -69,29 +69,20 @@ namespace AutoGlm.Commands
                     MatrixPaths = MatrixPath == null ? null : Array.ConvertAll(MatrixPath, GetUnresolvedProviderPathFromPSPath),
                     CommandTimeout = TimeSpan.FromSeconds(Math.Min(TimeoutSec, 60)),
                 };
-                var system = new LiveSystem(ResolvedRoot);
-                _diagnosis = RepairDiagnoser.Diagnose(_request, system, output);
-                bool whatIf = IsWhatIf();
-                if (CollectBundle != null && !whatIf)
-                    _diagnosis.BundlePath = SupportBundle.Write(GetUnresolvedProviderPathFromPSPath(CollectBundle), _diagnosis, system, _request.CommandTimeout);
-                if (!_diagnosis.AnyFixable && !Prevent)
+                _repair = RepairWorkflow.Diagnose(request, new LiveSystem(ResolvedRoot), output, IsWhatIf(),
+                    CollectBundle == null ? null : GetUnresolvedProviderPathFromPSPath(CollectBundle));
+                WriteObject(_repair.Diagnosis);
+                switch (_repair.Verdict)
                 {
-                    RepairDiagnoser.BundleIfUnfixable(_diagnosis, _request, system, whatIf);
-                    WriteObject(_diagnosis);
-                    if (_diagnosis.Healthy)
-                    {
+                    case RepairVerdict.NothingToRepair:
                         WriteVerbose(Messages.Format("RepairAutoGlmDriver_NothingToRepair"));
                         return;
-                    }
-                    // Not terminating: the diagnosis above is the answer, this record says why nothing is changed
-                    // (-WhatIf included); -ErrorAction Stop still makes it stop a script.
-                    WriteError(Errors.ToRecord(new AutoGlmException("RepairNotPossible", ErrorKind.InvalidOperation,
-                        Messages.Format("RepairNotPossible", string.Join("; ", _diagnosis.Unfixable.Select(s => Messages.Format("RepairNotPossible_Cause", s.Title, s.Explanation,
-                            s.Proposal != null ? Messages.Format("RepairNotPossible_Proposal", s.Proposal.Replace("\n", " ")) : ""))),
-                            _diagnosis.BundlePath != null ? Messages.Format("RepairNotPossible_Bundle", _diagnosis.BundlePath) : ""), _diagnosis.SignatureList)));
-                    return;
+                    case RepairVerdict.NotPossible:
+                        // Not terminating: the diagnosis above is the answer, this record says why nothing is changed
+                        // (-WhatIf included); -ErrorAction Stop still makes it stop a script.
+                        WriteError(Errors.ToRecord(_repair.NotPossible()));
+                        return;
                 }
-                WriteObject(_diagnosis);
             }
             catch (AutoGlmException ex)
             {
@@ -100,17 +91,14 @@ namespace AutoGlm.Commands
             base.EndProcessing();
         }
 
-        protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
-            RepairPlanner.Plan(_diagnosis!, _request!, system);
+        protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) => _repair!.Plan(system);
 
         protected override void Applied(ApplyResult result, ISystemHost system, IEngineOutput output)
         {
             if (!result.Succeeded) return;
-            var after = RepairDiagnoser.Verify(_diagnosis!, _request!, system, output);
+            var after = _repair!.Verify(system, output);
             WriteObject(after);
-            if (!after.Healthy)
-                WriteError(Errors.ToRecord(new AutoGlmException("RepairIncomplete", ErrorKind.InvalidData,
-                    Messages.Format("RepairIncomplete", after.Summary, after.BundlePath), after.SignatureList)));
+            if (!after.Healthy) WriteError(Errors.ToRecord(RepairWorkflow.Incomplete(after)));
         }
     }
 }

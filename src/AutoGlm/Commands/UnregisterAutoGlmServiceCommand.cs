@@ -21,7 +21,11 @@ namespace AutoGlm.Commands
         [ValidateNotNullOrEmpty]
         public string? Profile { get; set; }
 
+        /// <summary>Gets or sets site matrix files merged over the shipped matrix (where a site-only profile is defined).</summary>
+        [Parameter]
+        public string[]? MatrixPath { get; set; }
+
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
-            ServicePlanner.Unregister(Name ?? ServiceInput.DefaultName(MatrixLoader.LoadDefault().GetProfile(Profile).Id), system, IsWhatIf());
+            ServicePlanner.Unregister(Name ?? ServiceInput.DefaultName(MatrixLoader.LoadProfile(Profile, MatrixPath == null ? null : System.Array.ConvertAll(MatrixPath, GetUnresolvedProviderPathFromPSPath)).Profile.Id), system, IsWhatIf());
     }
 }

@@ -60,7 +60,7 @@ namespace AutoGlm.Commands
         {
             RepositorySpec? profile = null;
             if (To == null)
-                profile = MatrixLoader.LoadDefault(MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList()).GetProfile(Profile).Repository;
+                profile = MatrixLoader.LoadProfile(Profile, MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList()).Profile.Repository;
             var path = Root == null ? GetUnresolvedProviderPathFromPSPath(Path) : Path!;
             return RepositoryMigrator.Plan(system, new MigrationRequest
             {

@@ -48,6 +48,28 @@ namespace AutoGlm.Tests.Services
             Assert.Contains("not healthy", after.Stdout);
         }
 
+        [Fact]
+        public void AProfileDefinedOnlyInASiteMatrixNamesTheServiceForStatusAndUnregister()
+        {
+            using var rig = new ServiceRig();
+            using var site = new TempDir();
+            var file = site.Combine("site.yaml");
+            File.WriteAllText(file, "schemaVersion: 1\nprofiles:\n  - id: site-server\n    extends: vllm-server\n    source: test\n");
+
+            var status = Cli.Run(rig.BinPath, "service", "status", "--root", rig.RootPath, "--profile", "site-server", "--matrix", file, "--format", "json");
+            Assert.True(status.ExitCode == 1, status.Stderr + status.Stdout); // not registered: not healthy, but found
+            Assert.Equal("autoglm-site-server", Json(status.Stdout)["name"]);
+
+            var unregister = Cli.Run(rig.BinPath, "service", "unregister", "--root", rig.RootPath, "--profile", "site-server", "--matrix", file, "--what-if");
+            Assert.True(unregister.ExitCode == 0, unregister.Stderr + unregister.Stdout);
+            Assert.Contains("autoglm-site-server", unregister.Stdout);
+
+            // Without the site file the profile does not exist, and the error says so.
+            var without = Cli.Run(rig.BinPath, "service", "status", "--root", rig.RootPath, "--profile", "site-server");
+            Assert.Equal(2, without.ExitCode);
+            Assert.Contains("[ProfileNotFound]", without.Stderr);
+        }
+
         [Theory]
         [InlineData("--port", "99999", "ServicePortInvalid")]
         [InlineData("--name", "x/../../etc", "ServiceNameInvalid")]

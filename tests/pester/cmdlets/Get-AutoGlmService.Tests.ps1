@@ -39,6 +39,14 @@ Describe 'Get-AutoGlmService' {
         (Get-AutoGlmService -Profile sglang-server -Root $root).Name | Should -Be 'autoglm-sglang-server'
     }
 
+    It 'finds a profile defined only in a site matrix (-MatrixPath)' {
+        $site = Join-Path $TestDrive 'site.yaml'
+        Set-Content $site "schemaVersion: 1`nprofiles:`n  - id: site-server`n    extends: vllm-server`n    source: test`n"
+        (Get-AutoGlmService -Profile site-server -MatrixPath $site -Root $root).Name | Should -Be 'autoglm-site-server'
+        $err = Get-StopError { Get-AutoGlmService -Profile site-server -Root $root -ErrorAction Stop }
+        Assert-AutoGlmError $err -ErrorId ProfileNotFound -Class GetAutoGlmServiceCommand -Category ObjectNotFound
+    }
+
     It 'takes names from the pipeline by property name' {
         $statuses = [pscustomobject]@{ Name = 'autoglm-a' }, [pscustomobject]@{ Name = 'autoglm-b' } | Get-AutoGlmService -Root $root
         $statuses.Name | Should -Be @('autoglm-a', 'autoglm-b')
