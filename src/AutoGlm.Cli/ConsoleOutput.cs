@@ -41,5 +41,14 @@ namespace AutoGlm.Cli
         {
             if (_verbose) Console.Error.WriteLine("DEBUG: " + message);
         }
+
+        /// <summary>Whether an input failed on the way (<see cref="Error"/>): the command then exits non-zero.</summary>
+        public bool HadErrors { get; private set; }
+
+        public void Error(Engine.Diagnostics.AutoGlmException error)
+        {
+            HadErrors = true;
+            Console.Error.WriteLine($"autoglm: error: {error.Message} [{error.ErrorId}]");
+        }
     }
 }

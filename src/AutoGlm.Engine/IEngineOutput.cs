@@ -13,6 +13,12 @@ namespace AutoGlm.Engine
         void Warning(string message);
         /// <summary>Commands run and other detail. Secrets must already be masked.</summary>
         void Debug(string message);
+        /// <summary>
+        /// A failure about one input among several (a snapshot piped in): the command goes on with the others.
+        /// The cmdlets write a non-terminating ErrorRecord; the CLI an error line (and fails at the end).
+        /// A failure that no input can get past (a bad parameter) is thrown instead.
+        /// </summary>
+        void Error(Diagnostics.AutoGlmException error);
     }
 
     /// <summary>Discards everything.</summary>
@@ -23,5 +29,6 @@ namespace AutoGlm.Engine
         public void Verbose(string message) { }
         public void Warning(string message) { }
         public void Debug(string message) { }
+        public void Error(Diagnostics.AutoGlmException error) { }
     }
 }

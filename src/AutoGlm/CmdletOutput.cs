@@ -28,6 +28,7 @@ namespace AutoGlm
         public void Verbose(string message) => _cmdlet.WriteVerbose(message);
         public void Warning(string message) => _cmdlet.WriteWarning(message);
         public void Debug(string message) => _cmdlet.WriteDebug(message);
+        public void Error(AutoGlmException error) => _cmdlet.WriteError(Errors.ToRecord(error));
     }
 
     internal static class Errors

@@ -436,6 +436,8 @@ namespace AutoGlm.Engine.Deploy
                 _started = started;
             }
 
+            public void Error(Diagnostics.AutoGlmException error) => _inner.Error(error);
+
             public void Progress(string activity, string status, int percent)
             {
                 int slash = status.IndexOf('/');

@@ -43,12 +43,9 @@ namespace AutoGlm.Commands
                     MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
                     CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
                 };
-                foreach (var gpu in GpuInventory.List(request, new CmdletOutput(this))) WriteObject(gpu);
-            }
-            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Engine.Reports.FleetTriager.IsAboutOneSnapshot(ex))
-            {
-                // One bad snapshot among those piped in: report it and go on with the next.
-                WriteError(Errors.ToRecord(ex));
+                var output = new CmdletOutput(this);
+                var gpus = Engine.Workflows.SnapshotInput.Evaluate(request.Snapshot, output, () => GpuInventory.List(request, output));
+                foreach (var gpu in gpus ?? Array.Empty<Engine.Facts.GpuInfo>()) WriteObject(gpu);
             }
             catch (AutoGlmException ex)
             {

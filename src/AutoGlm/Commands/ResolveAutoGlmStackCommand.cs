@@ -61,17 +61,14 @@ namespace AutoGlm.Commands
                     AllowMinorVersionCompatibility = AllowMinorVersionCompatibility,
                     CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
                 };
-                var stack = StackService.Resolve(request, new CmdletOutput(this));
+                var output = new CmdletOutput(this);
+                var stack = Engine.Workflows.SnapshotInput.Evaluate(request.Snapshot, output, () => StackService.Resolve(request, output));
+                if (stack == null) return; // that snapshot's error is written; the next input follows
                 foreach (var warning in stack.Warnings) WriteWarning(warning);
                 if (Explain)
                     foreach (var line in stack.Explanation) WriteInformation(new InformationRecord(line, "Resolve-AutoGlmStack"));
                 foreach (var line in stack.Explanation) WriteVerbose(line);
                 WriteObject(stack);
-            }
-            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && Engine.Reports.FleetTriager.IsAboutOneSnapshot(ex))
-            {
-                // One bad snapshot among those piped in: report it and go on with the next.
-                WriteError(Errors.ToRecord(ex));
             }
             catch (AutoGlmException ex)
             {

@@ -7,6 +7,7 @@ using AutoGlm.Engine.Checks;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Reports;
+using AutoGlm.Engine.Workflows;
 using System.Runtime.InteropServices;
 
 namespace AutoGlm.Commands
@@ -118,20 +119,24 @@ namespace AutoGlm.Commands
                     return;
                 }
                 var snapshot = Snapshot == null ? null : GetUnresolvedProviderPathFromPSPath(Snapshot);
-                if (snapshot != null) FleetTriager.RequireOneSnapshot(snapshot, Snapshot!);
                 var request = NewRequest(Root == null ? null : GetUnresolvedProviderPathFromPSPath(Root), snapshot);
                 // This Windows host itself: CIM through this session's Get-CimInstance instead of a powershell.exe child.
                 if (request.Root == null && request.Snapshot == null && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
                     request.CimInstances = CollectCim();
-                var run = EnvironmentTester.Run(request, new CmdletOutput(this));
+                var output = new CmdletOutput(this);
+                var run = SnapshotInput.Evaluate(snapshot, output, () =>
+                {
+                    if (snapshot != null) FleetTriager.RequireOneSnapshot(snapshot, Snapshot!);
+                    return EnvironmentTester.Run(request, output);
+                });
+                if (run == null)
+                {
+                    // That snapshot's error is written; a bad input is not a healthy one.
+                    if (Quiet) _quietAnswer = false;
+                    return;
+                }
                 if (Quiet) _quietAnswer = (_quietAnswer ?? true) && !run.AnyFailed;
                 else foreach (var result in run.Results) WriteObject(result);
-            }
-            catch (AutoGlmException ex) when (ParameterSetName == SnapshotSet && FleetTriager.IsAboutOneSnapshot(ex))
-            {
-                // One bad snapshot among those piped in: report it and go on with the next.
-                if (Quiet) _quietAnswer = false;
-                WriteError(Errors.ToRecord(ex));
             }
             catch (AutoGlmException ex)
             {

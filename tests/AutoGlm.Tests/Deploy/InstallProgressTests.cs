@@ -22,6 +22,7 @@ namespace AutoGlm.Tests.Deploy
     {
         private sealed class RecordingOutput : IEngineOutput
         {
+            public void Error(AutoGlm.Engine.Diagnostics.AutoGlmException error) => throw error;
             public List<(string Activity, string Status, int Percent)> Events { get; } = new List<(string, string, int)>();
             public void Progress(string activity, string status, int percent) => Events.Add((activity, status, percent));
             public void Verbose(string message) { }

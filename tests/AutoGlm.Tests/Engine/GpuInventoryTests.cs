@@ -15,6 +15,7 @@ namespace AutoGlm.Tests.Engine
     {
         private sealed class Captured : IEngineOutput
         {
+            public void Error(AutoGlm.Engine.Diagnostics.AutoGlmException error) => throw error;
             public List<string> Warnings { get; } = new List<string>();
             public void Progress(string activity, string status, int percent) { }
             public void Verbose(string message) { }

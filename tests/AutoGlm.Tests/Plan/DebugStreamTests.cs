@@ -20,6 +20,7 @@ namespace AutoGlm.Tests.Plan
 
         private sealed class RecordingOutput : IEngineOutput
         {
+            public void Error(AutoGlm.Engine.Diagnostics.AutoGlmException error) => throw error;
             public List<string> Lines { get; } = new List<string>();
             public List<string> DebugLines { get; } = new List<string>();
             public void Progress(string activity, string status, int percent) => Lines.Add(activity + " " + status);

@@ -279,6 +279,7 @@ namespace AutoGlm.Tests.Plan
 
         private sealed class ListOutput : IEngineOutput
         {
+            public void Error(AutoGlm.Engine.Diagnostics.AutoGlmException error) => throw error;
             private readonly List<string> _warnings;
             public ListOutput(List<string> warnings) { _warnings = warnings; }
             public void Progress(string activity, string status, int percent) { }
