@@ -10,17 +10,14 @@ using AutoGlm.Engine.Matrix;
 namespace AutoGlm.Engine
 {
     /// <summary>What to verify and where. The CLI and Test-AutoGlmEnvironment both fill one of these.</summary>
-    public sealed class TestRequest
+    public sealed class TestRequest : ProfileRequest
     {
-        public string? Profile { get; set; }
         /// <summary>Directory standing for '/' (live host). Exclusive with <see cref="Snapshot"/>.</summary>
         public string? Root { get; set; }
         /// <summary>A snapshot directory to evaluate instead of the live host.</summary>
         public string? Snapshot { get; set; }
         public IReadOnlyCollection<string>? Categories { get; set; }
         public IReadOnlyCollection<string>? Ids { get; set; }
-        /// <summary>Site matrix files merged over the shipped ones.</summary>
-        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
         public string? InstallPath { get; set; }
         public int? Port { get; set; }
         public TimeSpan? CommandTimeout { get; set; }
@@ -102,7 +99,7 @@ namespace AutoGlm.Engine
             if (request.Root != null && request.Snapshot != null)
                 throw new AutoGlmException("RootAndSnapshot", ErrorKind.InvalidArgument,
                     Messages.Format("RootAndSnapshot"));
-            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
+            var (matrix, profile) = request.LoadProfile();
             ValidateSelection(request.Categories, request.Ids);
             IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
             output.Verbose(Messages.Format("Verbose_TestContext", profile.Id, host.Kind, request.Snapshot ?? host.Root, string.Join(", ", matrix.FilesLoaded)));
@@ -168,7 +165,7 @@ namespace AutoGlm.Engine
             SnapshotFormat.CheckTarget(directory, force);
             if (request.InstallPath != null) UntrustedInput.HostPath(request.InstallPath, "install path (--install-path / -InstallPath)");
             ValidatePort(request.Port);
-            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
+            var (matrix, profile) = request.LoadProfile();
             var recording = new RecordingHost(new LiveHost(request.Root ?? "/"));
             // Every check is evaluated so the snapshot holds what any check needs, whatever the filter.
             var all = new TestRequest { Profile = profile.Id, InstallPath = request.InstallPath, Port = request.Port, CommandTimeout = request.CommandTimeout };

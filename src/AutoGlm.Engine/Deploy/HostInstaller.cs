@@ -17,9 +17,8 @@ using AutoGlm.Engine.Services;
 namespace AutoGlm.Engine.Deploy
 {
     /// <summary>What Install-AutoGlmHost and `autoglm install` ask for.</summary>
-    public sealed class HostInstallRequest
+    public sealed class HostInstallRequest : ProfileRequest
     {
-        public string? Profile { get; set; }
         /// <summary>Where the deployment lives (venv, checkout, locks); the profile's installPath by default.</summary>
         public string? InstallPath { get; set; }
         /// <summary>The Open-AutoGLM repository; the profile's repository url by default.</summary>
@@ -43,7 +42,6 @@ namespace AutoGlm.Engine.Deploy
         public string? DriverRepositoryUrl { get; set; }
         /// <summary>Also install the CUDA toolkit (the torch wheels carry the CUDA runtime; JIT builds need a toolkit).</summary>
         public bool CudaToolkit { get; set; }
-        public IReadOnlyList<string>? MatrixPaths { get; set; }
         /// <summary>How long the service may take to answer (model load) before the health check and the proof give up.</summary>
         public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromMinutes(15);
         /// <summary>Bound for each tool run while planning.</summary>
@@ -104,7 +102,7 @@ namespace AutoGlm.Engine.Deploy
         public static HostInstallPlan Plan(ISystemHost system, HostInstallRequest r, IEngineOutput output)
         {
             var clock = Stopwatch.StartNew();
-            var (matrix, profile) = MatrixLoader.LoadProfile(r.Profile, r.MatrixPaths);
+            var (matrix, profile) = r.LoadProfile();
             bool server = profile.Launch != null && profile.Launch.Count > 0 && profile.Port != null;
 
             // ---- every input checked before anything is probed or changed

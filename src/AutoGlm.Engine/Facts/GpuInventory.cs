@@ -48,7 +48,7 @@ namespace AutoGlm.Engine.Facts
             if (request.Root != null && request.Snapshot != null)
                 throw new AutoGlmException("RootAndSnapshot", ErrorKind.InvalidArgument,
                     Messages.Format("RootAndSnapshot"));
-            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
+            var (matrix, profile) = request.LoadProfile();
             IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
             return List(host, matrix, profile, request, output);
         }

@@ -15,12 +15,10 @@ using AutoGlm.Engine.Versions;
 namespace AutoGlm.Engine.Install
 {
     /// <summary>What Install-AutoGlmDriver / Install-AutoGlmCuda and `autoglm install-driver|install-cuda` ask.</summary>
-    public sealed class DriverInstallRequest
+    public sealed class DriverInstallRequest : ProfileRequest
     {
-        public string? Profile { get; set; }
         /// <summary>Describe the host from a facts file (planning for another machine; -WhatIf only).</summary>
         public string? FactsFile { get; set; }
-        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
         /// <summary>Overrides the resolver's branch (e.g. 570); must be in the matrix and serve the stack's CUDA.</summary>
         public int? Branch { get; set; }
         /// <summary>Overrides the newest version of the branch in the repository (e.g. 570.195.03).</summary>
@@ -130,7 +128,7 @@ namespace AutoGlm.Engine.Install
         /// <param name="replacingDriver">The plan replaces the driver, so the installed one (and its hold) does not constrain the stack.</param>
         private static Context Prepare(DriverInstallRequest request, ISystemHost system, IEngineOutput output, bool replacingDriver)
         {
-            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
+            var (matrix, profile) = request.LoadProfile();
             var resolveRequest = new ResolveRequest
             {
                 Profile = profile.Id, FactsFile = request.FactsFile, Root = request.FactsFile == null ? system.Root : null,

@@ -14,10 +14,8 @@ using AutoGlm.Engine.Versions;
 namespace AutoGlm.Engine.Python
 {
     /// <summary>What `autoglm venv lock|sync` and New-AutoGlmLockFile / Sync-AutoGlmPythonEnvironment ask.</summary>
-    public sealed class VenvRequest
+    public sealed class VenvRequest : ProfileRequest
     {
-        public string? Profile { get; set; }
-        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
         /// <summary>A facts file (docs/resolve.md) to resolve the stack for, instead of probing the host.</summary>
         public string? FactsFile { get; set; }
         /// <summary>Host path of the installation; the profile's installPath when null. Lock files live here.</summary>

@@ -45,7 +45,7 @@ namespace AutoGlm.Engine.Repair
 
         public static RepairDiagnosis Diagnose(RepairRequest request, IHost host, IEngineOutput output)
         {
-            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
+            var (matrix, profile) = request.LoadProfile();
             ValidateCheckIds(request.CheckIds);
             var run = EnvironmentTester.Evaluate(host, matrix, profile,
                 new TestRequest { Profile = profile.Id, CommandTimeout = request.CommandTimeout, NvmlLibrary = request.NvmlLibrary }, output);

@@ -2,14 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using AutoGlm.Engine.Checks;
+using AutoGlm.Engine.Matrix;
 
 namespace AutoGlm.Engine.Repair
 {
     /// <summary>What Repair-AutoGlmDriver and `autoglm repair-driver` ask.</summary>
-    public sealed class RepairRequest
+    public sealed class RepairRequest : ProfileRequest
     {
-        public string? Profile { get; set; }
-        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
         /// <summary>Restricts the repair to the signatures these check ids show (from Test-AutoGlmEnvironment's results).</summary>
         public IReadOnlyCollection<string>? CheckIds { get; set; }
         /// <summary>Adds the prevention steps: kernel post-install hook, kernel meta-package hold, unattended-upgrades exclusion.</summary>

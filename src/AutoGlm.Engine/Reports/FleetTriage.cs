@@ -320,7 +320,7 @@ namespace AutoGlm.Engine.Reports
                     Messages.Format("SnapshotFolderEmpty_NoneGiven"));
             var watch = Stopwatch.StartNew();
             // Once for the whole fleet: the matrix, the profile, the selection.
-            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
+            var (matrix, profile) = request.LoadProfile();
             EnvironmentTester.ValidateSelection(request.Categories, request.Ids);
             if (request.Port is int p && (p < 1 || p > 65535))
                 throw new AutoGlmException("PortOutOfRange", ErrorKind.InvalidArgument, Messages.Format("PortOutOfRange", p), p);

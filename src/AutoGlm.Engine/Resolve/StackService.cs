@@ -10,14 +10,12 @@ using AutoGlm.Engine.Matrix;
 namespace AutoGlm.Engine.Resolve
 {
     /// <summary>What Resolve-AutoGlmStack and `autoglm resolve` ask.</summary>
-    public sealed class ResolveRequest
+    public sealed class ResolveRequest : ProfileRequest
     {
-        public string? Profile { get; set; }
         public string? Root { get; set; }
         public string? Snapshot { get; set; }
         /// <summary>A facts file describing a host (see docs/resolve.md) instead of probing one.</summary>
         public string? FactsFile { get; set; }
-        public IReadOnlyCollection<string>? MatrixPaths { get; set; }
         public bool AllowMinorVersionCompatibility { get; set; }
         public TimeSpan? CommandTimeout { get; set; }
         /// <summary>The date end-of-life is judged against; today when null.</summary>
@@ -36,7 +34,7 @@ namespace AutoGlm.Engine.Resolve
             if (sources > 1)
                 throw new AutoGlmException("HostSourceConflict", ErrorKind.InvalidArgument,
                     Messages.Format("HostSourceConflict"));
-            var (matrix, profile) = MatrixLoader.LoadProfile(request.Profile, request.MatrixPaths);
+            var (matrix, profile) = request.LoadProfile();
             var host = Host(request, profile, output);
             return Resolve(matrix, profile, host, request);
         }

@@ -9,10 +9,8 @@ using AutoGlm.Engine.Matrix;
 namespace AutoGlm.Engine.Services
 {
     /// <summary>What the user asked for: a profile to serve and how (the cmdlet's and the CLI's options).</summary>
-    public sealed class ServiceRequest
+    public sealed class ServiceRequest : ProfileRequest
     {
-        /// <summary>Profile id from the matrix; null means the matrix's default profile.</summary>
-        public string? Profile { get; set; }
         /// <summary>Service (unit) name; default "autoglm-" + the profile id.</summary>
         public string? Name { get; set; }
         /// <summary>Where the profile is installed; default the profile's installPath.</summary>
@@ -25,7 +23,6 @@ namespace AutoGlm.Engine.Services
         public string? User { get; set; }
         /// <summary>Extra environment for the server (API keys, HF_TOKEN). Every value is treated as a secret.</summary>
         public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
-        public IReadOnlyList<string>? MatrixPaths { get; set; }
         /// <summary>How long the health check waits for the server to answer after a (re)start.</summary>
         public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromMinutes(15);
         /// <summary>"server" (default): the model server. "agent": the phone agent (Open-AutoGLM's main.py) as a client of that server.</summary>
