@@ -21,6 +21,9 @@ Usage:
   autoglm service unregister [--name NAME | --profile NAME] [plan options]
   autoglm service status [--name NAME | --profile NAME] [--root DIR] [--format text|json] [--timeout SEC]
 
+The cmdlets: register (Register-AutoGlmService), unregister (Unregister-AutoGlmService),
+status (Get-AutoGlmService).
+
 register: a system user, /var/cache/autoglm/NAME, /etc/autoglm/NAME.env (mode 0600, shown masked),
 the unit /etc/systemd/system/NAME.service (default NAME: autoglm-PROFILE), daemon-reload, enable,
 restart, then a health check (TCP, then GET /v1/models or /health) with the journal's last lines
