@@ -17,12 +17,15 @@ Usage:
 
 Options:
   --profile NAME      deployment profile from the matrix (default: the matrix's defaultProfile)
-  --driver-branch N   driver branch instead of the resolver's choice (e.g. 570)
+" + (command == "install-driver" ?
+@"  --driver-branch N   driver branch instead of the resolver's choice (e.g. 570)
   --driver-version V  exact driver version instead of the newest of the branch (e.g. 570.195.03)
   --flavor F          open or proprietary kernel modules (default: what the GPUs need)
-  --cuda-version X.Y  CUDA toolkit version (install-cuda; default: the stack's CUDA)
-  --repository-url U  NVIDIA's CUDA repository or a site mirror (https, http or file URL)
-  --installer PATH    Windows: the NVIDIA driver or CUDA installer
+" :
+@"  --cuda-version X.Y  CUDA toolkit version (default: the stack's CUDA)
+") +
+$@"  --repository-url U  NVIDIA's CUDA repository or a site mirror (https, http or file URL)
+  --installer PATH    Windows: the NVIDIA {(command == "install-driver" ? "driver" : "CUDA")} installer
   --matrix FILE       site matrix file merged over the shipped matrix (repeatable)
   --facts FILE        plan for the host a facts file describes (with --what-if only)
   --minor-version-compatibility   accept a driver that serves the CUDA build only through it
@@ -31,11 +34,21 @@ Options:
 Exit codes: 0 done (or nothing to do), 1 a step failed (rolled back), 2 the command could not run,
 3 a reboot is needed: reboot, then run again with --resume.";
 
+        /// <summary>What install-driver and install-cuda both take, besides the plan options.</summary>
+        private static readonly string[] SharedValueOptions = { "profile", "repository-url", "installer", "matrix", "facts" };
+        private static readonly string[] SharedFlagOptions = { "minor-version-compatibility" };
+
         public static int Run(IReadOnlyList<string> argv, string command)
         {
-            var args = Args.Parse(argv, command,
-                PlanRunner.ValueOptions.Concat(new[] { "profile", "driver-branch", "driver-version", "flavor", "cuda-version", "repository-url", "installer", "matrix", "facts" }),
-                PlanRunner.FlagOptions.Concat(new[] { "minor-version-compatibility" }));
+            // Each command declares only what it uses: the driver's branch, version and flavour mean nothing to the
+            // toolkit's plan, nor the toolkit's version to the driver's (Install-AutoGlmDriver and Install-AutoGlmCuda).
+            var args = command == "install-driver"
+                ? Args.Parse(argv, "install-driver",
+                    PlanRunner.ValueOptions.Concat(SharedValueOptions).Concat(new[] { "driver-branch", "driver-version", "flavor" }),
+                    PlanRunner.FlagOptions.Concat(SharedFlagOptions))
+                : Args.Parse(argv, "install-cuda",
+                    PlanRunner.ValueOptions.Concat(SharedValueOptions).Concat(new[] { "cuda-version" }),
+                    PlanRunner.FlagOptions.Concat(SharedFlagOptions));
             if (args.Flag("help")) { Console.WriteLine(Help(command)); return Program.ExitOk; }
             var runner = new PlanRunner(args, command);
             if (args.One("facts") != null && !args.Flag("what-if"))

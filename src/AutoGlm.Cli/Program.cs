@@ -25,7 +25,7 @@ Usage:
   autoglm resolve [options]          the stack a profile needs on this host (Resolve-AutoGlmStack)
   autoglm matrix [options]           show or validate the compatibility matrix (Get-AutoGlmMatrix)
   autoglm venv lock|sync|check       hash-locked Python venv: lock, atomic sync, drift (Sync-AutoGlmPythonEnvironment)
-  autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere
+  autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere (Export-AutoGlmHostSnapshot)
   autoglm install --profile NAME     fresh server to a serving, verified deployment (Install-AutoGlmHost)
   autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
   autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)

@@ -22,6 +22,9 @@ Usage:
   autoglm service status [--name NAME | --profile NAME [--matrix FILE]...] [--root DIR]
                          [--format text|json] [--timeout SEC]
 
+The cmdlets: register (Register-AutoGlmService), unregister (Unregister-AutoGlmService),
+status (Get-AutoGlmService).
+
 register: a system user, /var/cache/autoglm/NAME, /etc/autoglm/NAME.env (mode 0600, shown masked),
 the unit /etc/systemd/system/NAME.service (default NAME: autoglm-PROFILE), daemon-reload, enable,
 restart, then a health check (TCP, then GET /v1/models or /health) with the journal's last lines

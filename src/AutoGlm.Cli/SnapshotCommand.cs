@@ -8,11 +8,12 @@ namespace AutoGlm.Cli
     public static class SnapshotCommand
     {
         public const string Help =
-@"autoglm snapshot export - record what the checks read and ran, as plain diffable files
+@"autoglm snapshot export - record what the checks read and ran, as plain diffable files (Export-AutoGlmHostSnapshot)
 
 Usage:
   autoglm snapshot export --out DIR [--root DIR] [--profile NAME] [--matrix FILE]...
-                          [--install-path PATH] [--port N] [--force] [--format table|json]
+                          [--install-path PATH] [--port N] [--timeout SECONDS] [--force]
+                          [--format table|json] [--verbose]
 
 Evaluate it anywhere with: autoglm test --snapshot DIR
 The format is described in docs/snapshot-format.md.

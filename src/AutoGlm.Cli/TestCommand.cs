@@ -15,7 +15,7 @@ namespace AutoGlm.Cli
 
 Usage:
   autoglm test [--profile NAME] [--root DIR | --snapshot DIR] [--category C]... [--id ID]...
-               [--matrix FILE]... [--install-path PATH] [--port N] [--timeout SECONDS]
+               [--matrix FILE]... [--install-path PATH] [--port N] [--timeout SECONDS] [--throttle-limit N]
                [--format table|json|junit|prometheus [--out FILE]] [--runtime] [--quiet] [--list-checks] [--verbose]
 
 Options:
@@ -25,6 +25,8 @@ Options:
                       a folder of snapshots (one subfolder per host), or --snapshot given more than once,
                       prints a fleet triage: the failing checks grouped across hosts, then each host's counts
                       (--format table or json; a malformed snapshot is listed as an error, not fatal)
+  --throttle-limit N  fleet triage: how many snapshots are evaluated at once (1-256; default: one
+                      per processor)
   --category C        only checks of this category (repeatable): os, cpu, memory, disk, python, privileges,
                       network, gpu, driver, firmware, stack, cuda, runtime
   --id ID             only checks with this id; '*' wildcards allowed (repeatable)
@@ -49,12 +51,13 @@ be read), 2 the command could not run.";
         public static int Run(IReadOnlyList<string> argv)
         {
             var args = Args.Parse(argv, "test",
-                new[] { "profile", "root", "snapshot", "category", "id", "matrix", "install-path", "port", "format", "timeout", "out" },
+                new[] { "profile", "root", "snapshot", "category", "id", "matrix", "install-path", "port", "format", "timeout", "out", "throttle-limit" },
                 new[] { "quiet", "list-checks", "verbose", "runtime" });
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var format = args.Choice("format", "table", "table", "json", "junit", "prometheus");
             var timeout = args.Int("timeout", 1, 3600);
             var outFile = args.One("out");
+            var throttle = args.Int("throttle-limit", 1, 256);
             if (outFile != null && format == "table")
                 throw new UsageException("--out writes a report: pass --format json, junit or prometheus with it.");
 
@@ -88,7 +91,9 @@ be read), 2 the command could not run.";
             };
             var quiet = args.Flag("quiet");
             var output = new ConsoleOutput(args.Flag("verbose"), quiet || format != "table");
-            if (triage) return Triage(snapshots, request, format, outFile, quiet, output);
+            if (triage) return Triage(snapshots, request, format, outFile, quiet, output, throttle);
+            if (throttle != null)
+                throw new UsageException("--throttle-limit is for a fleet triage: pass a folder of snapshots, or --snapshot more than once.");
             var run = EnvironmentTester.Run(request, output);
             if (format == "table")
             {
@@ -105,11 +110,11 @@ be read), 2 the command could not run.";
             return run.AnyFailed ? Program.ExitFailed : Program.ExitOk;
         }
 
-        private static int Triage(IReadOnlyList<string> snapshots, TestRequest request, string format, string? outFile, bool quiet, ConsoleOutput output)
+        private static int Triage(IReadOnlyList<string> snapshots, TestRequest request, string format, string? outFile, bool quiet, ConsoleOutput output, int? throttle)
         {
             if (format != "table" && format != "json")
                 throw new UsageException($"A fleet triage prints a table or JSON, not {format}; --format {format} reports one snapshot's checks.");
-            var triage = FleetTriager.Run(snapshots, request, output);
+            var triage = FleetTriager.Run(snapshots, request, output, throttle);
             if (format == "table")
             {
                 if (!quiet) Console.Write(triage.Render());

@@ -33,6 +33,11 @@ namespace AutoGlm.Commands
         [ValidateRange(1, 65535)]
         public int? Port { get; set; }
 
+        /// <summary>How long any one external tool may run while the snapshot is recorded.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int? TimeoutSec { get; set; }
+
         /// <summary>Replace an existing snapshot directory.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -50,6 +55,7 @@ namespace AutoGlm.Commands
                     MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
                     InstallPath = InstallPath,
                     Port = Port,
+                    CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
                 };
                 WriteObject(EnvironmentTester.ExportSnapshot(target, request, Force, new CmdletOutput(this)));
             }

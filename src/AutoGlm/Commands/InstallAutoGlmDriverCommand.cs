@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AutoGlm.Engine;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Install;
 using AutoGlm.Engine.Plan;
 
@@ -46,12 +47,17 @@ namespace AutoGlm.Commands
         [Parameter]
         public string[]? MatrixPath { get; set; }
 
+        /// <summary>Gets or sets a facts file describing another host to plan for (with -WhatIf only).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? FactsPath { get; set; }
+
         /// <summary>Gets or sets whether a driver that serves the CUDA build only through minor-version compatibility is enough.</summary>
         [Parameter]
         public SwitchParameter AllowMinorVersionCompatibility { get; set; }
 
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
-            DriverPlanner.PlanDriver(InstallRequests.From(this, Profile, DriverBranch, DriverVersion, Flavor, RepositoryUrl, InstallerPath, null, MatrixPath, AllowMinorVersionCompatibility), system, output);
+            DriverPlanner.PlanDriver(InstallRequests.From(this, Profile, DriverBranch, DriverVersion, Flavor, RepositoryUrl, InstallerPath, null, MatrixPath, FactsPath, IsWhatIf(), AllowMinorVersionCompatibility), system, output);
     }
 
     /// <summary>Installs and pins the CUDA toolkit the profile's stack needs.</summary>
@@ -85,24 +91,40 @@ namespace AutoGlm.Commands
         [Parameter]
         public string[]? MatrixPath { get; set; }
 
+        /// <summary>Gets or sets a facts file describing another host to plan for (with -WhatIf only).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? FactsPath { get; set; }
+
+        /// <summary>Gets or sets whether a driver that serves the CUDA build only through minor-version compatibility is enough.</summary>
+        [Parameter]
+        public SwitchParameter AllowMinorVersionCompatibility { get; set; }
+
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
-            DriverPlanner.PlanCuda(InstallRequests.From(this, Profile, null, null, null, RepositoryUrl, InstallerPath, CudaVersion, MatrixPath, false), system, output);
+            DriverPlanner.PlanCuda(InstallRequests.From(this, Profile, null, null, null, RepositoryUrl, InstallerPath, CudaVersion, MatrixPath, FactsPath, IsWhatIf(), AllowMinorVersionCompatibility), system, output);
     }
 
     internal static class InstallRequests
     {
         public static DriverInstallRequest From(PlanCmdlet cmdlet, string? profile, int? branch, string? version, string? flavor,
-            string? repositoryUrl, string? installer, string? cuda, string[]? matrix, bool minorCompat) => new DriverInstallRequest
+            string? repositoryUrl, string? installer, string? cuda, string[]? matrix, string? facts, bool whatIf, bool minorCompat)
         {
-            Profile = profile,
-            Branch = branch,
-            Version = version,
-            Flavor = flavor,
-            RepositoryUrl = repositoryUrl,
-            InstallerPath = installer == null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(installer),
-            CudaVersion = cuda,
-            MatrixPaths = matrix == null ? null : System.Array.ConvertAll(matrix, cmdlet.GetUnresolvedProviderPathFromPSPath),
-            AllowMinorVersionCompatibility = minorCompat,
-        };
+            // A facts file describes another machine: its plan may be shown, never applied to this one.
+            if (facts != null && !whatIf)
+                throw new AutoGlmException("FactsFileNeedsWhatIf", ErrorKind.InvalidArgument, Messages.Format("FactsFileNeedsWhatIf", facts), facts);
+            return new DriverInstallRequest
+            {
+                Profile = profile,
+                Branch = branch,
+                Version = version,
+                Flavor = flavor,
+                RepositoryUrl = repositoryUrl,
+                InstallerPath = installer == null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(installer),
+                CudaVersion = cuda,
+                MatrixPaths = matrix == null ? null : System.Array.ConvertAll(matrix, cmdlet.GetUnresolvedProviderPathFromPSPath),
+                FactsFile = facts == null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(facts),
+                AllowMinorVersionCompatibility = minorCompat,
+            };
+        }
     }
 }

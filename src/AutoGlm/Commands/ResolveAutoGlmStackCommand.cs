@@ -47,6 +47,10 @@ namespace AutoGlm.Commands
         [ValidateRange(1, 3600)]
         public int? TimeoutSec { get; set; }
 
+        /// <summary>Judge driver end-of-life against this date instead of today.</summary>
+        [Parameter]
+        public DateTime? Today { get; set; }
+
         protected override void ProcessRecord()
         {
             try
@@ -60,6 +64,7 @@ namespace AutoGlm.Commands
                     MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
                     AllowMinorVersionCompatibility = AllowMinorVersionCompatibility,
                     CommandTimeout = TimeoutSec is int t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null,
+                    Today = Today?.Date,
                 };
                 var output = new CmdletOutput(this);
                 var stack = Engine.Workflows.SnapshotInput.Evaluate(request.Snapshot, output, () => StackService.Resolve(request, output));

@@ -310,6 +310,24 @@ namespace AutoGlm.Tests.Engine
         }
 
         [Fact]
+        public void ThrottleLimitBoundsTheTriage_AndIsRefusedForOneSnapshot()
+        {
+            var all = Cli.Run(null, "test", "--snapshot", _fleet.Folder, "--format", "json");
+            var one = Cli.Run(null, "test", "--snapshot", _fleet.Folder, "--format", "json", "--throttle-limit", "1");
+            Assert.True(one.ExitCode == 1, one.Stderr + one.Stdout);
+            Assert.Equal(
+                FleetTriage.FromJson((IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(all.Stdout)!).Hosts.Select(h => (h.Name, h.Fail, h.ErrorId)),
+                FleetTriage.FromJson((IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(one.Stdout)!).Hosts.Select(h => (h.Name, h.Fail, h.ErrorId)));
+
+            var single = Cli.Run(null, "test", "--snapshot", _fleet.Host("gpu-a"), "--throttle-limit", "2");
+            Assert.Equal(2, single.ExitCode);
+            Assert.Contains("--throttle-limit is for a fleet triage", single.Stderr);
+            var zero = Cli.Run(null, "test", "--snapshot", _fleet.Folder, "--throttle-limit", "0");
+            Assert.Equal(2, zero.ExitCode);
+            Assert.Contains("--throttle-limit must be a whole number from 1 to 256", zero.Stderr);
+        }
+
+        [Fact]
         public void AnEmptyFolderExitsTwoNamingTheFolderAndTheFix()
         {
             using var tmp = new TempDir();

@@ -33,6 +33,19 @@ namespace AutoGlm.Tests.Install
             Assert.Contains("nvidia-open=595.58.03-1", argv);
         }
 
+        [Theory]
+        [InlineData("install-driver", "--cuda-version", "12.8")]
+        [InlineData("install-cuda", "--driver-branch", "570")]
+        [InlineData("install-cuda", "--driver-version", "570.195.03")]
+        [InlineData("install-cuda", "--flavor", "open")]
+        public void EachCommandTakesOnlyTheOptionsItsPlanUses(string command, string option, string value)
+        {
+            var run = Cli.Run(null, command, option, value, "--what-if", "--facts", Facts);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal($"autoglm: error: '{command}' has no option '{option}'. See 'autoglm {command} --help'.\n", run.Stderr);
+            Assert.DoesNotContain(option, Cli.Run(null, command, "--help").Stdout);
+        }
+
         [Fact]
         public void ApplyWithoutATerminalNeedsForceThenConvergesAndASecondRunSaysSo()
         {

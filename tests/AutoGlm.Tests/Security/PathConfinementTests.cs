@@ -31,7 +31,7 @@ namespace AutoGlm.Tests.Security
             "accept-rewritten-history", "allow-local", "category", "check", "cuda-toolkit", "cuda-version", "driver-branch", "driver-repository-url",
             "driver-version", "env", "explain", "flavor", "force", "format", "health-timeout", "id", "index-url", "iterations", "list-checks",
             "lock-timeout", "minor-version-compatibility", "model-url", "name", "port", "prevent", "profile", "python", "quiet", "ref", "remote",
-            "repository-url", "resume", "reboot", "role", "runtime", "section", "service-name", "task", "timeout", "to", "today", "user", "validate",
+            "repository-url", "resume", "reboot", "role", "runtime", "section", "service-name", "task", "throttle-limit", "timeout", "to", "today", "user", "validate",
             "verbose", "what-if",
         };
 
