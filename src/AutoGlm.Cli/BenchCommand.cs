@@ -6,6 +6,7 @@ using System.Linq;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Python;
 using AutoGlm.Engine.Resolve;
+using AutoGlm.Engine.Facts;
 
 namespace AutoGlm.Cli
 {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Workflows;
 
 namespace AutoGlm.Cli
 {

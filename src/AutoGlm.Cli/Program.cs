@@ -48,7 +48,7 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
             catch (UsageException ex)
             {
                 // One line, whatever the user typed: control characters are escaped (UntrustedInput.Escape).
-                Console.Error.WriteLine("autoglm: error: " + Engine.Hosting.UntrustedInput.Escape(ex.Message));
+                Console.Error.WriteLine("autoglm: error: " + Engine.Diagnostics.UntrustedInput.Escape(ex.Message));
                 return ExitUsage;
             }
             catch (AutoGlmException ex)

@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AutoGlm.Engine.Diagnostics;
 
 namespace AutoGlm.Engine.Checks
 {
     /// <summary>Every check Test-AutoGlmEnvironment knows, in display order.</summary>
     public static class CheckCatalog
     {
-        public static IReadOnlyList<Check> All { get; } = GroupByCategory(HostChecks.All.Concat(GpuChecks.All).Concat(StackChecks.All).Concat(LifecycleChecks.All).Concat(FirmwareChecks.All).Concat(AutoGlm.Engine.Python.VenvChecks.All).Concat(RuntimeChecks.All));
+        public static IReadOnlyList<Check> All { get; } = GroupByCategory(HostChecks.All.Concat(GpuChecks.All).Concat(StackChecks.All).Concat(LifecycleChecks.All).Concat(FirmwareChecks.All).Concat(VenvChecks.All).Concat(RuntimeChecks.All));
 
         /// <summary>Keeps each category together, in the order categories first appear (a stable sort).</summary>
         private static IReadOnlyList<Check> GroupByCategory(IEnumerable<Check> checks)
@@ -26,15 +27,6 @@ namespace AutoGlm.Engine.Checks
                     (categories == null || categories.Count == 0 || categories.Any(k => string.Equals(k, c.Info.Category, StringComparison.OrdinalIgnoreCase)))
                     && (ids == null || ids.Count == 0 || ids.Any(p => Wildcard.IsMatch(c.Info.Id, p))))
                 .ToList();
-        }
-    }
-
-    internal static class Wildcard
-    {
-        public static bool IsMatch(string text, string pattern)
-        {
-            var regex = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$";
-            return System.Text.RegularExpressions.Regex.IsMatch(text, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         }
     }
 }

@@ -121,7 +121,7 @@ namespace AutoGlm.Engine.Deploy
             var pinnedRef = r.Ref ?? repoSpec?.Ref ?? "main";
             if (!RepositoryMigrator.IsSafeRef(pinnedRef))
                 throw new AutoGlmException("RepositoryRefInvalid", ErrorKind.InvalidArgument,
-                    Messages.Format("RepositoryRefInvalid", Hosting.UntrustedInput.Escape(GitUrl.MaskText(pinnedRef))), pinnedRef);
+                    Messages.Format("RepositoryRefInvalid", Diagnostics.UntrustedInput.Escape(GitUrl.MaskText(pinnedRef))), pinnedRef);
             if (r.Wheelhouse != null && r.IndexUrl != null)
                 throw new AutoGlmException("SourceConflict", ErrorKind.InvalidArgument,
                     Messages.Format("SourceConflict"));

@@ -19,7 +19,7 @@ namespace AutoGlm.Engine.Facts
             Probe.Of("python", Python),
             Probe.Of("privileges", Privileges),
             Probe.Of("port", Port),
-            Probe.Of("venv", AutoGlm.Engine.Python.VenvFacts.Collect),
+            Probe.Of("venv", VenvFacts.Collect),
         }.Concat(GpuProbes.All).Concat(LifecycleProbes.All).Concat(new[]
         {
             Probe.Of("firmware", FirmwareProbes.Firmware),

@@ -56,7 +56,7 @@ namespace AutoGlm.Engine.Facts
             var facts = new RuntimeFacts { Requested = ctx.IncludeRuntime };
             if (!ctx.IncludeRuntime) return facts;
             var venv = ctx.InstallPath.TrimEnd('/') + "/venv";
-            var python = AutoGlm.Engine.Python.VenvProbe.PythonPath(ctx.Host, venv);
+            var python = VenvProbe.PythonPath(ctx.Host, venv);
             facts.Python = python;
             facts.Sources.Add(python + " -c <import torch>");
             var names = ctx.Host.ListDirectory(python.Substring(0, python.LastIndexOfAny(new[] { '/', '\\' })));

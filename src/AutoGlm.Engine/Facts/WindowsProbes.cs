@@ -22,7 +22,7 @@ namespace AutoGlm.Engine.Facts
             Probe.Of("cpu", ctx => Cpu(Cim(ctx))),
             Probe.Of("memory", ctx => Memory(Cim(ctx))),
             Probe.Of("python", LinuxProbes.Python),
-            Probe.Of("venv", AutoGlm.Engine.Python.VenvFacts.Collect),
+            Probe.Of("venv", VenvFacts.Collect),
             Probe.Of("gpu", GpuProbes.Gpu),
             Probe.Of("driver", ctx => Driver(Cim(ctx))),
             Probe.Of("secureboot", ctx => SecureBoot(Cim(ctx))),

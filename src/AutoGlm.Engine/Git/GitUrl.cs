@@ -76,8 +76,7 @@ namespace AutoGlm.Engine.Git
         public override string ToString() => Display;
 
         /// <summary>Masks the credentials of any URL-like text (for git's own messages and config values).</summary>
-        public static string MaskText(string text) =>
-            Regex.Replace(text, @"(?<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'""]+@", "${scheme}****@");
+        public static string MaskText(string text) => Redaction.UrlsInText(text);
 
         public static GitUrl Parse(string? input, bool allowLocal, string what = "URL")
         {
@@ -85,7 +84,7 @@ namespace AutoGlm.Engine.Git
                 throw Invalid(input ?? "", what, Messages.Format("RepositoryUrlInvalid_Empty"), Messages.Format("RepositoryUrlInvalid_PassUrl"));
             var raw = input;
             // Shown in every refusal: masked, and escaped so a newline or an escape sequence cannot forge output.
-            var shown = Hosting.UntrustedInput.Escape(MaskText(raw));
+            var shown = Diagnostics.UntrustedInput.Escape(MaskText(raw));
             if (raw.Any(c => c < 0x20 || c == 0x7f))
                 throw Unsafe(shown, what, Messages.Format("RepositoryUrlUnsafe_ContainsControlCharacters"));
             if (raw.StartsWith("-", StringComparison.Ordinal))

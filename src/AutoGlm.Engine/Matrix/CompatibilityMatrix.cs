@@ -74,7 +74,7 @@ namespace AutoGlm.Engine.Matrix
             var profile = name == null ? null : FindProfile(name);
             if (profile == null)
                 throw new AutoGlmException("ProfileNotFound", ErrorKind.ObjectNotFound,
-                    Messages.Format("ProfileNotFound", Hosting.UntrustedInput.Escape(id), string.Join(", ", Profiles.Select(p => p.Id))), id);
+                    Messages.Format("ProfileNotFound", Diagnostics.UntrustedInput.Escape(id), string.Join(", ", Profiles.Select(p => p.Id))), id);
             return profile;
         }
 

@@ -102,7 +102,7 @@ namespace AutoGlm.Engine.Plan
             var hidden = secrets.Where(x => !string.IsNullOrEmpty(x)).OrderByDescending(x => x.Length).ToList();
             foreach (var arg in continuation)
             {
-                var safe = Git.GitUrl.MaskText(arg);
+                var safe = Redaction.UrlsInText(arg);
                 foreach (var secret in hidden) safe = safe.Replace(secret, "****");
                 masked |= safe != arg;
                 list.Add(safe);

@@ -57,7 +57,7 @@ namespace AutoGlm.Engine.Platforms
             return url.EndsWith("/", StringComparison.Ordinal) ? url : url + "/";
         }
 
-        public static string Redact(string url) => Python.PackageSource.Mask(url);
+        public static string Redact(string url) => Diagnostics.Redaction.Url(url);
 
         /// <summary>Reads Packages (or Packages.gz) from the repository; an unreachable index is an error naming the URL.</summary>
         public static AptRepository Load(string url, TimeSpan timeout)

@@ -110,17 +110,7 @@ namespace AutoGlm.Engine.Python
         }
 
         /// <summary>The URL with any user:password replaced by ****.</summary>
-        public static string Mask(string url)
-        {
-            int scheme = url.IndexOf("://", StringComparison.Ordinal);
-            if (scheme < 0) return url;
-            int start = scheme + 3;
-            int end = url.IndexOfAny(new[] { '/', '?', '#' }, start);
-            var authority = end < 0 ? url.Substring(start) : url.Substring(start, end - start);
-            int at = authority.LastIndexOf('@');
-            if (at < 0) return url;
-            return url.Substring(0, start) + "****@" + authority.Substring(at + 1) + (end < 0 ? "" : url.Substring(end));
-        }
+        public static string Mask(string url) => Redaction.Url(url);
 
         /// <summary>The option lines at the top of a lock file: pip reads them from the file itself.</summary>
         public IReadOnlyList<string> LockOptions()

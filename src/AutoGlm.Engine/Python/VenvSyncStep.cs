@@ -5,6 +5,8 @@ using System.Linq;
 using System.Text;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Versions;
 
 namespace AutoGlm.Engine.Python
 {

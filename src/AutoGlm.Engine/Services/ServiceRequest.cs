@@ -112,7 +112,7 @@ namespace AutoGlm.Engine.Services
         {
             if (!NamePattern.IsMatch(name) || name.EndsWith(".service", StringComparison.Ordinal))
                 throw new AutoGlmException("ServiceNameInvalid", ErrorKind.InvalidArgument,
-                    Messages.Format("ServiceNameInvalid", Hosting.UntrustedInput.Escape(name)), name);
+                    Messages.Format("ServiceNameInvalid", Diagnostics.UntrustedInput.Escape(name)), name);
             return name;
         }
 
@@ -136,7 +136,7 @@ namespace AutoGlm.Engine.Services
 
         public static string AbsolutePath(string path, string what)
         {
-            Hosting.UntrustedInput.HostPath(path, what);
+            Diagnostics.UntrustedInput.HostPath(path, what);
             if (!path.StartsWith("/", StringComparison.Ordinal) || path.Contains("/../") || path.EndsWith("/..", StringComparison.Ordinal) ||
                 path.IndexOfAny(new[] { '\n', '\r', '\0', '"', '\'', '\\', '$', '%', '`', ' ', ';' }) >= 0)
                 throw new AutoGlmException("ServicePathInvalid", ErrorKind.InvalidArgument,

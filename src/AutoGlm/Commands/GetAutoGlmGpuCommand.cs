@@ -4,6 +4,7 @@ using System.Management.Automation;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Workflows;
 
 namespace AutoGlm.Commands
 {

@@ -8,6 +8,7 @@ using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Tests.Support;
 using Xunit;
+using AutoGlm.Engine.Workflows;
 
 namespace AutoGlm.Tests.Engine
 {

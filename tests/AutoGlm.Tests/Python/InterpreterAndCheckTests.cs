@@ -11,6 +11,7 @@ using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Python;
 using AutoGlm.Tests.Support;
 using Xunit;
+using AutoGlm.Engine.Versions;
 
 namespace AutoGlm.Tests.Python
 {

@@ -8,6 +8,7 @@ using AutoGlm.Engine.Python;
 using AutoGlm.Engine.Resolve;
 using AutoGlm.Tests.Support;
 using Xunit;
+using AutoGlm.Engine.Versions;
 
 namespace AutoGlm.Tests.Python
 {

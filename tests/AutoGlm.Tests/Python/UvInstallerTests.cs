@@ -9,6 +9,7 @@ using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Python;
 using AutoGlm.Tests.Support;
 using Xunit;
+using AutoGlm.Engine.Facts;
 
 namespace AutoGlm.Tests.Python
 {

@@ -9,6 +9,8 @@ using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Python;
 using AutoGlm.Tests.Support;
 using Xunit;
+using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Versions;
 
 namespace AutoGlm.Tests.Python
 {

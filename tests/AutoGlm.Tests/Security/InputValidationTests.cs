@@ -6,6 +6,7 @@ using System.Linq;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Tests.Support;
 using Xunit;
+using AutoGlm.Engine.Diagnostics;
 
 namespace AutoGlm.Tests.Security
 {

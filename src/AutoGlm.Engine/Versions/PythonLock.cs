@@ -5,7 +5,7 @@ using System.Text;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Versions;
 
-namespace AutoGlm.Engine.Python
+namespace AutoGlm.Engine.Versions
 {
     /// <summary>One locked distribution: the exact version and the sha256 of every file pip may pick for it.</summary>
     public sealed class LockedPackage
@@ -129,7 +129,7 @@ namespace AutoGlm.Engine.Python
         public string? OverrideText => _baseText != null ? _overrideText : Override?.Render(Header.Concat(new[] { $"Phase 2 of 2, after {BaseFileName}: the profile's overrides. Install: pip install --require-hashes --no-deps -r {OverrideFileName}" }));
 
         /// <summary>Identifies this lock; recorded in the venv so a matching venv is recognised cheaply.</summary>
-        public string Sha256 => WheelReader.Sha256Text(BaseText + "\0" + (OverrideText ?? ""));
+        public string Sha256 => Hashing.Sha256HexOfText(BaseText + "\0" + (OverrideText ?? ""));
 
         /// <summary>What the venv must hold once both phases are installed: overrides replace base versions.</summary>
         public IReadOnlyDictionary<string, string> Expected

@@ -2,9 +2,8 @@ using System;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using AutoGlm.Engine.Diagnostics;
 
-namespace AutoGlm.Engine.Hosting
+namespace AutoGlm.Engine.Diagnostics
 {
     /// <summary>
     /// The checks every face applies to what a user or a file hands us (docs/security.md): host paths stay

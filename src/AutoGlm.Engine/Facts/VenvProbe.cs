@@ -4,7 +4,7 @@ using System.Linq;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Versions;
 
-namespace AutoGlm.Engine.Python
+namespace AutoGlm.Engine.Facts
 {
     /// <summary>What a venv holds, read by its own interpreter through importlib.metadata.</summary>
     public sealed class VenvState

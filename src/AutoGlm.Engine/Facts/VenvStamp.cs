@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text;
 using AutoGlm.Engine.Hosting;
 
-namespace AutoGlm.Engine.Python
+namespace AutoGlm.Engine.Facts
 {
     /// <summary>
     /// Lets a venv that nothing touched be read without starting Python. A sync, after it verified the new venv

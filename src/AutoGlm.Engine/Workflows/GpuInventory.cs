@@ -1,3 +1,4 @@
+using AutoGlm.Engine.Facts;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -5,40 +6,8 @@ using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Matrix;
 
-namespace AutoGlm.Engine.Facts
+namespace AutoGlm.Engine.Workflows
 {
-    /// <summary>One GPU as Get-AutoGlmGpu / `autoglm gpu` show it: what the host reports, plus what the matrix knows of the model.</summary>
-    public sealed class GpuInfo
-    {
-        public int Index { get; set; }
-        public string? Name { get; set; }
-        public string? Uuid { get; set; }
-        public string? PciBusId { get; set; }
-        public string? PciDeviceId { get; set; }
-        public string? ComputeCapability { get; set; }
-        public long? MemoryMiB { get; set; }
-        public bool? PersistenceMode { get; set; }
-        public bool? EccEnabled { get; set; }
-        /// <summary>nvml, nvidia-smi or pci.</summary>
-        public string Source { get; set; } = "";
-        public string? DriverVersion { get; set; }
-        public string? CudaDriverVersion { get; set; }
-        /// <summary>The matrix's GPU entry id ("h100-sxm5") and architecture ("hopper"); null when the matrix does not know the model.</summary>
-        public string? MatrixId { get; set; }
-        public string? Architecture { get; set; }
-        /// <summary>Why the driver did not answer, when only PCI saw the GPU ("Driver/library version mismatch").</summary>
-        public string? DriverError { get; set; }
-
-        public Dictionary<string, object?> ToJson() => new Dictionary<string, object?>
-        {
-            ["index"] = Index, ["name"] = Name, ["uuid"] = Uuid, ["pciBusId"] = PciBusId, ["pciDeviceId"] = PciDeviceId,
-            ["computeCapability"] = ComputeCapability, ["memoryMiB"] = MemoryMiB, ["persistenceMode"] = PersistenceMode,
-            ["eccEnabled"] = EccEnabled, ["source"] = Source, ["driverVersion"] = DriverVersion,
-            ["cudaDriverVersion"] = CudaDriverVersion, ["matrixId"] = MatrixId, ["architecture"] = Architecture,
-            ["driverError"] = DriverError,
-        };
-    }
-
     /// <summary>Lists the host's NVIDIA GPUs with only the GPU probe: NVML, then nvidia-smi, then PCI.</summary>
     public static class GpuInventory
     {
