@@ -77,7 +77,7 @@ namespace AutoGlm.Cli
             if (outcome.End == SessionEnd.Declined) return Program.ExitUsage;
             var result = outcome.Result!;
             int exit = result.Succeeded ? Program.ExitOk
-                : result.Status == "reboot-required" || result.Status == "reboot-scheduled" ? ExitRebootRequired
+                : result.RebootNeeded ? ExitRebootRequired
                 : Program.ExitFailed;
             if (hooks?.Applied != null) exit = hooks.Applied(result, exit);
             if (report != null)

@@ -121,7 +121,7 @@ namespace AutoGlm
                 var result = outcome.Result!;
                 WriteObject(Report(result));
                 Applied(result, system, output);
-                if (result.Status == "failed" || result.Status == "rolled-back")
+                if (result.Failed)
                     Fail(new ErrorRecord(new InvalidOperationException(result.Message), "PlanStepFailed", ErrorCategory.InvalidResult, result.FailedStep), perInput);
             }
             catch (AutoGlmException ex)

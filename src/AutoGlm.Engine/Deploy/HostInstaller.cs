@@ -388,27 +388,28 @@ namespace AutoGlm.Engine.Deploy
                 var steps = result.Steps.Where(x => PhaseStep.PhaseOf(x.Id) == phase).ToList();
                 s.Phases.Add(new PhaseSummary
                 {
-                    Name = phase, Steps = steps.Count, Changed = steps.Count(x => x.Outcome == "changed"), Unchanged = steps.Count(x => x.Outcome == "unchanged"),
+                    Name = phase, Steps = steps.Count, Changed = steps.Count(x => x.Result == StepResult.Changed), Unchanged = steps.Count(x => x.Result == StepResult.Unchanged),
                     Seconds = Math.Round(steps.Sum(x => x.Seconds), 3), Status = PhaseStatus(steps),
                 });
             }
-            s.Changed.AddRange(result.Steps.Where(x => x.Outcome == "changed").Select(x => $"{x.Id}: {FirstLine(x.Detail)}"));
+            s.Changed.AddRange(result.Steps.Where(x => x.Result == StepResult.Changed).Select(x => $"{x.Id}: {FirstLine(x.Detail)}"));
             s.AlreadyRight.AddRange(plan.AlreadyRight);
-            s.AlreadyRight.AddRange(result.Steps.Where(x => x.Outcome == "unchanged").Select(x => $"{x.Id}: {FirstLine(x.Detail)}"));
-            s.RolledBack.AddRange(result.Steps.Where(x => x.Outcome == "rolled-back").Select(x => x.Id));
-            if (result.Status == "rolled-back" && result.FailedStep != null) s.RolledBack.Add(result.FailedStep);
-            s.NotRolledBack.AddRange(result.Steps.Where(x => x.Outcome == "rollback-failed").Select(x => $"{x.Id}: {FirstLine(x.Detail)}"));
+            s.AlreadyRight.AddRange(result.Steps.Where(x => x.Result == StepResult.Unchanged).Select(x => $"{x.Id}: {FirstLine(x.Detail)}"));
+            s.RolledBack.AddRange(result.Steps.Where(x => x.Result == StepResult.RolledBack).Select(x => x.Id));
+            if (result.State == RunStatus.RolledBack && result.FailedStep != null) s.RolledBack.Add(result.FailedStep);
+            s.NotRolledBack.AddRange(result.Steps.Where(x => x.Result == StepResult.RollbackFailed).Select(x => $"{x.Id}: {FirstLine(x.Detail)}"));
             s.NeedsHuman.AddRange(plan.NeedsHuman);
-            if (result.Status == "reboot-required") s.NeedsHuman.Add(Messages.ForFace("Reboot the host, then run the same command again with " + Messages.Say("-Resume", "--resume") + "."));
-            if (result.Status == "failed" || result.Status == "rolled-back") s.NeedsHuman.Add(result.Message.Replace(Environment.NewLine, " "));
+            if (result.State == RunStatus.RebootRequired) s.NeedsHuman.Add(Messages.ForFace("Reboot the host, then run the same command again with " + Messages.Say("-Resume", "--resume") + "."));
+            if (result.Failed) s.NeedsHuman.Add(result.Message.Replace(Environment.NewLine, " "));
             return s;
         }
 
         private static string PhaseStatus(IReadOnlyList<StepOutcome> steps)
         {
-            foreach (var o in new[] { "failed", "rollback-failed", "rolled-back", "reboot-pending", "not-run" })
-                if (steps.Any(x => x.Outcome == o)) return o;
-            return steps.Any(x => x.Outcome == "changed") ? "changed" : steps.Count == 0 ? "not-run" : "unchanged";
+            // The worst outcome names the phase.
+            foreach (var o in new[] { StepResult.Failed, StepResult.RollbackFailed, StepResult.RolledBack, StepResult.RebootPending, StepResult.NotRun })
+                if (steps.Any(x => x.Result == o)) return StatusText.Of(o);
+            return steps.Any(x => x.Result == StepResult.Changed) ? "changed" : steps.Count == 0 ? "not-run" : "unchanged";
         }
 
         private static string FirstLine(string text) => text.Split('\n')[0].Trim();

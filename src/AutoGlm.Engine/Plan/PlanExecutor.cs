@@ -33,8 +33,10 @@ namespace AutoGlm.Engine.Plan
         public string Id { get; set; } = "";
         public string Action { get; set; } = "";
         public string Target { get; set; } = "";
-        /// <summary>unchanged, changed, reboot-pending, failed, rolled-back, rollback-failed, not-run.</summary>
-        public string Outcome { get; set; } = "";
+        /// <summary>What happened to the step.</summary>
+        public StepResult Result { get; set; }
+        /// <summary>The same as text, as JSON, the journal and the views show it: unchanged, changed, reboot-pending, failed, rolled-back, rollback-failed, not-run.</summary>
+        public string Outcome => StatusText.Of(Result);
         public string Detail { get; set; } = "";
         public double Seconds { get; set; }
 
@@ -50,16 +52,22 @@ namespace AutoGlm.Engine.Plan
     {
         public string Plan { get; set; } = "";
         public string Title { get; set; } = "";
-        /// <summary>converged (nothing needed changing), changed, reboot-required, reboot-scheduled, failed, rolled-back.</summary>
-        public string Status { get; set; } = "";
+        /// <summary>The run's verdict.</summary>
+        public RunStatus State { get; set; }
+        /// <summary>The same as text, as JSON and the views show it: converged (nothing needed changing), changed, reboot-required, reboot-scheduled, failed, rolled-back.</summary>
+        public string Status => StatusText.Of(State);
         public string Message { get; set; } = "";
         public bool Resumed { get; set; }
         public string JournalPath { get; set; } = "";
         public List<StepOutcome> Steps { get; } = new List<StepOutcome>();
         public double Seconds { get; set; }
-        public int Changed => Steps.Count(s => s.Outcome == "changed");
-        public int Unchanged => Steps.Count(s => s.Outcome == "unchanged");
-        public bool Succeeded => Status == "converged" || Status == "changed";
+        public int Changed => Steps.Count(s => s.Result == StepResult.Changed);
+        public int Unchanged => Steps.Count(s => s.Result == StepResult.Unchanged);
+        public bool Succeeded => State == RunStatus.Converged || State == RunStatus.Changed;
+        /// <summary>A step failed (rolled back or not): nothing after it ran.</summary>
+        public bool Failed => State == RunStatus.Failed || State == RunStatus.RolledBack;
+        /// <summary>The run stopped for a reboot (scheduled, or for the user to do).</summary>
+        public bool RebootNeeded => State == RunStatus.RebootRequired || State == RunStatus.RebootScheduled;
         /// <summary>The failed step's id when the run failed.</summary>
         public string? FailedStep { get; set; }
 
@@ -209,7 +217,7 @@ namespace AutoGlm.Engine.Plan
                     {
                         // Done by this run before a crash or a reboot counts as this run's change.
                         bool ours = priorState == "changed" || priorState == "started" || priorState == "reboot-pending";
-                        outcome.Outcome = ours ? "changed" : "unchanged";
+                        outcome.Result = ours ? StepResult.Changed : StepResult.Unchanged;
                         outcome.Detail = check.Detail;
                         journal.Record(step.Id, outcome.Outcome, check.Detail, options.Clock());
                         journal.Save(journalPath, options.Clock());
@@ -232,19 +240,19 @@ namespace AutoGlm.Engine.Plan
                     var rebootReason = context.TakeRebootRequest();
                     if (step.RequiresReboot || rebootReason != null)
                     {
-                        outcome.Outcome = "reboot-pending";
+                        outcome.Result = StepResult.RebootPending;
                         outcome.Detail = rebootReason ?? "takes effect after a reboot: " + step.Description;
                         outcome.Seconds = stepClock.Elapsed.TotalSeconds;
                         journal.Record(step.Id, "reboot-pending", outcome.Detail, options.Clock());
                         journal.Status = "reboot-pending";
                         journal.Save(journalPath, options.Clock());
                         foreach (var rest in plan.Steps.Skip(i + 1))
-                            result.Steps.Add(new StepOutcome { Number = result.Steps.Count + 1, Id = rest.Id, Action = rest.Action, Target = rest.Target, Outcome = "not-run", Detail = "after the reboot" });
+                            result.Steps.Add(new StepOutcome { Number = result.Steps.Count + 1, Id = rest.Id, Action = rest.Action, Target = rest.Target, Result = StepResult.NotRun, Detail = "after the reboot" });
                         if (options.Reboot && continuationHeldSecret)
                             output.Warning(Messages.Format("Warning_ContinuationHoldsSecret"));
                         if (options.Reboot && continuation.Count > 0 && !continuationHeldSecret)
                         {
-                            result.Status = "reboot-scheduled";
+                            result.State = RunStatus.RebootScheduled;
                             result.Message = $"Step '{step.Id}' needs a reboot. The host reboots now; the run continues by itself after start-up.";
                             result.Seconds = clock.Elapsed.TotalSeconds;
                             output.Warning(result.Message);
@@ -252,7 +260,7 @@ namespace AutoGlm.Engine.Plan
                         }
                         else
                         {
-                            result.Status = "reboot-required";
+                            result.State = RunStatus.RebootRequired;
                             result.Message = Messages.ForFace($"Step '{step.Id}' needs a reboot: reboot, then run again with " + Messages.Say("-Resume", "--resume") + ". Or add " + Messages.Say("-Reboot", "--reboot") + " to let AutoGlm reboot and continue by itself.");
                             output.Warning(result.Message);
                         }
@@ -262,14 +270,14 @@ namespace AutoGlm.Engine.Plan
 
                     var verify = step.Verify(context);
                     if (!verify.Done) throw new StepFailedException(Messages.Format("StepFailed_NotTaken", verify.Detail));
-                    outcome.Outcome = "changed";
+                    outcome.Result = StepResult.Changed;
                     outcome.Detail = verify.Detail;
                     journal.Record(step.Id, "changed", verify.Detail, options.Clock());
                     journal.Save(journalPath, options.Clock());
                 }
                 catch (Exception ex) when (ex is StepFailedException || ex is AutoGlmException || ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    outcome.Outcome = "failed";
+                    outcome.Result = StepResult.Failed;
                     outcome.Detail = context.Mask(ex.Message);
                     outcome.Seconds = stepClock.Elapsed.TotalSeconds;
                     journal.Record(step.Id, "failed", outcome.Detail, options.Clock());
@@ -279,7 +287,7 @@ namespace AutoGlm.Engine.Plan
                     // A partial rollback keeps it, for -Resume and for the person reading it.
                     if (journal.Status == "rolled-back") DeleteJournal(journalPath);
                     else journal.Save(journalPath, options.Clock());
-                    result.Status = journal.Status;
+                    result.State = failedUndo.Count == 0 ? RunStatus.RolledBack : RunStatus.Failed;
                     result.FailedStep = step.Id;
                     result.Message = $"Step {i + 1} '{step.Id}' failed: {outcome.Detail}"
                         + (undone.Count > 0 ? $"{Environment.NewLine}Rolled back: {string.Join(", ", undone)}." : "")
@@ -298,7 +306,7 @@ namespace AutoGlm.Engine.Plan
             if (rebootedIntoThisRun) RebootScheduler.Clear(context);
             plan.Completed?.Invoke(context);
             output.Progress("Applying " + plan.Title, "done", -1);
-            result.Status = result.Changed == 0 ? "converged" : "changed";
+            result.State = result.Changed == 0 ? RunStatus.Converged : RunStatus.Changed;
             result.Message = result.Changed == 0
                 ? $"Nothing to change: all {plan.Steps.Count} steps were already in the desired state."
                 : $"{result.Changed} of {plan.Steps.Count} steps changed the host; the rest were already in the desired state.";
@@ -328,13 +336,13 @@ namespace AutoGlm.Engine.Plan
                     context.Output.Verbose(Messages.Format("Verbose_RollingBack", step.Id));
                     step.RollBack(context, entry.Captured);
                     journal.Record(step.Id, "rolled-back", "restored what the step replaced", options.Clock());
-                    if (j != failedIndex) outcome.Outcome = "rolled-back";
+                    if (j != failedIndex) outcome.Result = StepResult.RolledBack;
                     undone.Add(step.Id);
                 }
                 catch (Exception ex) when (ex is StepFailedException || ex is AutoGlmException || ex is IOException || ex is UnauthorizedAccessException)
                 {
                     journal.Record(step.Id, "rollback-failed", context.Mask(ex.Message), options.Clock());
-                    if (j != failedIndex) outcome.Outcome = "rollback-failed";
+                    if (j != failedIndex) outcome.Result = StepResult.RollbackFailed;
                     failed.Add($"{step.Id} ({context.Mask(ex.Message)})");
                 }
             }

@@ -56,6 +56,11 @@ namespace AutoGlm.Tests.Contract
         private static readonly Dictionary<string, string> Derived = new Dictionary<string, string>
         {
             ["ApplyResult.Succeeded"] = "status is converged or changed",
+            ["ApplyResult.Failed"] = "status is failed or rolled-back",
+            ["ApplyResult.RebootNeeded"] = "status is reboot-required or reboot-scheduled",
+            // The typed verdicts: the JSON holds them as text (status, outcome), the words scripts compare.
+            ["ApplyResult.State"] = "status, as an enum",
+            ["StepOutcome.Result"] = "outcome, as an enum",
             ["FleetTriage.AnyFailed"] = "summary.fail or summary.error above zero",
             ["RepairDiagnosis.Unfixable"] = "the signatures whose fixable is false",
             ["RepairDiagnosis.SignatureList"] = "the signatures' ids joined",
