@@ -249,10 +249,10 @@ namespace AutoGlm.Engine.Checks
             switch (c.Family)
             {
                 case "debian":
-                    var names = driver.Packages.Select(p => p.Split(' ')[0]).Where(n => !n.StartsWith("nvidia-driver-pinning-", StringComparison.Ordinal)).ToList();
-                    var hold = names.Count > 0 ? "sudo apt-mark hold " + string.Join(" ", names) : "sudo apt-mark hold 'nvidia-*' 'libnvidia-*'";
+                    var names = driver.Packages.Select(p => p.Split(' ')[0]).Where(n => !NvidiaPackages.IsPinning(n)).ToList();
+                    var hold = names.Count > 0 ? "sudo apt-mark hold " + string.Join(" ", names) : "sudo apt-mark hold " + NvidiaPackages.AptGlobs(NvidiaPackages.Branded);
                     return int.TryParse(branch, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 590
-                        ? $"sudo apt-get install -y nvidia-driver-pinning-{branch}   # NVIDIA's repo, R590+\n# or: {hold}"
+                        ? $"sudo apt-get install -y {NvidiaPackages.PinningPrefix}{branch}   # NVIDIA's repo, R590+\n# or: {hold}"
                         : hold;
                 case "rhel":
                     return $"sudo dnf install -y python3-dnf-plugin-versionlock && sudo dnf versionlock add '*nvidia*{branch}*'";

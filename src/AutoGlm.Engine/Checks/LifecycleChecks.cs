@@ -169,9 +169,6 @@ namespace AutoGlm.Engine.Checks
 
         // ------------------------------------------------------------ driver.install-method
 
-        private static readonly string[] DriverPackagePrefixes =
-            { "nvidia-driver", "libnvidia-compute-", "nvidia-open", "cuda-drivers", "kmod-nvidia", "nvidia-kmod", "xorg-x11-drv-nvidia", "nvidia-dkms", "nvidia-kernel-" };
-
         private static Verdict InstallMethod(CheckContext c)
         {
             var traces = c.Facts.Get<InstallMethodFacts>();
@@ -180,11 +177,11 @@ namespace AutoGlm.Engine.Checks
             if (!NeedsGpu(c)) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!traces.Known) return Verdict.Unknown(traces, expected);
             var source = Src(traces, driver);
-            var packages = driver.Packages.Where(p => DriverPackagePrefixes.Any(x => p.StartsWith(x, StringComparison.Ordinal))).ToList();
+            var packages = driver.Packages.Where(NvidiaPackages.InstallsDriver).ToList();
             var runfile = traces.RunfileInstalled ? "runfile" + (traces.RunfileVersion != null ? " " + traces.RunfileVersion : "") + " (/usr/bin/nvidia-uninstall)" : null;
             if (runfile != null && packages.Count > 0)
             {
-                var purge = c.Family == "rhel" ? "sudo dnf remove -y '*nvidia*' 'cuda-drivers*'" : "sudo apt-get purge -y 'nvidia-*' 'libnvidia-*' 'cuda-drivers*'";
+                var purge = c.Family == "rhel" ? "sudo dnf remove -y '*nvidia*' 'cuda-drivers*'" : "sudo apt-get purge -y " + NvidiaPackages.AptGlobs(NvidiaPackages.Core);
                 var reinstall = c.Family == "rhel" ? "sudo dnf reinstall -y " : "sudo apt-get install --reinstall -y ";
                 var names = string.Join(" ", packages.Select(p => p.Split(' ')[0]));
                 return new Verdict
