@@ -122,7 +122,7 @@ namespace AutoGlm.Engine
                 CimInstances = request.CimInstances,
             };
             if (context.NvmlLibrary != null) output.Verbose(Messages.Format("Verbose_NvmlLibrary", context.NvmlLibrary));
-            bool windows = host.Platform == "windows";
+            bool windows = host.Platform == HostPlatform.Windows;
             // The runtime probe may use its whole (longer) timeout; the overall deadline leaves it room.
             var deadline = TimeSpan.FromTicks(Math.Max(context.CommandTimeout.Ticks * 3, RuntimeProbe.Timeout(context).Ticks + TimeSpan.FromSeconds(2).Ticks));
             var facts = FactCollector.Collect(context, windows ? WindowsProbes.All : LinuxProbes.All, output, deadline);
@@ -223,7 +223,7 @@ namespace AutoGlm.Engine
             var explicitLibrary = Environment.GetEnvironmentVariable(Nvml.LibraryVariable);
             if (!string.IsNullOrEmpty(explicitLibrary)) return explicitLibrary;
             if (host.Root != "/") return null;
-            return host.Platform == "windows" ? Nvml.DefaultWindowsLibrary : Nvml.DefaultLinuxLibrary;
+            return host.Platform == HostPlatform.Windows ? Nvml.DefaultWindowsLibrary : Nvml.DefaultLinuxLibrary;
         }
 
         private static void ValidatePort(int? port)

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -155,7 +156,7 @@ namespace AutoGlm.Engine.Checks
             const string expected = "nvidia module loaded";
             if (!NeedsGpu(c)) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!driver.Known) return Verdict.Unknown(driver, expected);
-            if (c.Facts.Host.Platform == "windows") return WindowsDriverBound(c, gpu, driver);
+            if (c.Facts.Host.Platform == HostPlatform.Windows) return WindowsDriverBound(c, gpu, driver);
             if (driver.NvidiaLoaded)
                 return Verdict.Pass("nvidia " + (driver.LoadedModuleVersion ?? "(version unknown)") + (driver.Flavor != null ? $" ({driver.Flavor})" : ""), expected,
                     $"The nvidia kernel module {driver.LoadedModuleVersion} is loaded.", driver.SourceText);
@@ -401,7 +402,7 @@ namespace AutoGlm.Engine.Checks
             if (sb.ShimValidationDisabled) return Verdict.Pass("enabled, shim validation disabled", expected, "Secure Boot is on but shim does not validate modules.", source);
             if (sb.SetupMode) return Verdict.Pass("enabled, setup mode", expected, "The firmware is in setup mode (no Platform Key enrolled): Secure Boot enforces nothing and unsigned kernel modules load.", source);
             if (!NeedsGpu(c)) return Verdict.Pass("enabled", expected, "Secure Boot is on; this profile loads no NVIDIA module.", source);
-            if (c.Facts.Host.Platform == "windows")
+            if (c.Facts.Host.Platform == HostPlatform.Windows)
                 return Verdict.Pass("enabled", expected, "Secure Boot is on; Windows loads only signed drivers, and NVIDIA's are signed by Microsoft (WHQL).", source);
             if (driver.ModuleSigned == true)
                 return Verdict.Pass("enabled; nvidia signed by " + (driver.ModuleSigner ?? "a key"), expected,

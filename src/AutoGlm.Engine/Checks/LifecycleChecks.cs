@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Versions;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -63,7 +64,7 @@ namespace AutoGlm.Engine.Checks
             {
                 if (serves == null || !CudaVersion.TryParse(t.MajorMinor, out var v) || v <= serves) continue;
                 bool isActive = ReferenceEquals(t, active);
-                var minimum = c.Resolver.DriverMinimum(v, c.Facts.Host.Platform == "windows");
+                var minimum = c.Resolver.DriverMinimum(v, c.Facts.Host.Platform == HostPlatform.Windows);
                 problems.Add((isActive ? CheckStatus.Fail : CheckStatus.Warn,
                     $"CUDA {t.Version}{(t.Path != null ? " at " + t.Path : "")} is newer than the driver serves (CUDA {serves}, driver {gpu.DriverVersion})"
                         + (isActive ? ": code it compiles for the GPU fails to load (\"the provided PTX was compiled with an unsupported toolchain\", \"CUDA driver version is insufficient\")."

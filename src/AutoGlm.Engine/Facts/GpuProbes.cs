@@ -95,7 +95,7 @@ namespace AutoGlm.Engine.Facts
             foreach (var gpu in facts.Gpus.Where(g => g.PciDeviceId == null && g.PciBusId != null))
                 gpu.PciDeviceId = facts.PciGpus.FirstOrDefault(p => SameBus(p.PciBusId, gpu.PciBusId))?.PciDeviceId;
             // Windows names no bus in a PnP id: when the counts agree, the device ids follow nvidia-smi's order.
-            if (ctx.Host.Platform == "windows" && facts.PciGpus.Count == facts.Gpus.Count)
+            if (ctx.Host.Platform == HostPlatform.Windows && facts.PciGpus.Count == facts.Gpus.Count)
                 for (int i = 0; i < facts.Gpus.Count; i++) facts.Gpus[i].PciDeviceId ??= facts.PciGpus[i].PciDeviceId;
             // GPUs present without a working driver still count: the checks can say which and why.
             if (facts.Gpus.Count == 0) facts.Gpus.AddRange(facts.PciGpus);
@@ -118,7 +118,7 @@ namespace AutoGlm.Engine.Facts
 
         private static bool ReadPci(ProbeContext ctx, GpuFacts facts)
         {
-            if (ctx.Host.Platform == "windows") return WindowsProbes.ReadPci(ctx, facts);
+            if (ctx.Host.Platform == HostPlatform.Windows) return WindowsProbes.ReadPci(ctx, facts);
             var host = ctx.Host;
             var devices = host.ListDirectory("/sys/bus/pci/devices");
             if (devices != null)

@@ -49,8 +49,8 @@ namespace AutoGlm.Engine.Hosting
         /// <summary>"live" or "snapshot", for messages.</summary>
         string Kind { get; }
 
-        /// <summary>"linux" or "windows": the platform whose facts the probes should read.</summary>
-        string Platform { get; }
+        /// <summary>The platform whose facts the probes should read.</summary>
+        HostPlatform Platform { get; }
 
         /// <summary>Reads a text file. <paramref name="path"/> is a host path such as "/etc/os-release".</summary>
         FileRead ReadFile(string path);

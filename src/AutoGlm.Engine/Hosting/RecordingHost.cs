@@ -23,7 +23,7 @@ namespace AutoGlm.Engine.Hosting
 
         public string Root => _inner.Root;
         public string Kind => _inner.Kind;
-        public string Platform => _inner.Platform;
+        public HostPlatform Platform => _inner.Platform;
         public string MapPath(string hostPath) => _inner.MapPath(hostPath);
 
         public FileRead ReadFile(string path) => Files.GetOrAdd(path, p => _inner.ReadFile(p));

@@ -89,7 +89,7 @@ namespace AutoGlm.Engine.Repair
                     if (KernelMeta.IsMatch(name)) d.KernelMetaPackages.Add(name);
                 }
             }
-            if (host.Platform != "windows")
+            if (host.Platform != HostPlatform.Windows)
             {
                 d.ActiveServices.AddRange(GpuProcesses.ActiveServices(host));
                 d.Holders.AddRange(GpuProcesses.Holders(host));

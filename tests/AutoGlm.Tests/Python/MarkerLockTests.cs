@@ -208,7 +208,7 @@ namespace AutoGlm.Tests.Python
             public WindowsSystem(ISystemHost inner) { _inner = inner; }
             public string Root => _inner.Root;
             public string Kind => _inner.Kind;
-            public string Platform => "windows";
+            public HostPlatform Platform => HostPlatform.Windows;
             public string StateDirectory => _inner.StateDirectory;
             public FileRead ReadFile(string path) => _inner.ReadFile(path);
             public IReadOnlyList<string>? ListDirectory(string path) => _inner.ListDirectory(path);
