@@ -106,7 +106,7 @@ namespace AutoGlm.Engine
             var profile = matrix.GetProfile(request.Profile);
             ValidateSelection(request.Categories, request.Ids);
             IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
-            output.Verbose(Messages.Format("Verbose_TestContext", profile.Id, host.Kind, request.Snapshot ?? host.Root, string.Join(", ", matrix.FilesLoaded)));
+            output.Verbose(Messages.Format("Verbose_TestContext", profile.Id, host.Kind.ToText(), request.Snapshot ?? host.Root, string.Join(", ", matrix.FilesLoaded)));
             return Evaluate(host, matrix, profile, request, output);
         }
 
@@ -219,7 +219,7 @@ namespace AutoGlm.Engine
         /// </summary>
         internal static string? NvmlLibraryFor(IHost host)
         {
-            if (host.Kind != "live" || host is RecordingHost) return null;
+            if (host.Kind != HostKind.Live || host is RecordingHost) return null;
             var explicitLibrary = Environment.GetEnvironmentVariable(Nvml.LibraryVariable);
             if (!string.IsNullOrEmpty(explicitLibrary)) return explicitLibrary;
             if (host.Root != "/") return null;

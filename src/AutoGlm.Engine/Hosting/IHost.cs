@@ -46,8 +46,8 @@ namespace AutoGlm.Engine.Hosting
         /// <summary>The directory that stands for '/', e.g. "/" or a fixture tree or a mounted image.</summary>
         string Root { get; }
 
-        /// <summary>"live" or "snapshot", for messages.</summary>
-        string Kind { get; }
+        /// <summary>Live or snapshot; <see cref="HostPlatforms.ToText(HostKind)"/> gives its text for messages.</summary>
+        HostKind Kind { get; }
 
         /// <summary>The platform whose facts the probes should read.</summary>
         HostPlatform Platform { get; }

@@ -41,7 +41,7 @@ namespace AutoGlm.Engine.Hosting
         }
 
         public string Root { get; }
-        public string Kind => "live";
+        public HostKind Kind => HostKind.Live;
         public HostPlatform Platform => HostPlatforms.Current;
 
         public string MapPath(string hostPath) => HostPaths.Combine(Root, hostPath);

@@ -62,7 +62,7 @@ namespace AutoGlm.Engine.Hosting
         /// <summary>The snapshot's folder, as given.</summary>
         public string Folder => Directory_;
         public string Root { get; }
-        public string Kind => "snapshot";
+        public HostKind Kind => HostKind.Snapshot;
         public HostPlatform Platform { get; }
         /// <summary>The machine's name when snapshot.json records one (snapshots since the fleet triage do).</summary>
         public string? Hostname { get; }

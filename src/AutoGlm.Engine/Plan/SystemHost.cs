@@ -57,7 +57,7 @@ namespace AutoGlm.Engine.Plan
             Path.GetFullPath(root).TrimEnd('\\', '/').Length <= 2 || root == "/";
 
         public string Root => _host.Root;
-        public string Kind => _host.Kind;
+        public HostKind Kind => _host.Kind;
         public HostPlatform Platform => _host.Platform;
         public string StateDirectory { get; }
         public FileRead ReadFile(string path) => _host.ReadFile(path);

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace AutoGlm.Tests.Engine
 {
-    /// <summary>The platform is an enum inside the engine and the same lower-case text outside it.</summary>
+    /// <summary>The platform and the host kind are enums inside the engine and the same lower-case text outside it.</summary>
     public class HostPlatformTests
     {
         [Theory]
@@ -19,6 +19,8 @@ namespace AutoGlm.Tests.Engine
         {
             Assert.Equal("linux", HostPlatform.Linux.ToText());
             Assert.Equal("windows", HostPlatform.Windows.ToText());
+            Assert.Equal("live", HostKind.Live.ToText());
+            Assert.Equal("snapshot", HostKind.Snapshot.ToText());
         }
     }
 }

@@ -19,7 +19,7 @@ namespace AutoGlm.Tests.Engine
         private readonly IHost _inner;
         public WindowsFixtureHost(FixtureHost fx) { _inner = new LiveHost(fx.RootPath, fx.PathVariable); }
         public string Root => _inner.Root;
-        public string Kind => _inner.Kind;
+        public HostKind Kind => _inner.Kind;
         public HostPlatform Platform => HostPlatform.Windows;
         public FileRead ReadFile(string path) => _inner.ReadFile(path);
         public IReadOnlyList<string>? ListDirectory(string path) => _inner.ListDirectory(path);
