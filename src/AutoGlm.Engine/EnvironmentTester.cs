@@ -102,7 +102,7 @@ namespace AutoGlm.Engine
             var (matrix, profile) = request.LoadProfile();
             ValidateSelection(request.Categories, request.Ids);
             IHost host = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
-            output.Verbose(Messages.Format("Verbose_TestContext", profile.Id, host.Kind, request.Snapshot ?? host.Root, string.Join(", ", matrix.FilesLoaded)));
+            output.Verbose(Messages.Format("Verbose_TestContext", profile.Id, host.Kind.ToText(), request.Snapshot ?? host.Root, string.Join(", ", matrix.FilesLoaded)));
             return Evaluate(host, matrix, profile, request, output);
         }
 
@@ -118,7 +118,7 @@ namespace AutoGlm.Engine
                 CimInstances = request.CimInstances,
             };
             if (context.NvmlLibrary != null) output.Verbose(Messages.Format("Verbose_NvmlLibrary", context.NvmlLibrary));
-            bool windows = host.Platform == "windows";
+            bool windows = host.Platform == HostPlatform.Windows;
             // The runtime probe may use its whole (longer) timeout; the overall deadline leaves it room.
             var deadline = TimeSpan.FromTicks(Math.Max(context.CommandTimeout.Ticks * 3, RuntimeProbe.Timeout(context).Ticks + TimeSpan.FromSeconds(2).Ticks));
             var facts = FactCollector.Collect(context, windows ? WindowsProbes.All : LinuxProbes.All, output, deadline);
@@ -214,11 +214,11 @@ namespace AutoGlm.Engine
         /// </summary>
         internal static string? NvmlLibraryFor(IHost host)
         {
-            if (host.Kind != "live" || host is RecordingHost) return null;
+            if (host.Kind != HostKind.Live || host is RecordingHost) return null;
             var explicitLibrary = Environment.GetEnvironmentVariable(Nvml.LibraryVariable);
             if (!string.IsNullOrEmpty(explicitLibrary)) return explicitLibrary;
             if (host.Root != "/") return null;
-            return host.Platform == "windows" ? Nvml.DefaultWindowsLibrary : Nvml.DefaultLinuxLibrary;
+            return host.Platform == HostPlatform.Windows ? Nvml.DefaultWindowsLibrary : Nvml.DefaultLinuxLibrary;
         }
 
         private static void ValidatePort(int? port)

@@ -2,6 +2,7 @@ using System;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Resolve;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -40,7 +41,7 @@ namespace AutoGlm.Engine.Checks
                 if (os.Distro != null && Matrix.FindOperatingSystem(os.Distro, os.VersionId ?? "") is OperatingSystemEntry entry) return entry.Family;
                 if (os.Distro == "debian" || os.Distro == "ubuntu" || os.IdLike.Contains("debian") || os.IdLike.Contains("ubuntu")) return "debian";
                 if (os.IdLike.Contains("rhel") || os.IdLike.Contains("fedora") || os.Distro == "rhel" || os.Distro == "fedora") return "rhel";
-                return Facts.Host.Platform == "windows" ? "windows" : "unknown";
+                return Facts.Host.Platform == HostPlatform.Windows ? "windows" : "unknown";
             }
         }
 

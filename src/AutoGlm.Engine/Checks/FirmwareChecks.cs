@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -78,7 +79,7 @@ namespace AutoGlm.Engine.Checks
                 return Verdict.Pass(text, expected, $"BAR1 is large on every GPU ({text}): Above 4G decoding is on.", f.SourceText);
             var remedy = $"Reboot into the firmware setup of {Platform(f)} and {SetupHint(f.SystemVendor ?? f.BiosVendor)}; then power-cycle.\n"
                 + "# if the option is missing, update the BIOS: the vendor's release notes name the Resizable BAR support"
-                + (c.Facts.Host.Platform == "windows" ? "" : "\n# check after the reboot: sudo lspci -vv -d 10de: | grep -i -e 'Region 1' -e 'BAR 1'");
+                + (c.Facts.Host.Platform == HostPlatform.Windows ? "" : "\n# check after the reboot: sudo lspci -vv -d 10de: | grep -i -e 'Region 1' -e 'BAR 1'");
             return new Verdict
             {
                 Status = unassigned ? CheckStatus.Fail : CheckStatus.Warn, Observed = text, Expected = expected, Source = f.SourceText,
@@ -96,7 +97,7 @@ namespace AutoGlm.Engine.Checks
             const string expected = "no virtual functions taking the GPU";
             if (!c.Profile.Requires.Gpu) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!f.Known) return Verdict.Unknown(f, expected);
-            if (c.Facts.Host.Platform == "windows") return Verdict.Skip("SR-IOV state is read from sysfs (Linux only).", expected);
+            if (c.Facts.Host.Platform == HostPlatform.Windows) return Verdict.Skip("SR-IOV state is read from sysfs (Linux only).", expected);
             if (f.Gpus.Count == 0) return Verdict.Skip("No NVIDIA GPU on PCI (see gpu.present).", expected);
             var capable = f.Gpus.Where(g => g.SriovTotalVfs > 0).ToList();
             if (capable.Count == 0) return Verdict.Pass("no SR-IOV capability", expected, "No GPU advertises SR-IOV (sriov_totalvfs): it serves as one physical device.", f.SourceText);

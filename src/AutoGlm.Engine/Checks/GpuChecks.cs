@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -155,7 +156,7 @@ namespace AutoGlm.Engine.Checks
             const string expected = "nvidia module loaded";
             if (!NeedsGpu(c)) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!driver.Known) return Verdict.Unknown(driver, expected);
-            if (c.Facts.Host.Platform == "windows") return WindowsDriverBound(c, gpu, driver);
+            if (c.Facts.Host.Platform == HostPlatform.Windows) return WindowsDriverBound(c, gpu, driver);
             if (driver.NvidiaLoaded)
                 return Verdict.Pass("nvidia " + (driver.LoadedModuleVersion ?? "(version unknown)") + (driver.Flavor != null ? $" ({driver.Flavor})" : ""), expected,
                     $"The nvidia kernel module {driver.LoadedModuleVersion} is loaded.", driver.SourceText);
@@ -249,10 +250,10 @@ namespace AutoGlm.Engine.Checks
             switch (c.Family)
             {
                 case "debian":
-                    var names = driver.Packages.Select(p => p.Split(' ')[0]).Where(n => !n.StartsWith("nvidia-driver-pinning-", StringComparison.Ordinal)).ToList();
-                    var hold = names.Count > 0 ? "sudo apt-mark hold " + string.Join(" ", names) : "sudo apt-mark hold 'nvidia-*' 'libnvidia-*'";
+                    var names = driver.Packages.Select(p => p.Split(' ')[0]).Where(n => !NvidiaPackages.IsPinning(n)).ToList();
+                    var hold = names.Count > 0 ? "sudo apt-mark hold " + string.Join(" ", names) : "sudo apt-mark hold " + NvidiaPackages.AptGlobs(NvidiaPackages.Branded);
                     return int.TryParse(branch, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 590
-                        ? $"sudo apt-get install -y nvidia-driver-pinning-{branch}   # NVIDIA's repo, R590+\n# or: {hold}"
+                        ? $"sudo apt-get install -y {NvidiaPackages.PinningPrefix}{branch}   # NVIDIA's repo, R590+\n# or: {hold}"
                         : hold;
                 case "rhel":
                     return $"sudo dnf install -y python3-dnf-plugin-versionlock && sudo dnf versionlock add '*nvidia*{branch}*'";
@@ -401,7 +402,7 @@ namespace AutoGlm.Engine.Checks
             if (sb.ShimValidationDisabled) return Verdict.Pass("enabled, shim validation disabled", expected, "Secure Boot is on but shim does not validate modules.", source);
             if (sb.SetupMode) return Verdict.Pass("enabled, setup mode", expected, "The firmware is in setup mode (no Platform Key enrolled): Secure Boot enforces nothing and unsigned kernel modules load.", source);
             if (!NeedsGpu(c)) return Verdict.Pass("enabled", expected, "Secure Boot is on; this profile loads no NVIDIA module.", source);
-            if (c.Facts.Host.Platform == "windows")
+            if (c.Facts.Host.Platform == HostPlatform.Windows)
                 return Verdict.Pass("enabled", expected, "Secure Boot is on; Windows loads only signed drivers, and NVIDIA's are signed by Microsoft (WHQL).", source);
             if (driver.ModuleSigned == true)
                 return Verdict.Pass("enabled; nvidia signed by " + (driver.ModuleSigner ?? "a key"), expected,

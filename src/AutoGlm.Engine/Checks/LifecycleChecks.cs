@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Versions;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -63,7 +64,7 @@ namespace AutoGlm.Engine.Checks
             {
                 if (serves == null || !CudaVersion.TryParse(t.MajorMinor, out var v) || v <= serves) continue;
                 bool isActive = ReferenceEquals(t, active);
-                var minimum = c.Resolver.DriverMinimum(v, c.Facts.Host.Platform == "windows");
+                var minimum = c.Resolver.DriverMinimum(v, c.Facts.Host.Platform == HostPlatform.Windows);
                 problems.Add((isActive ? CheckStatus.Fail : CheckStatus.Warn,
                     $"CUDA {t.Version}{(t.Path != null ? " at " + t.Path : "")} is newer than the driver serves (CUDA {serves}, driver {gpu.DriverVersion})"
                         + (isActive ? ": code it compiles for the GPU fails to load (\"the provided PTX was compiled with an unsupported toolchain\", \"CUDA driver version is insufficient\")."
@@ -169,9 +170,6 @@ namespace AutoGlm.Engine.Checks
 
         // ------------------------------------------------------------ driver.install-method
 
-        private static readonly string[] DriverPackagePrefixes =
-            { "nvidia-driver", "libnvidia-compute-", "nvidia-open", "cuda-drivers", "kmod-nvidia", "nvidia-kmod", "xorg-x11-drv-nvidia", "nvidia-dkms", "nvidia-kernel-" };
-
         private static Verdict InstallMethod(CheckContext c)
         {
             var traces = c.Facts.Get<InstallMethodFacts>();
@@ -180,11 +178,11 @@ namespace AutoGlm.Engine.Checks
             if (!NeedsGpu(c)) return Verdict.Skip($"Profile {c.Profile.Id} needs no GPU.", expected);
             if (!traces.Known) return Verdict.Unknown(traces, expected);
             var source = Src(traces, driver);
-            var packages = driver.Packages.Where(p => DriverPackagePrefixes.Any(x => p.StartsWith(x, StringComparison.Ordinal))).ToList();
+            var packages = driver.Packages.Where(NvidiaPackages.InstallsDriver).ToList();
             var runfile = traces.RunfileInstalled ? "runfile" + (traces.RunfileVersion != null ? " " + traces.RunfileVersion : "") + " (/usr/bin/nvidia-uninstall)" : null;
             if (runfile != null && packages.Count > 0)
             {
-                var purge = c.Family == "rhel" ? "sudo dnf remove -y '*nvidia*' 'cuda-drivers*'" : "sudo apt-get purge -y 'nvidia-*' 'libnvidia-*' 'cuda-drivers*'";
+                var purge = c.Family == "rhel" ? "sudo dnf remove -y '*nvidia*' 'cuda-drivers*'" : "sudo apt-get purge -y " + NvidiaPackages.AptGlobs(NvidiaPackages.Core);
                 var reinstall = c.Family == "rhel" ? "sudo dnf reinstall -y " : "sudo apt-get install --reinstall -y ";
                 var names = string.Join(" ", packages.Select(p => p.Split(' ')[0]));
                 return new Verdict

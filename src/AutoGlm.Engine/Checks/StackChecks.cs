@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Versions;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -51,7 +52,7 @@ namespace AutoGlm.Engine.Checks
             if (!c.Profile.Requires.Gpu) return Verdict.Skip($"profile {c.Profile.Id} needs no GPU driver");
             var s = c.Stack;
             if (s.Cuda == null) return Verdict.Skip("no CUDA build to judge the driver against (see stack.resolved)");
-            var windows = c.Facts.Host.Platform == "windows";
+            var windows = c.Facts.Host.Platform == HostPlatform.Windows;
             var minimum = c.Resolver.DriverMinimum(CudaVersion.Parse(s.Cuda), windows);
             if (minimum == null) return Verdict.Skip($"the matrix has no minimum driver for CUDA {s.Cuda}");
             var gpus = c.Facts.Get<GpuFacts>();

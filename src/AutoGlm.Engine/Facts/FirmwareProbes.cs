@@ -16,7 +16,7 @@ namespace AutoGlm.Engine.Facts
         public static FirmwareFacts Firmware(ProbeContext ctx)
         {
             var facts = new FirmwareFacts();
-            if (ctx.Host.Platform == "windows") WindowsProbes.ApplyFirmware(WindowsProbes.Cim(ctx), facts);
+            if (ctx.Host.Platform == HostPlatform.Windows) WindowsProbes.ApplyFirmware(WindowsProbes.Cim(ctx), facts);
             else ReadLinux(ctx.Host, facts);
             if (!facts.Known) return facts;
 

@@ -95,7 +95,7 @@ namespace AutoGlm.Engine.Facts
             foreach (var gpu in facts.Gpus.Where(g => g.PciDeviceId == null && g.PciBusId != null))
                 gpu.PciDeviceId = facts.PciGpus.FirstOrDefault(p => SameBus(p.PciBusId, gpu.PciBusId))?.PciDeviceId;
             // Windows names no bus in a PnP id: when the counts agree, the device ids follow nvidia-smi's order.
-            if (ctx.Host.Platform == "windows" && facts.PciGpus.Count == facts.Gpus.Count)
+            if (ctx.Host.Platform == HostPlatform.Windows && facts.PciGpus.Count == facts.Gpus.Count)
                 for (int i = 0; i < facts.Gpus.Count; i++) facts.Gpus[i].PciDeviceId ??= facts.PciGpus[i].PciDeviceId;
             // GPUs present without a working driver still count: the checks can say which and why.
             if (facts.Gpus.Count == 0) facts.Gpus.AddRange(facts.PciGpus);
@@ -118,7 +118,7 @@ namespace AutoGlm.Engine.Facts
 
         private static bool ReadPci(ProbeContext ctx, GpuFacts facts)
         {
-            if (ctx.Host.Platform == "windows") return WindowsProbes.ReadPci(ctx, facts);
+            if (ctx.Host.Platform == HostPlatform.Windows) return WindowsProbes.ReadPci(ctx, facts);
             var host = ctx.Host;
             var devices = host.ListDirectory("/sys/bus/pci/devices");
             if (devices != null)
@@ -428,18 +428,6 @@ namespace AutoGlm.Engine.Facts
             return null;
         }
 
-        // Packages whose version is the driver's: the user-space NVML library first (it is what must match
-        // the kernel module), then the metapackages.
-        private static readonly string[] VersionPackages =
-        {
-            "libnvidia-compute-", "libnvidia-ml", "nvidia-driver-libs", "nvidia-driver-cuda-libs", "nvidia-driver", "cuda-drivers", "nvidia-open", "nvidia-dkms", "kmod-nvidia",
-        };
-
-        private static bool IsNvidiaPackage(string name) =>
-            name.StartsWith("nvidia-", StringComparison.Ordinal) || name.StartsWith("libnvidia-", StringComparison.Ordinal)
-            || name.StartsWith("cuda-drivers", StringComparison.Ordinal) || name.StartsWith("kmod-nvidia", StringComparison.Ordinal)
-            || name.StartsWith("dkms-nvidia", StringComparison.Ordinal) || name.StartsWith("xserver-xorg-video-nvidia", StringComparison.Ordinal);
-
         private static void ReadPackages(ProbeContext ctx, DriverFacts facts)
         {
             var host = ctx.Host;
@@ -449,18 +437,18 @@ namespace AutoGlm.Engine.Facts
                 facts.PackageManager = "apt";
                 facts.Sources.Add(status.Path);
                 var installed = ParseDpkgStatus(status.Text!);
-                foreach (var p in installed.Where(p => IsNvidiaPackage(p.name)))
+                foreach (var p in installed.Where(p => NvidiaPackages.IsDriverPackage(p.name)))
                 {
                     facts.Packages.Add(p.name + " " + p.version);
                     if (p.held) facts.HeldPackages.Add(p.name);
                 }
-                facts.InstalledVersion = DriverVersionOf(installed.Where(p => IsNvidiaPackage(p.name)).Select(p => (p.name, p.version)));
+                facts.InstalledVersion = DriverVersionOf(installed.Where(p => NvidiaPackages.IsDriverPackage(p.name)).Select(p => (p.name, p.version)));
                 ApplyAptPins(host, facts, installed);
                 ApplyUnattendedUpgrades(host, facts, installed);
                 return;
             }
-            var rpm = ctx.Run("rpm", "-qa", "--queryformat", "%{NAME} %{VERSION}-%{RELEASE}\\n", "*nvidia*", "cuda-drivers*");
-            facts.Sources.Add("rpm -qa '*nvidia*' 'cuda-drivers*'");
+            var rpm = ctx.Run(new[] { "rpm", "-qa", "--queryformat", "%{NAME} %{VERSION}-%{RELEASE}\\n" }.Concat(NvidiaPackages.RpmQueryPatterns).ToArray());
+            facts.Sources.Add("rpm -qa " + string.Join(" ", NvidiaPackages.RpmQueryPatterns.Select(p => "'" + p + "'")));
             if (!rpm.Succeeded)
             {
                 facts.PackagesUnknownReason = "no dpkg database (/var/lib/dpkg/status) and " + rpm.Describe();
@@ -477,7 +465,7 @@ namespace AutoGlm.Engine.Facts
         internal static string? DriverVersionOf(IEnumerable<(string name, string version)> packages)
         {
             var list = packages.ToList();
-            foreach (var prefix in VersionPackages)
+            foreach (var prefix in NvidiaPackages.VersionCarriers)
             {
                 foreach (var (name, version) in list.Where(p => p.name.StartsWith(prefix, StringComparison.Ordinal)))
                 {
@@ -510,11 +498,11 @@ namespace AutoGlm.Engine.Facts
         private static void ApplyAptPins(IHost host, DriverFacts facts, List<(string name, string version, bool held)> installed)
         {
             // NVIDIA's own mechanism for 590+: nvidia-driver-pinning-<branch> installs an apt preferences pin.
-            var pinning = installed.FirstOrDefault(p => p.name.StartsWith("nvidia-driver-pinning-", StringComparison.Ordinal));
+            var pinning = installed.FirstOrDefault(p => NvidiaPackages.IsPinning(p.name));
             if (pinning.name != null)
             {
                 facts.PinnedBy = "pinning-package";
-                facts.PinnedTo = pinning.name.Substring("nvidia-driver-pinning-".Length);
+                facts.PinnedTo = pinning.name.Substring(NvidiaPackages.PinningPrefix.Length);
                 return;
             }
             var files = new List<string>();
@@ -533,11 +521,11 @@ namespace AutoGlm.Engine.Facts
                     return;
                 }
             }
-            var held = installed.FirstOrDefault(p => p.held && IsNvidiaPackage(p.name));
+            var held = installed.FirstOrDefault(p => p.held && NvidiaPackages.IsDriverPackage(p.name));
             if (held.name != null)
             {
                 facts.PinnedBy = "apt-hold";
-                var v = DriverVersionOf(installed.Where(p => p.held && IsNvidiaPackage(p.name)).Select(p => (p.name, p.version)));
+                var v = DriverVersionOf(installed.Where(p => p.held && NvidiaPackages.IsDriverPackage(p.name)).Select(p => (p.name, p.version)));
                 facts.PinnedTo = v ?? held.version;
             }
         }

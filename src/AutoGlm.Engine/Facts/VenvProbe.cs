@@ -51,12 +51,12 @@ namespace AutoGlm.Engine.Facts
 
         /// <summary>The venv's interpreter as a host path.</summary>
         public static string PythonPath(IHost host, string venv) =>
-            host.Platform == "windows" ? venv.TrimEnd('/', '\\') + "\\Scripts\\python.exe" : venv.TrimEnd('/') + "/bin/python";
+            host.Platform == HostPlatform.Windows ? venv.TrimEnd('/', '\\') + "\\Scripts\\python.exe" : venv.TrimEnd('/') + "/bin/python";
 
         public static VenvState Probe(IHost host, string venv, TimeSpan timeout)
         {
             var state = new VenvState();
-            var bin = host.Platform == "windows" ? venv.TrimEnd('/', '\\') + "\\Scripts" : venv.TrimEnd('/') + "/bin";
+            var bin = host.Platform == HostPlatform.Windows ? venv.TrimEnd('/', '\\') + "\\Scripts" : venv.TrimEnd('/') + "/bin";
             var names = host.ListDirectory(bin);
             if (names == null || !names.Any(n => n == "python" || n == "python.exe")) return state;
             state.Exists = true;

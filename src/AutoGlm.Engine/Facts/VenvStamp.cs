@@ -71,7 +71,7 @@ namespace AutoGlm.Engine.Facts
         /// <summary>The sha256 of what importlib.metadata's answer depends on; null when that cannot be covered cheaply.</summary>
         internal static string? Fingerprint(IHost host, string venv)
         {
-            bool windows = host.Platform == "windows";
+            bool windows = host.Platform == HostPlatform.Windows;
             var realVenv = host.MapPath(venv);
             var sb = new StringBuilder();
             var cfgPath = Path.Combine(realVenv, "pyvenv.cfg");

@@ -46,11 +46,11 @@ namespace AutoGlm.Engine.Hosting
         /// <summary>The directory that stands for '/', e.g. "/" or a fixture tree or a mounted image.</summary>
         string Root { get; }
 
-        /// <summary>"live" or "snapshot", for messages.</summary>
-        string Kind { get; }
+        /// <summary>Live or snapshot; <see cref="HostPlatforms.ToText(HostKind)"/> gives its text for messages.</summary>
+        HostKind Kind { get; }
 
-        /// <summary>"linux" or "windows": the platform whose facts the probes should read.</summary>
-        string Platform { get; }
+        /// <summary>The platform whose facts the probes should read.</summary>
+        HostPlatform Platform { get; }
 
         /// <summary>Reads a text file. <paramref name="path"/> is a host path such as "/etc/os-release".</summary>
         FileRead ReadFile(string path);

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using AutoGlm.Engine.Diagnostics;
 
 namespace AutoGlm.Engine.Hosting
@@ -42,8 +41,8 @@ namespace AutoGlm.Engine.Hosting
         }
 
         public string Root { get; }
-        public string Kind => "live";
-        public string Platform => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "windows" : "linux";
+        public HostKind Kind => HostKind.Live;
+        public HostPlatform Platform => HostPlatforms.Current;
 
         public string MapPath(string hostPath) => HostPaths.Combine(Root, hostPath);
 
@@ -130,7 +129,7 @@ namespace AutoGlm.Engine.Hosting
         public string? Resolve(string tool)
         {
             if (Path.IsPathRooted(tool)) return File.Exists(tool) ? tool : null;
-            var extensions = Platform == "windows"
+            var extensions = Platform == HostPlatform.Windows
                 ? new[] { "" }.Concat((Environment.GetEnvironmentVariable("PATHEXT") ?? ".EXE;.CMD;.BAT").Split(';')).ToArray()
                 : new[] { "" };
             foreach (var dir in PathDirectories())

@@ -22,8 +22,8 @@ namespace AutoGlm.Engine.Hosting
         internal ConcurrentDictionary<string, CommandResult> Commands { get; } = new ConcurrentDictionary<string, CommandResult>(StringComparer.Ordinal);
 
         public string Root => _inner.Root;
-        public string Kind => _inner.Kind;
-        public string Platform => _inner.Platform;
+        public HostKind Kind => _inner.Kind;
+        public HostPlatform Platform => _inner.Platform;
         public string MapPath(string hostPath) => _inner.MapPath(hostPath);
 
         public FileRead ReadFile(string path) => Files.GetOrAdd(path, p => _inner.ReadFile(p));

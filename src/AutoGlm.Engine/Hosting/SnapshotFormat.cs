@@ -79,7 +79,7 @@ namespace AutoGlm.Engine.Hosting
                 ["created"] = created.ToString("o", CultureInfo.InvariantCulture),
                 ["autoglmVersion"] = EngineInfo.Version,
                 ["root"] = rec.Root,
-                ["platform"] = rec.Platform,
+                ["platform"] = rec.Platform.ToText(),
             };
             if (hostname != null) meta["hostname"] = hostname;
             WriteText(Path.Combine(dir, "snapshot.json"), Json.Json.Serialize(meta) + "\n");

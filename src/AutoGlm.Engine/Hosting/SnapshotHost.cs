@@ -42,7 +42,7 @@ namespace AutoGlm.Engine.Hosting
             if (!(meta.TryGetValue("formatVersion", out var ver) && ver is long v && v == SnapshotFormat.FormatVersion))
                 throw Invalid(directory, Messages.Format("SnapshotInvalid_FormatVersion", ver ?? Messages.Format("SnapshotInvalid_NoVersion"), SnapshotFormat.FormatVersion));
             Root = meta.TryGetValue("root", out var root) && root is string r ? r : "/";
-            Platform = meta.TryGetValue("platform", out var plat) && plat is string p ? p : "linux";
+            Platform = HostPlatforms.Parse(meta.TryGetValue("platform", out var plat) ? plat as string : null);
             Hostname = meta.TryGetValue("hostname", out var name) && name is string h && h.Length > 0 ? h : null;
 
             int lineNo = 0;
@@ -62,8 +62,8 @@ namespace AutoGlm.Engine.Hosting
         /// <summary>The snapshot's folder, as given.</summary>
         public string Folder => Directory_;
         public string Root { get; }
-        public string Kind => "snapshot";
-        public string Platform { get; }
+        public HostKind Kind => HostKind.Snapshot;
+        public HostPlatform Platform { get; }
         /// <summary>The machine's name when snapshot.json records one (snapshots since the fleet triage do).</summary>
         public string? Hostname { get; }
         public string MapPath(string hostPath) => HostPaths.Combine(Root, hostPath);

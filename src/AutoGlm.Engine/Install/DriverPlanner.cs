@@ -275,7 +275,7 @@ namespace AutoGlm.Engine.Install
             var steps = RepositorySteps(c, system, apt, repo, metaEntry);
             if (packaging.Pin == "pinning-package")
             {
-                var pinName = "nvidia-driver-pinning-" + c.Branch;
+                var pinName = NvidiaPackages.PinningPrefix + c.Branch;
                 var pin = repo.Newest(pinName) ?? throw NotInRepository(pinName, repo);
                 steps.Add(new AptInstallStep("driver.pin", $"Pin the driver to branch R{c.Branch} with NVIDIA's pinning package, before the driver is installed.", apt, new[] { new PackageVersion(pinName, pin.Version) }));
             }

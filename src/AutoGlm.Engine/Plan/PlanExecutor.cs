@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Plan
 {
@@ -350,6 +351,6 @@ namespace AutoGlm.Engine.Plan
         }
 
         private static string HostText(ISystemHost system) =>
-            system.Root == "/" || system.Root.Length <= 3 ? system.Platform : $"{system.Platform} root {system.Root}";
+            system.Root == "/" || system.Root.Length <= 3 ? system.Platform.ToText() : $"{system.Platform.ToText()} root {system.Root}";
     }
 }

@@ -35,9 +35,9 @@ namespace AutoGlm.Engine.Plan
         }
 
         /// <summary>The changes that schedule the continuation and then reboot, as commands and files.</summary>
-        public static (IReadOnlyList<PlannedFile> Files, IReadOnlyList<IReadOnlyList<string>> Commands) Describe(string platform, IReadOnlyList<string> continuation)
+        public static (IReadOnlyList<PlannedFile> Files, IReadOnlyList<IReadOnlyList<string>> Commands) Describe(HostPlatform platform, IReadOnlyList<string> continuation)
         {
-            if (platform == "windows")
+            if (platform == HostPlatform.Windows)
             {
                 var command = string.Join(" ", continuation.Select(WindowsQuote));
                 return (Array.Empty<PlannedFile>(), new IReadOnlyList<string>[]
@@ -64,7 +64,7 @@ namespace AutoGlm.Engine.Plan
         /// <summary>Removes the continuation once the resumed run is done; harmless when there is none.</summary>
         public static void Clear(StepContext context)
         {
-            if (context.System.Platform == "windows")
+            if (context.System.Platform == HostPlatform.Windows)
             {
                 context.Run(new[] { "schtasks.exe", "/Delete", "/F", "/TN", TaskName }, check: false);
                 return;

@@ -45,7 +45,7 @@ namespace AutoGlm.Engine.Plan
         /// <summary>/var/lib/autoglm under the root on Linux; %ProgramData%\AutoGlm on Windows.</summary>
         public static string DefaultStateDirectory(IHost host)
         {
-            if (host.Platform == "windows" && IsMachineRoot(host.Root))
+            if (host.Platform == HostPlatform.Windows && IsMachineRoot(host.Root))
             {
                 var programData = Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData);
                 return Path.Combine(programData, "AutoGlm");
@@ -57,8 +57,8 @@ namespace AutoGlm.Engine.Plan
             Path.GetFullPath(root).TrimEnd('\\', '/').Length <= 2 || root == "/";
 
         public string Root => _host.Root;
-        public string Kind => _host.Kind;
-        public string Platform => _host.Platform;
+        public HostKind Kind => _host.Kind;
+        public HostPlatform Platform => _host.Platform;
         public string StateDirectory { get; }
         public FileRead ReadFile(string path) => _host.ReadFile(path);
         public IReadOnlyList<string>? ListDirectory(string path) => _host.ListDirectory(path);

@@ -23,7 +23,7 @@ namespace AutoGlm.Engine.Python
         public static IReadOnlyList<string> Candidates(IHost host)
         {
             var list = new List<string>();
-            if (host.Platform == "windows")
+            if (host.Platform == HostPlatform.Windows)
             {
                 var py = host.Run(new[] { "py", "-0p" }, TimeSpan.FromSeconds(10));
                 if (py.Succeeded) list.AddRange(ParsePyLauncher(py.Stdout).Select(e => e.Path));

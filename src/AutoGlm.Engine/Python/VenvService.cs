@@ -173,7 +173,7 @@ namespace AutoGlm.Engine.Python
             }
             if (executable != null && File.Exists(executable)) return executable;
             if (home == null) return null;
-            if (system.Platform == "windows") return File.Exists(Path.Combine(home, "python.exe")) ? Path.Combine(home, "python.exe") : null;
+            if (system.Platform == HostPlatform.Windows) return File.Exists(Path.Combine(home, "python.exe")) ? Path.Combine(home, "python.exe") : null;
             var parts = version?.Split('.');
             var minor = parts != null && parts.Length >= 2 ? "python" + parts[0] + "." + parts[1] : null;
             foreach (var name in new[] { minor, "python3" })
@@ -195,7 +195,7 @@ namespace AutoGlm.Engine.Python
                 throw new AutoGlmException("VenvInstallerInvalid", ErrorKind.InvalidArgument,
                     Messages.Format("VenvInstallerInvalid", InstallerVariable, choice), choice);
             if (choice == "pip") return null;
-            var names = host.Platform == "windows" ? new[] { "uv.exe", "uv" } : new[] { "uv" };
+            var names = host.Platform == HostPlatform.Windows ? new[] { "uv.exe", "uv" } : new[] { "uv" };
             var uv = host.FindTools("uv").FirstOrDefault(t => names.Contains(t.Name, StringComparer.OrdinalIgnoreCase))?.Path;
             if (uv == null && choice == "uv")
                 throw new AutoGlmException("VenvInstallerNotFound", ErrorKind.NotInstalled,
@@ -277,7 +277,7 @@ namespace AutoGlm.Engine.Python
 
         private static string Family(ISystemHost system, ProfileEntry profile, IEngineOutput output)
         {
-            if (system.Platform == "windows") return "windows";
+            if (system.Platform == HostPlatform.Windows) return "windows";
             var facts = FactCollector.Collect(new ProbeContext(system, profile), LinuxProbes.All.Where(p => p.FactType == typeof(OsFacts)).ToList(), output);
             return new CheckContext(facts, MatrixLoader.LoadDefault(), profile).Family;
         }
@@ -302,7 +302,7 @@ namespace AutoGlm.Engine.Python
                 lockRequest.Python = Interpreters.Minor(request.PythonVersion);
                 lockRequest.Environment = MarkerEnvironment.Linux(request.PythonVersion, stack.Architecture ?? "x86_64");
             }
-            return Locker.Lock(system.Platform == "windows" ? lockRequest.ForWindows() : lockRequest);
+            return Locker.Lock(system.Platform == HostPlatform.Windows ? lockRequest.ForWindows() : lockRequest);
         }
 
         /// <summary>A lock file and, beside it, its override phase (NAME-override.lock) when the base names one.</summary>

@@ -84,12 +84,11 @@ namespace AutoGlm.Engine.Repair
             {
                 foreach (var (name, version, _) in GpuProbes.ParseDpkgStatus(status.Text!))
                 {
-                    if (name.StartsWith("nvidia-", StringComparison.Ordinal) || name.StartsWith("libnvidia-", StringComparison.Ordinal) || name.StartsWith("cuda-drivers", StringComparison.Ordinal))
-                        d.NvidiaPackages[name] = version;
+                    if (NvidiaPackages.IsCore(name)) d.NvidiaPackages[name] = version;
                     if (KernelMeta.IsMatch(name)) d.KernelMetaPackages.Add(name);
                 }
             }
-            if (host.Platform != "windows")
+            if (host.Platform != HostPlatform.Windows)
             {
                 d.ActiveServices.AddRange(GpuProcesses.ActiveServices(host));
                 d.Holders.AddRange(GpuProcesses.Holders(host));
@@ -339,7 +338,7 @@ namespace AutoGlm.Engine.Repair
         private static bool SameFamily(string pinned, string name)
         {
             var branch = Regex.Match(pinned, @"-(\d{3})(-|$)");
-            return branch.Success && (name.StartsWith("libnvidia-", StringComparison.Ordinal) || name.StartsWith("nvidia-", StringComparison.Ordinal))
+            return branch.Success && NvidiaPackages.IsBranded(name)
                 && Regex.IsMatch(name, "-" + branch.Groups[1].Value + "(-|$)");
         }
     }

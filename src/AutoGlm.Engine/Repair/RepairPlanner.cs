@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Install;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Platforms;
@@ -99,7 +100,7 @@ namespace AutoGlm.Engine.Repair
                 {
                     if (d.Family == "debian" && d.NvidiaPackages.Count > 0)
                         steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so the next upgrade cannot cause the mismatch again.", apt,
-                            d.NvidiaPackages.Keys.Where(n => !n.StartsWith("nvidia-driver-pinning-", StringComparison.Ordinal)).ToList()));
+                            d.NvidiaPackages.Keys.Where(n => !NvidiaPackages.IsPinning(n)).ToList()));
                     else if (d.Family == "rhel")
                         steps.Add(new CommandStep("driver.hold", "hold-packages", "*nvidia*", "Lock the driver packages with dnf versionlock so the next upgrade cannot cause the mismatch again.",
                             new IReadOnlyList<string>[] { new[] { "dnf", "versionlock", "add", "*nvidia*" } },

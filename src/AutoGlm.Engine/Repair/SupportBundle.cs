@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Hosting;
+using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Reports;
 
 namespace AutoGlm.Engine.Repair
@@ -30,12 +31,11 @@ namespace AutoGlm.Engine.Repair
             var dir = Path.GetDirectoryName(full)!;
             if (!Directory.Exists(dir))
                 throw new AutoGlmException("BundlePathInvalid", ErrorKind.ObjectNotFound, Messages.Format("BundlePathInvalid_NoFolder", path), path);
-            var temp = Path.Combine(dir, "." + Path.GetFileName(full) + ".tmp");
-            using (var file = File.Create(temp))
+            return AtomicFile.Write(full, file =>
             {
                 if (zip)
                 {
-                    using var archive = new ZipArchive(file, ZipArchiveMode.Create);
+                    using var archive = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
                     foreach (var (name, text) in entries)
                     {
                         using var w = new StreamWriter(archive.CreateEntry("autoglm-bundle/" + name).Open(), new UTF8Encoding(false));
@@ -44,14 +44,11 @@ namespace AutoGlm.Engine.Repair
                 }
                 else
                 {
-                    using var gz = new GZipStream(file, CompressionLevel.Optimal);
+                    using var gz = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true);
                     foreach (var (name, text) in entries) Tar.WriteEntry(gz, "autoglm-bundle/" + name, Encoding.UTF8.GetBytes(text));
                     gz.Write(new byte[1024], 0, 1024);   // two zero blocks end the archive
                 }
-            }
-            if (File.Exists(full)) File.Delete(full);
-            File.Move(temp, full);
-            return full;
+            });
         }
 
         /// <summary>The bundle's files, unredacted: name → text.</summary>

@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using AutoGlm.Engine.Checks;
 using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Plan;
 
 namespace AutoGlm.Engine.Reports
 {
@@ -59,9 +59,10 @@ namespace AutoGlm.Engine.Reports
         }
 
         /// <summary>
-        /// Writes <paramref name="content"/> to <paramref name="path"/> through a hidden temporary file in the same
-        /// directory and a rename, so a reader (node_exporter's textfile collector, a CI upload) never sees half a
-        /// file. The temporary name starts with '.' and does not end in .prom, so the collector skips it.
+        /// Writes <paramref name="content"/> to <paramref name="path"/> through <see cref="AtomicFile"/> (a hidden
+        /// temporary file in the same directory and a rename), so a reader (node_exporter's textfile collector, a CI
+        /// upload) never sees half a file. The temporary name starts with '.' and does not end in .prom, so the
+        /// collector skips it.
         /// </summary>
         public static string Write(string path, string content, bool noClobber)
         {
@@ -75,24 +76,8 @@ namespace AutoGlm.Engine.Reports
                 throw new AutoGlmException("ReportParentNotFound", ErrorKind.ObjectNotFound, Messages.Format("ReportParentNotFound", dir), path);
             if (noClobber && File.Exists(full))
                 throw new AutoGlmException("ReportPathExists", ErrorKind.ResourceExists, Messages.Format("ReportPathExists", full), path);
-            var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-            try
-            {
-                using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-                {
-                    var bytes = new UTF8Encoding(false).GetBytes(content);
-                    stream.Write(bytes, 0, bytes.Length);
-                    stream.Flush(true);
-                }
-                if (File.Exists(full)) File.Replace(temp, full, null);
-                else File.Move(temp, full);
-                return full;
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                try { File.Delete(temp); } catch (Exception) { /* the temporary file may never have been created */ }
-                throw new AutoGlmException("ReportWriteFailed", ErrorKind.WriteError, Messages.Format("ReportWriteFailed", full, ex.Message), path, ex);
-            }
+            return AtomicFile.Write(full, content, failure: (written, ex) =>
+                new AutoGlmException("ReportWriteFailed", ErrorKind.WriteError, Messages.Format("ReportWriteFailed", written, ex.Message), path, ex));
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Facts;
+using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Versions;
 
 namespace AutoGlm.Engine.Resolve
@@ -22,8 +23,11 @@ namespace AutoGlm.Engine.Resolve
     /// </summary>
     public sealed class StackHost
     {
-        /// <summary>linux or windows.</summary>
+        /// <summary>linux or windows: the text of a facts file and of the matrix's server platforms.</summary>
         public string Platform { get; set; } = "linux";
+
+        /// <summary><see cref="Platform"/> for comparisons: anything but "windows" is Linux.</summary>
+        internal HostPlatform HostPlatform => HostPlatforms.Parse(Platform);
         public string? Distro { get; set; }
         public string? OsVersion { get; set; }
         public string? Architecture { get; set; }
@@ -40,7 +44,7 @@ namespace AutoGlm.Engine.Resolve
         /// </summary>
         public NvidiaDriverVersion? InstalledDriver =>
             DriverVersion == null ? null
-            : Platform == "windows" && WindowsDriverVersion.TryParse(DriverVersion, out var w) ? w.ToNvidiaVersion()
+            : HostPlatform == HostPlatform.Windows && WindowsDriverVersion.TryParse(DriverVersion, out var w) ? w.ToNvidiaVersion()
             : NvidiaDriverVersion.TryParse(DriverVersion, out var n) ? n : null;
 
         /// <summary>Python versions of the interpreters present ("3.10.12").</summary>
@@ -48,7 +52,7 @@ namespace AutoGlm.Engine.Resolve
 
         public static StackHost FromFacts(HostFacts facts)
         {
-            var host = new StackHost { Platform = facts.Host.Platform == "windows" ? "windows" : "linux" };
+            var host = new StackHost { Platform = facts.Host.Platform.ToText() };
             var os = facts.Get<OsFacts>();
             host.Distro = os.Distro;
             host.OsVersion = os.VersionId;

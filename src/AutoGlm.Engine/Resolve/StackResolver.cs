@@ -3,6 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Versions;
 
@@ -58,7 +59,7 @@ namespace AutoGlm.Engine.Resolve
         {
             var result = new ResolvedStack { Profile = profile.Id, Architecture = host.Architecture };
             var os = host.Distro == null ? null : _m.FindOperatingSystem(host.Distro, host.OsVersion ?? "");
-            var family = host.Platform == "windows" ? "windows" : os?.Family;
+            var family = host.HostPlatform == HostPlatform.Windows ? "windows" : os?.Family;
 
             if (!profile.Requires.Gpu)
             {
@@ -271,7 +272,7 @@ namespace AutoGlm.Engine.Resolve
                 return null;
             }
 
-            var windows = host.Platform == "windows";
+            var windows = host.HostPlatform == HostPlatform.Windows;
             var full = FullDriverMinimum(cuda, windows, out var fullSource);
             var floor = FamilyFloor(cuda.Major, windows);
             if (full == null)
@@ -439,7 +440,7 @@ namespace AutoGlm.Engine.Resolve
             if (installed.v != null)
                 return new PythonChoice { Version = MajorMinor(installed.text), Installed = installed.text, Specifier = spec.ToString() };
             // On Windows the python.org installer provides any current minor; elsewhere the OS repositories decide.
-            var offered = host.Platform == "windows" ? PythonOrgMinors : os?.Pythons ?? new List<string>();
+            var offered = host.HostPlatform == HostPlatform.Windows ? PythonOrgMinors : os?.Pythons ?? new List<string>();
             var packaged = offered.FirstOrDefault(p => spec.IsSatisfiedBy(Pep440Version.Parse(p + ".0")));
             if (packaged != null) return new PythonChoice { Version = packaged, Specifier = spec.ToString() };
             var have = host.Pythons.Count == 0 ? "no Python is installed" : "the host has Python " + string.Join(", ", host.Pythons);

@@ -152,7 +152,7 @@ namespace AutoGlm.Engine.Services
         public static ChangePlan Register(ServiceRequest request, ISystemHost system, CompatibilityMatrix matrix)
         {
             bool agent = ServiceInput.Role(request.Role) == ServiceInput.AgentRole;
-            if (system.Platform == "windows")
+            if (system.Platform == HostPlatform.Windows)
             {
                 if (agent)
                     throw new AutoGlmException("ServiceRoleInvalid", ErrorKind.InvalidArgument,
@@ -194,7 +194,7 @@ namespace AutoGlm.Engine.Services
         public static ChangePlan Unregister(string name, ISystemHost system, bool whatIf)
         {
             ServiceInput.Name(name);
-            if (system.Platform == "windows") return WindowsServicePlan.Unregister(name);
+            if (system.Platform == HostPlatform.Windows) return WindowsServicePlan.Unregister(name);
             if (!whatIf) RequireRoot(system, "unregister");
             var d = new ServiceDefinition { Name = name };
             var steps = new List<PlanStep>

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Hosting;
 
 namespace AutoGlm.Engine.Services
 {
@@ -196,7 +197,7 @@ namespace AutoGlm.Engine.Services
 
         public override StepCheck Test(StepContext context)
         {
-            if (context.System.Platform != "windows") return StepCheck.Needed("not checked: this host is not Windows");
+            if (context.System.Platform != HostPlatform.Windows) return StepCheck.Needed("not checked: this host is not Windows");
             foreach (var (from, to) in Pairs())
                 if (!File.Exists(to) || HashOf(from) != HashOf(to)) return StepCheck.Needed($"{to} is missing or differs from the module's");
             return StepCheck.Satisfied($"{_destination} is the module's copy");
@@ -275,7 +276,7 @@ namespace AutoGlm.Engine.Services
 
         public override StepCheck Test(StepContext context)
         {
-            if (context.System.Platform != "windows") return StepCheck.Needed("not checked: this host is not Windows");
+            if (context.System.Platform != HostPlatform.Windows) return StepCheck.Needed("not checked: this host is not Windows");
             return File.Exists(_file.Path) && File.ReadAllText(_file.Path) == _file.Content
                 ? StepCheck.Satisfied($"{_file.Path} has the expected content") : StepCheck.Needed($"{_file.Path} is missing or differs");
         }
@@ -290,7 +291,7 @@ namespace AutoGlm.Engine.Services
         public WindowsRemoveFileStep(string id, string path) : base(id, "remove-file", path, $"Remove {path}.") { _path = path; }
 
         public override StepCheck Test(StepContext context) =>
-            context.System.Platform == "windows" && !File.Exists(_path) ? StepCheck.Satisfied($"{_path} does not exist") : StepCheck.Needed($"{_path} may exist");
+            context.System.Platform == HostPlatform.Windows && !File.Exists(_path) ? StepCheck.Satisfied($"{_path} does not exist") : StepCheck.Needed($"{_path} may exist");
 
         public override void Set(StepContext context) => File.Delete(_path);
     }

@@ -19,8 +19,8 @@ namespace AutoGlm.Tests.Engine
         private readonly IHost _inner;
         public WindowsFixtureHost(FixtureHost fx) { _inner = new LiveHost(fx.RootPath, fx.PathVariable); }
         public string Root => _inner.Root;
-        public string Kind => _inner.Kind;
-        public string Platform => "windows";
+        public HostKind Kind => _inner.Kind;
+        public HostPlatform Platform => HostPlatform.Windows;
         public FileRead ReadFile(string path) => _inner.ReadFile(path);
         public IReadOnlyList<string>? ListDirectory(string path) => _inner.ListDirectory(path);
         public string? ReadLink(string path) => _inner.ReadLink(path);

@@ -222,5 +222,17 @@ namespace AutoGlm.Tests.Engine
             Assert.Equal("ReportPathIsDirectory", Assert.Throws<AutoGlmException>(() => Report.Write(dir.Path, "x", false)).ErrorId);
             Assert.Equal("ReportPathMissing", Assert.Throws<AutoGlmException>(() => Report.Write(" ", "x", false)).ErrorId);
         }
+
+        [Fact]
+        public void AFileThatCannotBeWrittenIsReportWriteFailedAndLeavesNoTemporaryFile()
+        {
+            using var dir = new TempDir();
+            // A name longer than any file system takes: the write fails even for root.
+            var path = dir.Combine(new string('r', 300) + ".json");
+            var ex = Assert.Throws<AutoGlmException>(() => Report.Write(path, "{}", noClobber: false));
+            Assert.Equal(("ReportWriteFailed", ErrorKind.WriteError), (ex.ErrorId, ex.Kind));
+            Assert.Contains(Path.GetFullPath(path), ex.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+        }
     }
 }

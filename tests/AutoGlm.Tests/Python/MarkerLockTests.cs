@@ -208,8 +208,8 @@ namespace AutoGlm.Tests.Python
             private readonly ISystemHost _inner;
             public WindowsSystem(ISystemHost inner) { _inner = inner; }
             public string Root => _inner.Root;
-            public string Kind => _inner.Kind;
-            public string Platform => "windows";
+            public HostKind Kind => _inner.Kind;
+            public HostPlatform Platform => HostPlatform.Windows;
             public string StateDirectory => _inner.StateDirectory;
             public FileRead ReadFile(string path) => _inner.ReadFile(path);
             public IReadOnlyList<string>? ListDirectory(string path) => _inner.ListDirectory(path);

@@ -18,8 +18,8 @@ namespace AutoGlm.Tests.Python
         public CountingSystem(ISystemHost inner) { _inner = inner; }
         public List<IReadOnlyList<string>> Runs { get; } = new List<IReadOnlyList<string>>();
         public string Root => _inner.Root;
-        public string Kind => _inner.Kind;
-        public string Platform => _inner.Platform;
+        public HostKind Kind => _inner.Kind;
+        public HostPlatform Platform => _inner.Platform;
         public string StateDirectory => _inner.StateDirectory;
         public FileRead ReadFile(string path) => _inner.ReadFile(path);
         public IReadOnlyList<string>? ListDirectory(string path) => _inner.ListDirectory(path);
