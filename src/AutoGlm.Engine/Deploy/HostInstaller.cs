@@ -88,6 +88,7 @@ namespace AutoGlm.Engine.Deploy
     /// existing planners in phases: preflight (stops before any change on what no plan can fix), driver
     /// (and CUDA), Python venv, repository (clone or migrate, editable install), model weights, the
     /// application's configuration, the service, and the proof request.
+    /// About 470 lines: the phases are composed in order in one place, so the install's sequence reads as one plan.
     /// </summary>
     public static class HostInstaller
     {

@@ -21,6 +21,8 @@ namespace AutoGlm.Engine.Resolve
     /// Host facts + a profile → one consistent stack: driver branch and flavour, CUDA variant, Python, exact
     /// package pins and indexes. Prefers what is installed when it fits, else the newest supported. When no
     /// stack exists, every candidate's reason is kept so the answer names the constraints that conflict.
+    /// One file (over 450 lines) on purpose: it is one ordered chain of decisions, driver → CUDA → torch →
+    /// server → Python, each narrowing the next, and reads best top to bottom.
     /// </summary>
     public sealed class StackResolver
     {

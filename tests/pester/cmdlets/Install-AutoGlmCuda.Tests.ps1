@@ -49,6 +49,15 @@ Describe 'Install-AutoGlmCuda' {
         $err.Exception.Message | Should -Not -Match 's3cr3t-pester'
     }
 
+    It 'refuses to apply a plan for the host a facts file describes (-FactsPath without -WhatIf)' {
+        $facts = Join-Path $repoRoot 'tests/fixtures/hosts/h100-ubuntu2204-535.json'
+        $root = New-HostRoot
+        $before = Get-TreeFingerprint $root
+        $err = Get-StopError { Install-AutoGlmCuda -Root $root -FactsPath $facts -RepositoryUrl $aptMirrorUrl -Force -ErrorAction Stop }
+        Assert-AutoGlmError $err -ErrorId FactsFileNeedsWhatIf -Class InstallAutoGlmCudaCommand -Category InvalidArgument
+        Get-TreeFingerprint $root | Should -Be $before
+    }
+
     Context 'documented errors' {
         It '<ErrorId> (<Category>)' -ForEach @(
             ErrorCase UnknownCudaVersion InvalidArgument { Install-AutoGlmCuda -Root (New-HostRoot) -RepositoryUrl $aptMirrorUrl -CudaVersion 9.9 -WhatIf -ErrorAction Stop }

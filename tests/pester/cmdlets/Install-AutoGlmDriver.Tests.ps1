@@ -44,6 +44,17 @@ Describe 'Install-AutoGlmDriver' {
         $result.Status | Should -BeIn 'failed', 'rolled-back'
     }
 
+    It 'plans for the host a facts file describes under -WhatIf (-FactsPath), and refuses to apply it' {
+        $facts = Join-Path $repoRoot 'tests/fixtures/hosts/h100-ubuntu2204-nodriver.json'
+        $root = New-HostRoot
+        $before = Get-TreeFingerprint $root
+        $null = Install-AutoGlmDriver -Root $root -FactsPath $facts -RepositoryUrl $aptMirrorUrl -WhatIf
+        Get-TreeFingerprint $root | Should -Be $before
+        $err = Get-StopError { Install-AutoGlmDriver -Root $root -FactsPath $facts -RepositoryUrl $aptMirrorUrl -Force -ErrorAction Stop }
+        Assert-AutoGlmError $err -ErrorId FactsFileNeedsWhatIf -Class InstallAutoGlmDriverCommand -Category InvalidArgument
+        Get-TreeFingerprint $root | Should -Be $before
+    }
+
     It 'masks credentials of a repository URL in the error' {
         $err = Get-StopError { Install-AutoGlmDriver -Root (New-HostRoot) -RepositoryUrl 'https://user:s3cr3t-pester@mirror.example/' -WhatIf -ErrorAction Stop }
         $err.Exception.Message | Should -Not -Match 's3cr3t-pester'
