@@ -33,23 +33,23 @@ namespace AutoGlm.Engine.Checks
         public StackResolver Resolver => _resolver ??= new StackResolver(Matrix);
 
         /// <summary>The OS family of the host as far as we know it (debian, rhel, windows), for remediation commands.</summary>
-        public string Family
+        public OsFamily Family
         {
             get
             {
                 var os = Facts.Get<OsFacts>();
-                if (os.Distro != null && Matrix.FindOperatingSystem(os.Distro, os.VersionId ?? "") is OperatingSystemEntry entry) return entry.Family;
-                if (os.Distro == "debian" || os.Distro == "ubuntu" || os.IdLike.Contains("debian") || os.IdLike.Contains("ubuntu")) return "debian";
-                if (os.IdLike.Contains("rhel") || os.IdLike.Contains("fedora") || os.Distro == "rhel" || os.Distro == "fedora") return "rhel";
-                return Facts.Host.Platform == HostPlatform.Windows ? "windows" : "unknown";
+                if (os.Distro != null && Matrix.FindOperatingSystem(os.Distro, os.VersionId ?? "") is OperatingSystemEntry entry) return entry.OsFamily;
+                if (os.Distro == "debian" || os.Distro == "ubuntu" || os.IdLike.Contains("debian") || os.IdLike.Contains("ubuntu")) return OsFamily.Debian;
+                if (os.IdLike.Contains("rhel") || os.IdLike.Contains("fedora") || os.Distro == "rhel" || os.Distro == "fedora") return OsFamily.Rhel;
+                return Facts.Host.Platform == HostPlatform.Windows ? OsFamily.Windows : OsFamily.Unknown;
             }
         }
 
         /// <summary>A package-install command for the host's family.</summary>
         public string InstallCommand(string debianPackages, string rhelPackages) => Family switch
         {
-            "debian" => "sudo apt-get install -y " + debianPackages,
-            "rhel" => "sudo dnf install -y " + rhelPackages,
+            OsFamily.Debian => "sudo apt-get install -y " + debianPackages,
+            OsFamily.Rhel => "sudo dnf install -y " + rhelPackages,
             _ => $"install {debianPackages} (Debian/Ubuntu) or {rhelPackages} (RHEL family) with your package manager",
         };
     }

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Hosting;
+using AutoGlm.Engine.Matrix;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -47,9 +48,9 @@ namespace AutoGlm.Engine.Checks
         /// <summary>The driver-install command for the family, for a branch ("535") when known.</summary>
         private static string InstallDriver(CheckContext c, string? branch) => c.Family switch
         {
-            "debian" => $"sudo apt-get install -y nvidia-driver-{branch ?? "<branch>"}-server-open   # or nvidia-driver-{branch ?? "<branch>"}-server; NVIDIA's repo: nvidia-open / cuda-drivers",
-            "rhel" => $"sudo dnf module install -y nvidia-driver:{branch ?? "<branch>"}-open",
-            "windows" => "Install the NVIDIA data-center driver for Windows Server" + (branch != null ? $" (branch R{branch})" : "") + " from https://www.nvidia.com/drivers, then reboot\n"
+            OsFamily.Debian => $"sudo apt-get install -y nvidia-driver-{branch ?? "<branch>"}-server-open   # or nvidia-driver-{branch ?? "<branch>"}-server; NVIDIA's repo: nvidia-open / cuda-drivers",
+            OsFamily.Rhel => $"sudo dnf module install -y nvidia-driver:{branch ?? "<branch>"}-open",
+            OsFamily.Windows => "Install the NVIDIA data-center driver for Windows Server" + (branch != null ? $" (branch R{branch})" : "") + " from https://www.nvidia.com/drivers, then reboot\n"
                 + "pnputil /enum-devices /problem   # afterwards: no NVIDIA device may be listed",
             _ => "install the NVIDIA driver from your distribution or https://www.nvidia.com/drivers",
         };
@@ -237,8 +238,8 @@ namespace AutoGlm.Engine.Checks
                     : $"{wrong[0].gpu.Name} (cc {wrong[0].cc}) predates Turing; the open kernel module supports Turing (7.5) and newer only.",
                 Remediation = c.Family switch
                 {
-                    "debian" => need == "open" ? $"sudo apt-get install -y nvidia-driver-{branch}-server-open   # NVIDIA's repo: sudo apt-get install -y nvidia-open" : $"sudo apt-get install -y nvidia-driver-{branch}-server   # NVIDIA's repo: sudo apt-get install -y cuda-drivers",
-                    "rhel" => need == "open" ? $"sudo dnf module switch-to -y nvidia-driver:{branch}-open" : $"sudo dnf module switch-to -y nvidia-driver:{branch}-dkms",
+                    OsFamily.Debian => need == "open" ? $"sudo apt-get install -y nvidia-driver-{branch}-server-open   # NVIDIA's repo: sudo apt-get install -y nvidia-open" : $"sudo apt-get install -y nvidia-driver-{branch}-server   # NVIDIA's repo: sudo apt-get install -y cuda-drivers",
+                    OsFamily.Rhel => need == "open" ? $"sudo dnf module switch-to -y nvidia-driver:{branch}-open" : $"sudo dnf module switch-to -y nvidia-driver:{branch}-dkms",
                     _ => need == "open" ? "reinstall the driver with --kernel-module-type=open" : "reinstall the driver with --kernel-module-type=proprietary",
                 } + "\nsudo reboot",
             };
@@ -252,13 +253,13 @@ namespace AutoGlm.Engine.Checks
             var branch = Branch(version ?? driver.InstalledVersion ?? driver.LoadedModuleVersion);
             switch (c.Family)
             {
-                case "debian":
+                case OsFamily.Debian:
                     var names = driver.Packages.Select(p => p.Split(' ')[0]).Where(n => !NvidiaPackages.IsPinning(n)).ToList();
                     var hold = names.Count > 0 ? "sudo apt-mark hold " + string.Join(" ", names) : "sudo apt-mark hold " + NvidiaPackages.AptGlobs(NvidiaPackages.Branded);
                     return int.TryParse(branch, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 590
                         ? $"sudo apt-get install -y {NvidiaPackages.PinningPrefix}{branch}   # NVIDIA's repo, R590+\n# or: {hold}"
                         : hold;
-                case "rhel":
+                case OsFamily.Rhel:
                     return $"sudo dnf install -y python3-dnf-plugin-versionlock && sudo dnf versionlock add '*nvidia*{branch}*'";
                 default:
                     return $"pin the NVIDIA driver packages to branch {branch} with your package manager";
@@ -351,7 +352,7 @@ namespace AutoGlm.Engine.Checks
             if (gpu.Known && gpu.Gpus.Count == 0 && !driver.NouveauLoaded) return Verdict.Skip("No NVIDIA GPU is present (see gpu.present).", expected);
             if (driver.LoadedModules == null)
                 return new Verdict { Status = CheckStatus.Unknown, Observed = "unknown", Expected = expected, Source = driver.SourceText, Message = "Neither /proc/modules nor lsmod could be read." };
-            var update = c.Family == "rhel" ? "sudo dracut -f" : "sudo update-initramfs -u";
+            var update = c.Family == OsFamily.Rhel ? "sudo dracut -f" : "sudo update-initramfs -u";
             var blacklist = "printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' | sudo tee /etc/modprobe.d/blacklist-nouveau.conf\n" + update + "\nsudo reboot";
             if (driver.NouveauLoaded)
                 return new Verdict
@@ -410,7 +411,7 @@ namespace AutoGlm.Engine.Checks
             if (driver.ModuleSigned == true)
                 return Verdict.Pass("enabled; nvidia signed by " + (driver.ModuleSigner ?? "a key"), expected,
                     $"Secure Boot is on and the nvidia module is signed ({driver.ModuleSigner}); it loads if that key is enrolled (mokutil --list-enrolled).", source);
-            var remedy = c.Family == "debian"
+            var remedy = c.Family == OsFamily.Debian
                 ? "sudo mokutil --import /var/lib/shim-signed/mok/MOK.der   # choose a one-time password\nsudo reboot   # enroll the key in MokManager, then: sudo dkms autoinstall"
                 : "sudo mokutil --import /var/lib/dkms/mok.pub   # choose a one-time password\nsudo reboot   # enroll the key in MokManager, then: sudo dkms autoinstall";
             remedy += "\n# or use distribution-signed modules (Ubuntu: linux-modules-nvidia-<branch>-server-$(uname -r)), or disable Secure Boot in the firmware";
@@ -462,7 +463,7 @@ namespace AutoGlm.Engine.Checks
             {
                 Status = CheckStatus.Warn, Observed = "no IOMMU groups; cmdline: " + flags, Expected = expected, Source = io.SourceText, Severity = CheckSeverity.Info,
                 Message = "No IOMMU is in effect: " + why + ". Serving on this host works; GPU passthrough and some isolation features need it.",
-                Remediation = (c.Family == "rhel"
+                Remediation = (c.Family == OsFamily.Rhel
                     ? "sudo grubby --update-kernel=ALL --args='intel_iommu=on iommu=pt'   # AMD: amd_iommu=on"
                     : "sudo sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&intel_iommu=on iommu=pt /' /etc/default/grub && sudo update-grub   # AMD: amd_iommu=on")
                     + "\n# and enable VT-d / AMD-Vi (IOMMU) in the firmware setup; then reboot",

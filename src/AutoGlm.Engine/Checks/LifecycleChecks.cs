@@ -5,6 +5,7 @@ using System.Linq;
 using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Versions;
 using AutoGlm.Engine.Hosting;
+using AutoGlm.Engine.Matrix;
 
 namespace AutoGlm.Engine.Checks
 {
@@ -103,15 +104,15 @@ namespace AutoGlm.Engine.Checks
             var dashed = cuda.Replace('.', '-');
             return c.Family switch
             {
-                "debian" => $"sudo apt-get install -y cuda-toolkit-{dashed}   # NVIDIA's CUDA repository (cuda-keyring)",
-                "rhel" => $"sudo dnf install -y cuda-toolkit-{dashed}   # NVIDIA's CUDA repository",
+                OsFamily.Debian => $"sudo apt-get install -y cuda-toolkit-{dashed}   # NVIDIA's CUDA repository (cuda-keyring)",
+                OsFamily.Rhel => $"sudo dnf install -y cuda-toolkit-{dashed}   # NVIDIA's CUDA repository",
                 _ => $"install CUDA toolkit {cuda} from https://developer.nvidia.com/cuda-toolkit-archive",
             };
         }
 
         private static string Relink(CheckContext c, CudaToolkit? to) =>
             to?.Path == null ? "sudo rm /usr/local/cuda   # no other toolkit to point it at"
-            : c.Family == "debian" || c.Family == "rhel"
+            : c.Family == OsFamily.Debian || c.Family == OsFamily.Rhel
                 ? $"sudo update-alternatives --set cuda {to.Path}   # or: sudo ln -sfn {to.Path} /usr/local/cuda"
                 : $"sudo ln -sfn {to.Path} /usr/local/cuda";
 
@@ -149,7 +150,7 @@ namespace AutoGlm.Engine.Checks
             var branch = version?.Split('.')[0] ?? "<branch>";
             var build = dkms.DkmsInstalled
                 ? $"sudo dkms autoinstall -k {k}"
-                : c.Family == "debian" ? $"sudo apt-get install -y linux-modules-nvidia-{branch}-server-{k}   # Ubuntu's precompiled, signed modules; or install dkms and run: sudo dkms autoinstall -k {k}"
+                : c.Family == OsFamily.Debian ? $"sudo apt-get install -y linux-modules-nvidia-{branch}-server-{k}   # Ubuntu's precompiled, signed modules; or install dkms and run: sudo dkms autoinstall -k {k}"
                 : $"sudo dnf install -y dkms && sudo dkms autoinstall -k {k}";
             var rebootNote = k == running ? "" : " A reboot now would start a kernel the driver cannot load into.";
             if (next.HeadersPath != null)
@@ -182,8 +183,8 @@ namespace AutoGlm.Engine.Checks
             var runfile = traces.RunfileInstalled ? "runfile" + (traces.RunfileVersion != null ? " " + traces.RunfileVersion : "") + " (/usr/bin/nvidia-uninstall)" : null;
             if (runfile != null && packages.Count > 0)
             {
-                var purge = c.Family == "rhel" ? "sudo dnf remove -y '*nvidia*' 'cuda-drivers*'" : "sudo apt-get purge -y " + NvidiaPackages.AptGlobs(NvidiaPackages.Core);
-                var reinstall = c.Family == "rhel" ? "sudo dnf reinstall -y " : "sudo apt-get install --reinstall -y ";
+                var purge = c.Family == OsFamily.Rhel ? "sudo dnf remove -y '*nvidia*' 'cuda-drivers*'" : "sudo apt-get purge -y " + NvidiaPackages.AptGlobs(NvidiaPackages.Core);
+                var reinstall = c.Family == OsFamily.Rhel ? "sudo dnf reinstall -y " : "sudo apt-get install --reinstall -y ";
                 var names = string.Join(" ", packages.Select(p => p.Split(' ')[0]));
                 return new Verdict
                 {
@@ -221,7 +222,7 @@ namespace AutoGlm.Engine.Checks
             var signing = driver.ModuleSigned == true
                 ? $"The installed module {driver.ModuleFile} is signed by \"{driver.ModuleSigner}\"{(driver.ModuleSigKey != null ? $" (sig_key {driver.ModuleSigKey})" : "")}, but that key is not enrolled: compare with `mokutil --list-enrolled`."
                 : driver.ModuleSigned == false ? $"The installed module {driver.ModuleFile} is not signed at all (modinfo shows no signer)." : "";
-            var mok = c.Family == "debian" ? "/var/lib/shim-signed/mok/MOK.der" : "/var/lib/dkms/mok.pub";
+            var mok = c.Family == OsFamily.Debian ? "/var/lib/shim-signed/mok/MOK.der" : "/var/lib/dkms/mok.pub";
             var enroll = $"sudo mokutil --import {mok}   # the key DKMS signs with; choose a one-time password\n"
                 + "sudo reboot   # MokManager starts: Enroll MOK, enter the password\n"
                 + (driver.ModuleSigned == false ? "sudo dkms autoinstall --force   # rebuild so DKMS signs the module\n" : "")

@@ -59,11 +59,11 @@ namespace AutoGlm.Engine.Install
         public static ChangePlan PlanDriver(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
         {
             var c = Prepare(request, system, output, replacingDriver: true);
-            switch (c.Os.Family)
+            switch (c.Os.OsFamily)
             {
-                case "debian": return AptDriverPlan(c, request, system);
-                case "rhel": return DnfDriverPlan(c, request, system);
-                case "windows": return WindowsDriverPlan(c, request, system);
+                case OsFamily.Debian: return AptDriverPlan(c, request, system);
+                case OsFamily.Rhel: return DnfDriverPlan(c, request, system);
+                case OsFamily.Windows: return WindowsDriverPlan(c, request, system);
                 default: throw Unsupported(c.Os.Id, c.Os.Family);
             }
         }
@@ -76,16 +76,16 @@ namespace AutoGlm.Engine.Install
             if (!CudaVersion.TryParse(cuda, out var cudaVersion) || !c.Matrix.CudaReleases.Any(r => CudaVersion.Parse(r.Version).Major == cudaVersion.Major && CudaVersion.Parse(r.Version).Minor == cudaVersion.Minor))
                 throw new AutoGlmException("UnknownCudaVersion", ErrorKind.InvalidArgument,
                     Messages.Format("UnknownCudaVersion", cuda, string.Join(", ", c.Matrix.CudaReleases.Select(r => MajorMinor(r.Version)).Distinct())), cuda);
-            var minimum = new StackResolver(c.Matrix).DriverMinimum(cudaVersion, c.Os.Family == "windows");
+            var minimum = new StackResolver(c.Matrix).DriverMinimum(cudaVersion, c.Os.OsFamily == OsFamily.Windows);
             var driver = c.Host.InstalledDriver;
             if (minimum != null && driver != null && driver.CompareTo(minimum) < 0)
                 throw new AutoGlmException("CudaNeedsNewerDriver", ErrorKind.InvalidArgument,
                     Messages.Format("CudaNeedsNewerDriver", MajorMinor(cuda), minimum, driver), cuda);
             if (minimum != null && driver == null) c.Notes.Add($"No driver is installed; CUDA {MajorMinor(cuda)} needs {minimum} or newer (Install-AutoGlmDriver).");
             var mm = MajorMinor(cuda);
-            switch (c.Os.Family)
+            switch (c.Os.OsFamily)
             {
-                case "debian":
+                case OsFamily.Debian:
                 {
                     var apt = new AptTool(system);
                     var repo = LoadRepo(c, request);
@@ -97,7 +97,7 @@ namespace AutoGlm.Engine.Install
                     steps.Add(CudaProfileStep(mm));
                     return new ChangePlan("install-cuda", $"CUDA toolkit {mm} ({entry.Version}), held", steps, c.Notes);
                 }
-                case "rhel":
+                case OsFamily.Rhel:
                 {
                     var package = "cuda-toolkit-" + mm.Replace('.', '-');
                     var steps = DnfRepositorySteps(c, request);
@@ -108,7 +108,7 @@ namespace AutoGlm.Engine.Install
                     steps.Add(CudaProfileStep(mm));
                     return new ChangePlan("install-cuda", $"CUDA toolkit {mm}, version-locked", steps, c.Notes);
                 }
-                case "windows":
+                case OsFamily.Windows:
                 {
                     var installer = request.InstallerPath ?? throw new AutoGlmException("InstallerRequired", ErrorKind.InvalidArgument,
                         Messages.Format("InstallerRequired_Cuda", mm), "InstallerPath");
@@ -195,7 +195,7 @@ namespace AutoGlm.Engine.Install
                     throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
                         Messages.Format("DriverFlavorUnsupported_Gpu", gpu.Name ?? "GPU", cc, required, c.Flavor), c.Flavor);
             }
-            if (c.Flavor == "open" && !c.BranchEntry.OpenModules && c.Os.Family != "windows")
+            if (c.Flavor == "open" && !c.BranchEntry.OpenModules && c.Os.OsFamily != OsFamily.Windows)
                 throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
                     Messages.Format("DriverFlavorUnsupported_Branch", c.Branch), c.Flavor);
             return c;
@@ -298,7 +298,7 @@ namespace AutoGlm.Engine.Install
             steps.Add(new AptInstallStep("kernel.headers", $"Install DKMS and the kernel headers for {(kernels.Count > 0 ? string.Join(" and ", kernels.Distinct()) : "the running kernel")} (running and newest installed), so the module builds now and after the next boot.",
                 apt, headerPackages));
 
-            steps.Add(NouveauBlacklistStep("debian"));
+            steps.Add(NouveauBlacklistStep(OsFamily.Debian));
             steps.Add(UnattendedUpgradesStep());
             var mok = SecureBootStep(c, system, request.CommandTimeout);
             if (mok != null) steps.Add(mok);
@@ -314,10 +314,10 @@ namespace AutoGlm.Engine.Install
         public const string PinRecordPath = "/var/lib/autoglm/pins/driver";
 
         /// <summary>The nouveau blacklist and the initramfs rebuild that makes it stick (also used by the driver repair).</summary>
-        internal static PlanStep NouveauBlacklistStep(string family) =>
+        internal static PlanStep NouveauBlacklistStep(OsFamily family) =>
             new FileThenRunStep("nouveau.blacklist", "Keep nouveau off the GPU and rebuild the initramfs without it.",
                 new PlannedFile("/etc/modprobe.d/autoglm-blacklist-nouveau.conf", "# Written by AutoGlm: nouveau must not claim the NVIDIA GPU.\nblacklist nouveau\noptions nouveau modeset=0\n", 0x1A4),
-                new[] { family == "rhel" ? (IReadOnlyList<string>)new[] { "dracut", "-f" } : new[] { "update-initramfs", "-u" } });
+                new[] { family == OsFamily.Rhel ? (IReadOnlyList<string>)new[] { "dracut", "-f" } : new[] { "update-initramfs", "-u" } });
 
         /// <summary>unattended-upgrades leaves the NVIDIA driver and CUDA packages alone (also a repair prevention step).</summary>
         internal static PlanStep UnattendedUpgradesStep() =>
@@ -431,7 +431,7 @@ namespace AutoGlm.Engine.Install
             var kernel = Kernels(system).FirstOrDefault() ?? "$(uname -r)";
             steps.Add(RpmStep("kernel.headers", $"Install DKMS prerequisites: kernel-devel and kernel-headers for {kernel}.",
                 new[] { "kernel-devel-" + kernel, "kernel-headers-" + kernel }, new[] { "dnf", "install", "-y", "kernel-devel-" + kernel, "kernel-headers-" + kernel }));
-            steps.Add(NouveauBlacklistStep("rhel"));
+            steps.Add(NouveauBlacklistStep(OsFamily.Rhel));
             bool streams = packaging.Pin == "dnf-module" && !(c.Os.Version.StartsWith("10", StringComparison.Ordinal));
             string version = request.Version ?? $"R{c.Branch}";
             if (streams)

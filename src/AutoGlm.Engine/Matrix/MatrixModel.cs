@@ -59,6 +59,8 @@ namespace AutoGlm.Engine.Matrix
         public string? Name { get; set; }
         /// <summary>debian, rhel or windows: decides package manager and tooling.</summary>
         public string Family { get; set; } = "";
+        /// <summary><see cref="Family"/>, typed.</summary>
+        internal OsFamily OsFamily => OsFamilies.Parse(Family); // internal: the matrix JSON shows Family only
         public string? PackageManager { get; set; }
         public List<string>? Architectures { get; set; }
         /// <summary>supported, deprecated (works, leaving support) or unsupported (known not to work).</summary>

@@ -7,6 +7,7 @@ using AutoGlm.Engine.Facts;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Versions;
+using AutoGlm.Engine.Matrix;
 
 namespace AutoGlm.Engine.Python
 {
@@ -147,26 +148,26 @@ namespace AutoGlm.Engine.Python
         /// Steps that install Python <paramref name="version"/> (minor "3.12", or full "3.13.5" on Windows) the OS's way:
         /// apt python3.X + python3.X-venv (the venv package carries ensurepip), dnf python3.X, the python.org installer.
         /// </summary>
-        public static IReadOnlyList<PlanStep> InstallSteps(string family, string version, Func<StepContext, StepCheck> test)
+        public static IReadOnlyList<PlanStep> InstallSteps(OsFamily family, string version, Func<StepContext, StepCheck> test)
         {
             var minor = Minor(version);
             switch (family)
             {
-                case "debian":
+                case OsFamily.Debian:
                     return new PlanStep[]
                     {
                         new CommandStep("python.install", "install-packages", $"python{minor} python{minor}-venv",
                             $"Install Python {minor} with venv and ensurepip from the distribution (Debian/Ubuntu split ensurepip into python{minor}-venv).",
                             new[] { new[] { "apt-get", "install", "-y", "--no-install-recommends", $"python{minor}", $"python{minor}-venv" } }, test),
                     };
-                case "rhel":
+                case OsFamily.Rhel:
                     return new PlanStep[]
                     {
                         new CommandStep("python.install", "install-packages", $"python{minor}",
                             $"Install Python {minor} from the distribution (AppStream carries venv and ensurepip in the package).",
                             new[] { new[] { "dnf", "install", "-y", $"python{minor}" } }, test),
                     };
-                case "windows":
+                case OsFamily.Windows:
                     var full = version.Count(c => c == '.') >= 2 ? version : WindowsInstaller.TryGetValue(minor, out var f) ? f : null;
                     if (full == null)
                         throw new AutoGlmException("PythonInstallerUnknown", ErrorKind.InvalidArgument,

@@ -125,7 +125,7 @@ namespace AutoGlm.Engine.Python
                 var target = minor ?? throw new AutoGlmException("PythonNotFound", ErrorKind.NotInstalled,
                     Messages.Format("PythonNotFound", spec, profile.Id), spec.ToString());
                 steps.AddRange(Interpreters.InstallSteps(family, request.PythonVersion ?? target, present));
-                interpreter = family == "windows" ? $@"C:\Program Files\Python{target.Replace(".", "")}\python.exe" : system.MapPath("/usr/bin/python" + target);
+                interpreter = family == OsFamily.Windows ? $@"C:\Program Files\Python{target.Replace(".", "")}\python.exe" : system.MapPath("/usr/bin/python" + target);
                 notes.Add($"No interpreter on this host satisfies {spec}: Python {target} is installed first.");
             }
             else
@@ -135,7 +135,7 @@ namespace AutoGlm.Engine.Python
                 if (!chosen.HasVenv || !chosen.HasEnsurepip)
                 {
                     var m = Interpreters.Minor(chosen.Version!);
-                    if (family != "debian")
+                    if (family != OsFamily.Debian)
                         throw new AutoGlmException("PythonVenvUnavailable", ErrorKind.NotInstalled,
                             Messages.Format("PythonVenvUnavailable", chosen.Version, interpreter, (chosen.HasVenv ? "ensurepip" : "venv")), interpreter);
                     var exe = interpreter;
@@ -275,9 +275,9 @@ namespace AutoGlm.Engine.Python
             return spec;
         }
 
-        private static string Family(ISystemHost system, ProfileEntry profile, IEngineOutput output)
+        private static OsFamily Family(ISystemHost system, ProfileEntry profile, IEngineOutput output)
         {
-            if (system.Platform == HostPlatform.Windows) return "windows";
+            if (system.Platform == HostPlatform.Windows) return OsFamily.Windows;
             var facts = FactCollector.Collect(new ProbeContext(system, profile), LinuxProbes.All.Where(p => p.FactType == typeof(OsFacts)).ToList(), output);
             return new CheckContext(facts, MatrixLoader.LoadDefault(), profile).Family;
         }

@@ -50,7 +50,7 @@ namespace AutoGlm.Engine.Repair
             var run = EnvironmentTester.Evaluate(host, matrix, profile,
                 new TestRequest { Profile = profile.Id, CommandTimeout = request.CommandTimeout, NvmlLibrary = request.NvmlLibrary }, output);
             var context = new CheckContext(run.Facts, matrix, profile);
-            var d = new RepairDiagnosis { Host = host.Root, Profile = profile.Id, Family = context.Family };
+            var d = new RepairDiagnosis { Host = host.Root, Profile = profile.Id, OsFamily = context.Family };
             d.Results.AddRange(run.Results);
             ReadFacts(d, run.Facts, host);
             Classify(d, context, request.CheckIds);
@@ -118,7 +118,7 @@ namespace AutoGlm.Engine.Repair
             {
                 var s = new RepairSignature
                 {
-                    Id = RepairSignature.DriverMovedPastPin, Fixable = d.Family == "debian" || d.Family == "windows",
+                    Id = RepairSignature.DriverMovedPastPin, Fixable = d.OsFamily == OsFamily.Debian || d.OsFamily == OsFamily.Windows,
                     Title = "The driver moved past its pin",
                     Explanation = $"AutoGlm pinned {string.Join(", ", moved.Select(m => m.pinned))} ({DriverPlanner.PinRecordPath}); now {string.Join(", ", moved.Select(m => m.name + " " + (m.installed ?? "is not installed")))}. "
                         + "The repair reinstalls the pinned version and holds it again.",
@@ -137,7 +137,7 @@ namespace AutoGlm.Engine.Repair
                 var blocking = d.Holders.Where(h => h.Unit == null || !d.ActiveServices.Contains(h.Unit)).ToList();
                 var s = new RepairSignature
                 {
-                    Id = RepairSignature.DriverLibraryMismatch, Fixable = d.Family == "debian" || d.Family == "rhel",
+                    Id = RepairSignature.DriverLibraryMismatch, Fixable = d.OsFamily == OsFamily.Debian || d.OsFamily == OsFamily.Rhel,
                     Title = "Driver/library version mismatch",
                     RebootRequired = blocking.Count > 0,
                     Explanation = $"The loaded kernel module ({d.LoadedModule ?? "unknown"}) is not the installed user-space driver ({d.InstalledDriver ?? "unknown"}): the packages were upgraded under the running module. "
@@ -158,7 +158,7 @@ namespace AutoGlm.Engine.Repair
                 var kernels = new[] { dkms != null ? d.RunningKernel : null, d.NewestKernel }.Where(k => k != null).Distinct().ToList();
                 var s = new RepairSignature
                 {
-                    Id = RepairSignature.ModuleMissingForKernel, Fixable = d.Family == "debian" || d.Family == "rhel",
+                    Id = RepairSignature.ModuleMissingForKernel, Fixable = d.OsFamily == OsFamily.Debian || d.OsFamily == OsFamily.Rhel,
                     Title = "No nvidia module for " + (dkms != null ? "the running kernel " + d.RunningKernel : "the next boot's kernel " + d.NewestKernel),
                     Explanation = "DKMS did not build the nvidia module for " + string.Join(" and ", kernels) + " (usually: the kernel was upgraded without its headers, or the DKMS tree is stale). "
                         + "The repair installs the headers, rebuilds with dkms autoinstall, and proves it with modinfo and loading.",
@@ -173,7 +173,7 @@ namespace AutoGlm.Engine.Repair
             {
                 var s = new RepairSignature
                 {
-                    Id = RepairSignature.NouveauLoaded, Fixable = d.Family == "debian" || d.Family == "rhel", RebootRequired = true,
+                    Id = RepairSignature.NouveauLoaded, Fixable = d.OsFamily == OsFamily.Debian || d.OsFamily == OsFamily.Rhel, RebootRequired = true,
                     Title = "nouveau is loaded",
                     Explanation = "The open-source nouveau driver claimed the GPU (again: a new initramfs without the blacklist, or a new kernel). The repair blacklists it, rebuilds the initramfs, and needs a reboot.",
                 };
@@ -190,7 +190,7 @@ namespace AutoGlm.Engine.Repair
                     : "";
                 var s = new RepairSignature
                 {
-                    Id = RepairSignature.SecureBootRejected, Fixable = d.Family == "debian" || d.Family == "rhel", RebootRequired = true,
+                    Id = RepairSignature.SecureBootRejected, Fixable = d.OsFamily == OsFamily.Debian || d.OsFamily == OsFamily.Rhel, RebootRequired = true,
                     Title = "Secure Boot rejects the nvidia module",
                     Explanation = "The kernel refuses the nvidia module (\"Key was rejected by service\"): it is unsigned or signed by a key not in the MOK list. "
                         + "The repair queues the DKMS signing key for enrolment; at the next boot choose 'Enroll MOK' in MokManager, 'Continue', 'Yes', and type the password; then run again with -Resume." + prebuilt,
@@ -224,7 +224,7 @@ namespace AutoGlm.Engine.Repair
             }
 
             // 7. Windows Update replaced the driver.
-            if (d.Family == "windows")
+            if (d.OsFamily == OsFamily.Windows)
             {
                 var pinned = d.PinnedPackages.Select(p => p.Split('=')).FirstOrDefault(p => p.Length == 2 && p[0] == "windows-driver")?[1];
                 var installed = context.Facts.Get<GpuFacts>().DriverVersion ?? d.InstalledDriver;
@@ -268,7 +268,7 @@ namespace AutoGlm.Engine.Repair
         internal static List<(string name, string pinned, string? installed)> MovedPackages(RepairDiagnosis d)
         {
             var list = new List<(string, string, string?)>();
-            if (d.Family != "debian") return list;
+            if (d.OsFamily != OsFamily.Debian) return list;
             foreach (var spec in d.PinnedPackages)
             {
                 var i = spec.IndexOf('=');

@@ -81,8 +81,10 @@ namespace AutoGlm.Engine.Repair
         public string Phase { get; set; } = "before";
         public string Host { get; set; } = "";
         public string Profile { get; set; } = "";
-        /// <summary>debian, rhel, windows or unknown.</summary>
-        public string Family { get; set; } = "unknown";
+        /// <summary>How the host installs packages: decides every fix.</summary>
+        public OsFamily OsFamily { get; set; }
+        /// <summary><see cref="OsFamily"/> as JSON and the views write it: debian, rhel, windows or unknown.</summary>
+        public string Family => OsFamily.ToText();
         public List<RepairSignature> Signatures { get; } = new List<RepairSignature>();
         public List<CheckResult> Results { get; } = new List<CheckResult>();
         public List<GpuHolder> Holders { get; } = new List<GpuHolder>();

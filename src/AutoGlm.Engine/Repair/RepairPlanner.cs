@@ -7,6 +7,7 @@ using AutoGlm.Engine.Install;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Platforms;
 using AutoGlm.Engine.Versions;
+using AutoGlm.Engine.Matrix;
 
 namespace AutoGlm.Engine.Repair
 {
@@ -29,7 +30,7 @@ namespace AutoGlm.Engine.Repair
             var version = ExpectedVersion(d);
 
             // 3. Back to the pinned version, held again.
-            if (Has(RepairSignature.DriverMovedPastPin) && d.Family == "debian")
+            if (Has(RepairSignature.DriverMovedPastPin) && d.OsFamily == OsFamily.Debian)
             {
                 var pinned = d.PinnedPackages.Select(p => new PackageVersion(p.Substring(0, p.IndexOf('=')), p.Substring(p.IndexOf('=') + 1))).ToList();
                 steps.Add(new AptInstallStep("driver.reinstall", $"Reinstall the pinned driver packages ({string.Join(", ", pinned.Select(p => p.Spec))}).", apt, pinned));
@@ -43,7 +44,7 @@ namespace AutoGlm.Engine.Repair
                 if (kernels.Count == 0)
                     throw new AutoGlmException("KernelUnknown", ErrorKind.ObjectNotFound,
                         Messages.Format("KernelUnknown"), "/proc/sys/kernel/osrelease");
-                if (d.Family == "rhel")
+                if (d.OsFamily == OsFamily.Rhel)
                 {
                     var packages = kernels.SelectMany(k => new[] { "kernel-devel-" + k, "kernel-headers-" + k }).Concat(new[] { "dkms" }).ToList();
                     steps.Add(new CommandStep("kernel.headers", "install-packages", string.Join(" ", packages), $"Install the kernel headers for {string.Join(" and ", kernels)}, and DKMS.",
@@ -65,7 +66,7 @@ namespace AutoGlm.Engine.Repair
             // 4. nouveau: blacklist, initramfs, reboot.
             if (Has(RepairSignature.NouveauLoaded))
             {
-                steps.Add(DriverPlanner.NouveauBlacklistStep(d.Family));
+                steps.Add(DriverPlanner.NouveauBlacklistStep(d.OsFamily));
                 steps.Add(new RebootRequiredStep("nouveau.reboot", "nouveau", "Reboot so the kernel starts without nouveau and the nvidia module can bind the GPU.", NouveauGone));
             }
 
@@ -87,7 +88,7 @@ namespace AutoGlm.Engine.Repair
             }
 
             // 1. The mismatch: reload when nobody else holds the GPU, else a reboot; then the pin.
-            if (Has(RepairSignature.DriverLibraryMismatch) || (Has(RepairSignature.DriverMovedPastPin) && d.Family == "debian"))
+            if (Has(RepairSignature.DriverLibraryMismatch) || (Has(RepairSignature.DriverMovedPastPin) && d.OsFamily == OsFamily.Debian))
             {
                 var blocking = d.Holders.Where(h => h.Unit == null || !d.ActiveServices.Contains(h.Unit)).ToList();
                 if (blocking.Count > 0)
@@ -98,10 +99,10 @@ namespace AutoGlm.Engine.Repair
                     steps.Add(new ModuleReloadStep(d.ActiveServices, version, system));
                 if (!steps.Any(s => s.Id == "driver.hold"))
                 {
-                    if (d.Family == "debian" && d.NvidiaPackages.Count > 0)
+                    if (d.OsFamily == OsFamily.Debian && d.NvidiaPackages.Count > 0)
                         steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so the next upgrade cannot cause the mismatch again.", apt,
                             d.NvidiaPackages.Keys.Where(n => !NvidiaPackages.IsPinning(n)).ToList()));
-                    else if (d.Family == "rhel")
+                    else if (d.OsFamily == OsFamily.Rhel)
                         steps.Add(new CommandStep("driver.hold", "hold-packages", "*nvidia*", "Lock the driver packages with dnf versionlock so the next upgrade cannot cause the mismatch again.",
                             new IReadOnlyList<string>[] { new[] { "dnf", "versionlock", "add", "*nvidia*" } },
                             ctx => ctx.Run(new[] { "dnf", "versionlock", "list" }, check: false).Stdout.Contains("nvidia") ? StepCheck.Satisfied("versionlock lists nvidia") : StepCheck.Needed("no nvidia versionlock")));
@@ -120,7 +121,7 @@ namespace AutoGlm.Engine.Repair
             }
 
             // The proof, with the same nvidia-smi the checks ask.
-            if (steps.Count > 0 && d.Family != "windows" && version.Length > 0)
+            if (steps.Count > 0 && d.OsFamily != OsFamily.Windows && version.Length > 0)
                 steps.Add(new DriverVerifyStep(version, null, system));
 
             // 8. Prevention, on request.
@@ -155,10 +156,10 @@ namespace AutoGlm.Engine.Repair
 
         private static IEnumerable<PlanStep> PreventionSteps(RepairDiagnosis d, AptTool apt, List<string> notes)
         {
-            if (d.Family == "windows") { notes.Add("Prevention on Windows is the ExcludeWUDriversInQualityUpdate policy (Install-AutoGlmDriver sets it)."); yield break; }
+            if (d.OsFamily == OsFamily.Windows) { notes.Add("Prevention on Windows is the ExcludeWUDriversInQualityUpdate policy (Install-AutoGlmDriver sets it)."); yield break; }
             yield return new WriteFileStep("prevent.kernel-hook", "Build (or check) the nvidia module for every newly installed kernel, so the next boot finds one.",
                 new PlannedFile(KernelHookPath, KernelHook, 0x1ED));
-            if (d.Family == "debian")
+            if (d.OsFamily == OsFamily.Debian)
             {
                 if (d.KernelMetaPackages.Count > 0)
                     yield return new AptHoldStep("prevent.kernel-hold", "Hold the kernel meta-packages, so a new kernel arrives only when you unhold them (the apt counterpart of dnf-plugin-nvidia); the hook builds the module when you do.",
@@ -166,7 +167,7 @@ namespace AutoGlm.Engine.Repair
                 else notes.Add("No kernel meta-package (linux-generic, linux-image-amd64, ...) is installed, so there is no kernel upgrade to hold.");
                 yield return DriverPlanner.UnattendedUpgradesStep();
             }
-            else if (d.Family == "rhel")
+            else if (d.OsFamily == OsFamily.Rhel)
             {
                 yield return new CommandStep("prevent.dnf-plugin-nvidia", "install-packages", "dnf-plugin-nvidia",
                     "Install dnf-plugin-nvidia: dnf then refuses a kernel update for which no NVIDIA module exists.",

@@ -9,6 +9,7 @@ using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Hosting;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Reports;
+using AutoGlm.Engine.Matrix;
 
 namespace AutoGlm.Engine.Repair
 {
@@ -75,7 +76,7 @@ namespace AutoGlm.Engine.Repair
                 var read = host.ReadFile(file);
                 if (read.Ok) list.Add(("packages/" + Path.GetFileName(file), Tail(read.Text!, 5000)));
             }
-            if (diagnosis.Family == "rhel")
+            if (diagnosis.OsFamily == OsFamily.Rhel)
             {
                 var history = host.Run(new[] { "dnf", "history", "list" }, timeout);
                 if (history.Succeeded) list.Add(("packages/dnf-history.txt", history.Stdout));

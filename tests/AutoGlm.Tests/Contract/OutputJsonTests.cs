@@ -61,6 +61,7 @@ namespace AutoGlm.Tests.Contract
             // The typed verdicts: the JSON holds them as text (status, outcome), the words scripts compare.
             ["ApplyResult.State"] = "status, as an enum",
             ["StepOutcome.Result"] = "outcome, as an enum",
+            ["RepairDiagnosis.OsFamily"] = "family, as an enum",
             ["FleetTriage.AnyFailed"] = "summary.fail or summary.error above zero",
             ["RepairDiagnosis.Unfixable"] = "the signatures whose fixable is false",
             ["RepairDiagnosis.SignatureList"] = "the signatures' ids joined",

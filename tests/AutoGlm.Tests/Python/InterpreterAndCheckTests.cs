@@ -67,13 +67,13 @@ namespace AutoGlm.Tests.Python
         [Fact]
         public void WindowsInstallsFromPythonOrgAndOutOfRangeVersionsAreRefused()
         {
-            var steps = Interpreters.InstallSteps("windows", "3.12", _ => StepCheck.Needed("none"));
+            var steps = Interpreters.InstallSteps(OsFamily.Windows, "3.12", _ => StepCheck.Needed("none"));
             Assert.Equal(new[]
             {
                 @"curl.exe -fsSL --create-dirs -o 'C:\ProgramData\AutoGlm\downloads\python-3.12.10-amd64.exe' https://www.python.org/ftp/python/3.12.10/python-3.12.10-amd64.exe",
                 @"'C:\ProgramData\AutoGlm\downloads\python-3.12.10-amd64.exe' /quiet InstallAllUsers=1 PrependPath=0 Include_launcher=1 Include_test=0",
             }, steps[0].Commands.Select(ArgvText.Join));
-            Assert.Equal("PythonInstallerUnknown", Assert.Throws<AutoGlmException>(() => Interpreters.InstallSteps("windows", "3.13", _ => StepCheck.Needed(""))).ErrorId);
+            Assert.Equal("PythonInstallerUnknown", Assert.Throws<AutoGlmException>(() => Interpreters.InstallSteps(OsFamily.Windows, "3.13", _ => StepCheck.Needed(""))).ErrorId);
 
             using var fx = FixtureHost.HealthyUbuntu();
             using var tmp = new TempDir();

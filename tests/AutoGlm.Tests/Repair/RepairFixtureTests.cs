@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Plan;
@@ -304,7 +305,7 @@ namespace AutoGlm.Tests.Repair
         {
             using var tmp = new TempDir();
             var system = new LiveSystem(tmp.Path);
-            var d = new RepairDiagnosis { Family = "windows", Profile = "vllm-server", InstalledDriver = "560.94" };
+            var d = new RepairDiagnosis { OsFamily = OsFamily.Windows, Profile = "vllm-server", InstalledDriver = "560.94" };
             d.PinnedPackages.Add("windows-driver=546.33");
             d.Signatures.Add(new RepairSignature { Id = RepairSignature.WindowsUpdateReplacedDriver, Fixable = true, Title = "Windows Update replaced the driver" });
 
