@@ -93,10 +93,14 @@ namespace AutoGlm
 
         protected override void EndProcessing() => RunSession(perInput: false);
 
+        /// <summary>Whether a failure is about the one input record at hand (the engine decides; see <see cref="RunSession"/>).</summary>
+        protected virtual bool IsAboutOneInput(AutoGlmException ex) => false;
+
         /// <summary>
         /// One whole session: build, preview, confirm, apply. A cmdlet whose input comes from the pipeline runs one
-        /// per input record (<paramref name="perInput"/>); then a failure is a non-terminating error, so that one bad
-        /// input does not stop the others (-ErrorAction Stop still stops there).
+        /// per input record (<paramref name="perInput"/>); then a failed step, or a failure about that input, is a
+        /// non-terminating error, so that one bad input does not stop the others (-ErrorAction Stop still stops
+        /// there). Bad parameters stop the command: no input can succeed with them.
         /// </summary>
         protected void RunSession(bool perInput)
         {
@@ -126,7 +130,7 @@ namespace AutoGlm
             }
             catch (AutoGlmException ex)
             {
-                Fail(Errors.ToRecord(ex), perInput);
+                Fail(Errors.ToRecord(ex), perInput && IsAboutOneInput(ex));
             }
         }
 

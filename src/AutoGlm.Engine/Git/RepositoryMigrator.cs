@@ -63,6 +63,20 @@ namespace AutoGlm.Engine.Git
     /// </summary>
     public static class RepositoryMigrator
     {
+        // Failures that are about the one checkout at hand; another checkout of the same call may still migrate.
+        private static readonly string[] CheckoutIds =
+        {
+            "RepositoryNotFound", "RepositoryHasNoCommits", "RepositoryBusy", "RepositoryRemoteNotFound",
+            "RepositoryPreviousRemoteExists", "RepositoryNotSameProject", "RepositoryRefNotFound",
+        };
+
+        /// <summary>
+        /// Whether a failure is about one checkout among several given to the same call (piped paths): the caller
+        /// reports it and goes on with the next. Bad options (URL, profile, matrix, root) are not: no checkout can
+        /// succeed with them.
+        /// </summary>
+        public static bool IsAboutOneCheckout(Diagnostics.AutoGlmException ex) => System.Array.IndexOf(CheckoutIds, ex.ErrorId) >= 0;
+
         public const string PlanName = "repo-migrate";
         public const string PreviousRemote = "autoglm-previous";
         public const string TempRefs = "refs/autoglm/migrate/";

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using AutoGlm.Engine;
+using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Git;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Plan;
@@ -55,6 +56,8 @@ namespace AutoGlm.Commands
         protected override void ProcessRecord() => RunSession(perInput: true);
 
         protected override void EndProcessing() { }
+
+        protected override bool IsAboutOneInput(AutoGlmException ex) => RepositoryMigrator.IsAboutOneCheckout(ex);
 
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output)
         {

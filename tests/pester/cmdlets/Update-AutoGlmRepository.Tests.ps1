@@ -81,6 +81,14 @@ Describe 'Update-AutoGlmRepository' {
         $failures[0].FullyQualifiedErrorId | Should -Be 'RepositoryNotFound,AutoGlm.Commands.UpdateAutoGlmRepositoryCommand'
     }
 
+    It 'stops at a bad parameter even for piped checkouts: no checkout can succeed with it' {
+        $root = New-CheckoutRoot
+        $paths = '/srv/app', '/srv/app' | ForEach-Object { [pscustomobject]@{ Path = $_ } }
+        $err = { $paths | Update-AutoGlmRepository -Root $root -To 'ext::sh -c id' -Force -ErrorAction SilentlyContinue } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'RepositoryUrlUnsafe,AutoGlm.Commands.UpdateAutoGlmRepositoryCommand'
+        git -C (Join-Path $root 'srv/app') remote get-url origin | Should -Be $oldUrl
+    }
+
     It 'reports progress and masks credentials of a URL in the verbose and debug streams' {
         $root = New-CheckoutRoot
         $run = Invoke-InRunspace -Script 'param($r) Update-AutoGlmRepository -Path /srv/app -Root $r -To "https://pester:tok3n-secret@github.com/zai-org/Open-AutoGLM" -WhatIf' -Arguments @{ r = $root } -VerboseOn -DebugOn
