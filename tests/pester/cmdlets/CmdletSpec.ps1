@@ -233,3 +233,35 @@ $script:windowsOnly = 'Windows only: the Windows installer path is not used on L
 $script:needsFullWheelhouse = 'raised only after the stack is locked, which needs a wheelhouse or index holding every pinned distribution (torch, vllm and their dependencies); no such source exists offline here, and the venv xunit tests (tests/AutoGlm.Tests/Python) build one from generated wheels'
 # An index that refuses connections at once (nothing listens on port 1).
 $script:deadIndexUrl = 'http://127.0.0.1:1/simple'
+
+# What Install-AutoGlmDriver and Install-AutoGlmCuda both promise, declared once: call it inside the cmdlet's
+# Describe (its BeforeAll defines New-HostRoot and $aptMirrorUrl comes from Common.ps1).
+function Add-InstallPlanSpec {
+    param([Parameter(Mandatory)] [string] $Cmdlet)
+    $case = @{ Cmdlet = $Cmdlet; Class = ($Cmdlet -replace '-', '') + 'Command' }
+
+    It 'changes nothing under -WhatIf, returns nothing, and reports planning progress' -ForEach $case {
+        $root = New-HostRoot
+        $before = Get-TreeFingerprint $root
+        $run = Invoke-InRunspace -Script "param(`$r, `$u) $Cmdlet -Root `$r -RepositoryUrl `$u -WhatIf" -Arguments @{ r = $root; u = $aptMirrorUrl } -VerboseOn -DebugOn
+        $run.Thrown | Should -BeNullOrEmpty
+        $run.Error | Should -BeNullOrEmpty
+        $run.Output | Should -BeNullOrEmpty
+        $run.Progress | Should -Not -BeNullOrEmpty
+        Get-TreeFingerprint $root | Should -Be $before
+    }
+
+    It 'with -Force, a failing package tool is PlanStepFailed (InvalidResult) after the ApplyResult' -ForEach $case {
+        $root = New-HostRoot
+        $err = $null
+        try { $null = & $Cmdlet -Root $root -RepositoryUrl $aptMirrorUrl -Force -OutVariable result -ErrorAction Stop } catch { $err = $_ }
+        Assert-AutoGlmError $err -ErrorId PlanStepFailed -Class $Class -Category InvalidResult
+        $result | Should -BeOfType ([AutoGlm.Engine.Plan.ApplyResult])
+        $result.Status | Should -BeIn 'failed', 'rolled-back'
+    }
+
+    It 'masks credentials of a repository URL in the error' -ForEach $case {
+        $err = Get-StopError { & $Cmdlet -Root (New-HostRoot) -RepositoryUrl 'https://user:s3cr3t-pester@mirror.example/' -WhatIf -ErrorAction Stop }
+        $err.Exception.Message | Should -Not -Match 's3cr3t-pester'
+    }
+}

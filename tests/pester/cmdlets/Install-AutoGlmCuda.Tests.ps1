@@ -24,30 +24,7 @@ AfterAll {
 }
 
 Describe 'Install-AutoGlmCuda' {
-    It 'changes nothing under -WhatIf, returns nothing, and reports planning progress' {
-        $root = New-HostRoot
-        $before = Get-TreeFingerprint $root
-        $run = Invoke-InRunspace -Script 'param($r, $u) Install-AutoGlmCuda -Root $r -RepositoryUrl $u -WhatIf' -Arguments @{ r = $root; u = $aptMirrorUrl } -VerboseOn -DebugOn
-        $run.Thrown | Should -BeNullOrEmpty
-        $run.Error | Should -BeNullOrEmpty
-        $run.Output | Should -BeNullOrEmpty
-        $run.Progress | Should -Not -BeNullOrEmpty
-        Get-TreeFingerprint $root | Should -Be $before
-    }
-
-    It 'with -Force, a failing package tool is PlanStepFailed (InvalidResult) after the ApplyResult' {
-        $root = New-HostRoot
-        $err = $null
-        try { $null = Install-AutoGlmCuda -Root $root -RepositoryUrl $aptMirrorUrl -Force -OutVariable result -ErrorAction Stop } catch { $err = $_ }
-        Assert-AutoGlmError $err -ErrorId PlanStepFailed -Class InstallAutoGlmCudaCommand -Category InvalidResult
-        $result | Should -BeOfType ([AutoGlm.Engine.Plan.ApplyResult])
-        $result.Status | Should -BeIn 'failed', 'rolled-back'
-    }
-
-    It 'masks credentials of a repository URL in the error' {
-        $err = Get-StopError { Install-AutoGlmCuda -Root (New-HostRoot) -RepositoryUrl 'https://user:s3cr3t-pester@mirror.example/' -WhatIf -ErrorAction Stop }
-        $err.Exception.Message | Should -Not -Match 's3cr3t-pester'
-    }
+    Add-InstallPlanSpec -Cmdlet Install-AutoGlmCuda
 
     It 'refuses to apply a plan for the host a facts file describes (-FactsPath without -WhatIf)' {
         $facts = Join-Path $repoRoot 'tests/fixtures/hosts/h100-ubuntu2204-535.json'

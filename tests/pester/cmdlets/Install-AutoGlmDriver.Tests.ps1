@@ -24,25 +24,7 @@ AfterAll {
 }
 
 Describe 'Install-AutoGlmDriver' {
-    It 'changes nothing under -WhatIf, returns nothing, and reports planning progress' {
-        $root = New-HostRoot
-        $before = Get-TreeFingerprint $root
-        $run = Invoke-InRunspace -Script 'param($r, $u) Install-AutoGlmDriver -Root $r -RepositoryUrl $u -WhatIf' -Arguments @{ r = $root; u = $aptMirrorUrl } -VerboseOn -DebugOn
-        $run.Thrown | Should -BeNullOrEmpty
-        $run.Error | Should -BeNullOrEmpty
-        $run.Output | Should -BeNullOrEmpty
-        $run.Progress | Should -Not -BeNullOrEmpty
-        Get-TreeFingerprint $root | Should -Be $before
-    }
-
-    It 'with -Force, a failing package tool is PlanStepFailed (InvalidResult) after the ApplyResult' {
-        $root = New-HostRoot
-        $err = $null
-        try { $null = Install-AutoGlmDriver -Root $root -RepositoryUrl $aptMirrorUrl -Force -OutVariable result -ErrorAction Stop } catch { $err = $_ }
-        Assert-AutoGlmError $err -ErrorId PlanStepFailed -Class InstallAutoGlmDriverCommand -Category InvalidResult
-        $result | Should -BeOfType ([AutoGlm.Engine.Plan.ApplyResult])
-        $result.Status | Should -BeIn 'failed', 'rolled-back'
-    }
+    Add-InstallPlanSpec -Cmdlet Install-AutoGlmDriver
 
     It 'plans for the host a facts file describes under -WhatIf (-FactsPath), and refuses to apply it' {
         $facts = Join-Path $repoRoot 'tests/fixtures/hosts/h100-ubuntu2204-nodriver.json'
@@ -53,11 +35,6 @@ Describe 'Install-AutoGlmDriver' {
         $err = Get-StopError { Install-AutoGlmDriver -Root $root -FactsPath $facts -RepositoryUrl $aptMirrorUrl -Force -ErrorAction Stop }
         Assert-AutoGlmError $err -ErrorId FactsFileNeedsWhatIf -Class InstallAutoGlmDriverCommand -Category InvalidArgument
         Get-TreeFingerprint $root | Should -Be $before
-    }
-
-    It 'masks credentials of a repository URL in the error' {
-        $err = Get-StopError { Install-AutoGlmDriver -Root (New-HostRoot) -RepositoryUrl 'https://user:s3cr3t-pester@mirror.example/' -WhatIf -ErrorAction Stop }
-        $err.Exception.Message | Should -Not -Match 's3cr3t-pester'
     }
 
     Context 'documented errors' {
