@@ -113,6 +113,7 @@ namespace AutoGlm.Engine
             var context = new ProbeContext(host, profile, request.InstallPath, request.Port, request.CommandTimeout)
             {
                 NvmlLibrary = request.NvmlLibrary ?? NvmlLibraryFor(host),
+                GpuCatalogue = () => matrix.Catalogue,
                 IncludeRuntime = request.IncludeRuntime,
                 RuntimeTimeout = request.RuntimeTimeout,
                 CimInstances = request.CimInstances,
@@ -122,6 +123,7 @@ namespace AutoGlm.Engine
             // The runtime probe may use its whole (longer) timeout; the overall deadline leaves it room.
             var deadline = TimeSpan.FromTicks(Math.Max(context.CommandTimeout.Ticks * 3, RuntimeProbe.Timeout(context).Ticks + TimeSpan.FromSeconds(2).Ticks));
             var facts = FactCollector.Collect(context, windows ? WindowsProbes.All : LinuxProbes.All, output, deadline);
+            foreach (var problem in facts.Get<GpuFacts>().DatabaseProblems) output.Warning(problem);
             var checkContext = new CheckContext(facts, matrix, profile);
             var target = TargetOf(host);
             var results = new List<CheckResult>();

@@ -64,7 +64,7 @@ namespace AutoGlm.Engine.Checks
             {
                 var device = gpus.Gpus.FirstOrDefault(d => GpuProbes.SameBus(d.PciBusId, g.PciBusId))
                     ?? gpus.Gpus.FirstOrDefault(d => d.PciDeviceId != null && d.PciDeviceId == g.PciDeviceId);
-                var entry = c.Matrix.FindGpu(g.PciDeviceId ?? device?.PciDeviceId, device?.Name);
+                var entry = c.Matrix.FindGpu(g.PciDeviceId ?? device?.PciDeviceId, device?.Name, device?.HostDatabase, device?.IdentifiedBy);
                 long? memMiB = g.FramebufferMiB ?? device?.MemoryMiB ?? (entry?.MemoryGiB is double gib ? (long)(gib * 1024) : (long?)null);
                 var name = device?.Name ?? entry?.Name ?? "NVIDIA GPU";
                 var where = g.PciBusId.Length > 0 ? $" at {g.PciBusId}" : "";

@@ -210,7 +210,7 @@ namespace AutoGlm.Engine.Checks
             // NVML reports the compute capability; nvidia-smi's log does not, so the matrix's entry for the GPU (by device
             // id, then name) answers, as the stack and runtime checks already do, else the architecture nvidia-smi names.
             string? Cc(GpuDevice g) => g.ComputeCapability ?? (g.Source == "pci" ? null
-                : c.Matrix.FindGpu(g.PciDeviceId, g.Name)?.ComputeCapability
+                : (c.Matrix.FindGpu(g)?.ComputeCapability is string known && known.Length > 0 ? known : null)
                   ?? c.Matrix.GpuArchitectures.FirstOrDefault(a => g.Architecture != null && string.Equals(a.Name, g.Architecture, StringComparison.OrdinalIgnoreCase))?.ComputeCapabilities.FirstOrDefault());
             var withCc = gpu.Gpus.Select(g => (gpu: g, cc: Cc(g))).Where(x => x.cc != null).ToList();
             if (withCc.Count == 0) return Verdict.Skip("No GPU reported a compute capability (the driver does not answer); flavor cannot be judged.");

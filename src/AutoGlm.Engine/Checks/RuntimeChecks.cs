@@ -112,7 +112,7 @@ namespace AutoGlm.Engine.Checks
             if (caps.Count == 0)
             {
                 var gpus = c.Facts.Get<GpuFacts>();
-                caps = gpus.Gpus.Select(g => g.ComputeCapability ?? c.Matrix.FindGpu(g.PciDeviceId, g.Name)?.ComputeCapability)
+                caps = gpus.Gpus.Select(g => g.ComputeCapability ?? c.Matrix.FindGpu(g)?.ComputeCapability)
                     .Where(cc => !string.IsNullOrEmpty(cc)).Select(cc => cc!).Distinct().ToList();
                 source += ", " + gpus.SourceText;
             }

@@ -141,7 +141,7 @@ namespace AutoGlm.Engine.Checks
             var unknown = new List<string>();
             foreach (var g in gpus.Gpus)
             {
-                var ccText = g.ComputeCapability ?? c.Matrix.FindGpu(g.PciDeviceId, g.Name)?.ComputeCapability;
+                var ccText = g.ComputeCapability ?? c.Matrix.FindGpu(g)?.ComputeCapability;
                 if (ccText == null || !ComputeCapability.TryParse(ccText, out var cc)) { unknown.Add(g.Name ?? g.PciDeviceId ?? "a GPU"); continue; }
                 var covered = c.Resolver.WheelCovers(tag, s.Torch, cc);
                 if (covered == null) return new Verdict { Status = CheckStatus.Unknown, Observed = "unknown", Expected = expected, Message = $"The matrix has no wheel coverage for {tag} with torch {s.Torch}." };

@@ -50,6 +50,13 @@ namespace AutoGlm.Engine.Facts
         /// Windows probes run powershell.exe once and keep the answer here for the others.
         /// </summary>
         public CimData? CimInstances { get; set; }
+
+        /// <summary>
+        /// AutoGlm's GPU catalogue: a PCI-only GPU it lacks is looked up in the host's own pci.ids and
+        /// supported-gpus.json. Null: every PCI-only GPU is (a caller without a matrix). A function, so the
+        /// catalogue is read only when a GPU without a driver needs it.
+        /// </summary>
+        public Func<Matrix.GpuCatalogue>? GpuCatalogue { get; set; }
         internal object CimLock { get; } = new object();
 
         /// <summary>Run the runtime probe (import torch in the venv): -IncludeRuntime / --runtime.</summary>

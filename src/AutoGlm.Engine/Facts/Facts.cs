@@ -118,12 +118,18 @@ namespace AutoGlm.Engine.Facts
         public bool? EccEnabled { get; set; }
         /// <summary>nvml, nvidia-smi or pci: which source described this GPU.</summary>
         public string Source { get; set; } = "";
+        /// <summary>What the host's own pci.ids / supported-gpus.json say of a PCI-only GPU AutoGlm's catalogue lacks.</summary>
+        public Matrix.GpuCatalogueEntry? HostDatabase { get; set; }
+        /// <summary>The host files <see cref="HostDatabase"/> came from, for messages and reports.</summary>
+        public string? IdentifiedBy { get; set; }
     }
 
     /// <summary>The GPUs and what the user-space driver reports about itself.</summary>
     public sealed class GpuFacts : FactSet
     {
         public List<GpuDevice> Gpus { get; } = new List<GpuDevice>();
+        /// <summary>Host GPU databases that could not be read (file and line), each skipped for the next.</summary>
+        public List<string> DatabaseProblems { get; } = new List<string>();
         /// <summary>User-space driver version as NVML or nvidia-smi report it ("535.183.01").</summary>
         public string? DriverVersion { get; set; }
         /// <summary>Highest CUDA version the driver supports ("12.2"), from cuDriverGetVersion-style encoding.</summary>

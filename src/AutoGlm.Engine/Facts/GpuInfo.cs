@@ -29,6 +29,10 @@ namespace AutoGlm.Engine.Facts
         public string? Architecture { get; set; }
         /// <summary>Why the driver did not answer, when only PCI saw the GPU ("Driver/library version mismatch").</summary>
         public string? DriverError { get; set; }
+        /// <summary>The chip pci.ids names ("AD102GL"), when the GPU catalogue or a host database gave it.</summary>
+        public string? Chip { get; set; }
+        /// <summary>Where the capability came from: nvml or nvidia-smi, "matrix", "catalogue (SOURCES)" or a host file.</summary>
+        public string? IdentifiedBy { get; set; }
 
         public Dictionary<string, object?> ToJson() => new Dictionary<string, object?>
         {
@@ -36,7 +40,7 @@ namespace AutoGlm.Engine.Facts
             ["computeCapability"] = ComputeCapability, ["memoryMiB"] = MemoryMiB, ["persistenceMode"] = PersistenceMode,
             ["eccEnabled"] = EccEnabled, ["source"] = Source, ["driverVersion"] = DriverVersion,
             ["cudaDriverVersion"] = CudaDriverVersion, ["matrixId"] = MatrixId, ["architecture"] = Architecture,
-            ["driverError"] = DriverError,
+            ["driverError"] = DriverError, ["chip"] = Chip, ["identifiedBy"] = IdentifiedBy,
         };
     }
 }

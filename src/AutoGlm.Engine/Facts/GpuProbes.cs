@@ -99,6 +99,7 @@ namespace AutoGlm.Engine.Facts
                 for (int i = 0; i < facts.Gpus.Count; i++) facts.Gpus[i].PciDeviceId ??= facts.PciGpus[i].PciDeviceId;
             // GPUs present without a working driver still count: the checks can say which and why.
             if (facts.Gpus.Count == 0) facts.Gpus.AddRange(facts.PciGpus);
+            if (ctx.Host.Platform != HostPlatform.Windows) GpuDatabases.Identify(ctx, facts);
 
             if (!pciKnown && facts.QuerySource == null)
                 facts.UnknownReason = "neither /sys/bus/pci/devices nor 'lspci' could list PCI devices, and no NVIDIA driver interface answered";

@@ -135,7 +135,7 @@ namespace AutoGlm.Engine.Install
                 Profile = profile.Id, FactsFile = request.FactsFile, Root = request.FactsFile == null ? system.Root : null,
                 AllowMinorVersionCompatibility = request.AllowMinorVersionCompatibility, CommandTimeout = request.CommandTimeout, Today = request.Today,
             };
-            var host = StackService.Host(resolveRequest, profile, output);
+            var host = StackService.Host(resolveRequest, profile, output, matrix);
             if (host.Distro == null || host.OsVersion == null)
                 throw new AutoGlmException("OperatingSystemUnknown", ErrorKind.ObjectNotFound,
                     Messages.Format("OperatingSystemUnknown"), system.Root);
@@ -188,9 +188,9 @@ namespace AutoGlm.Engine.Install
             foreach (var gpu in host.Gpus)
             {
                 // A GPU seen only on PCI (no driver yet) has no reported capability: the matrix knows its architecture's.
-                var cc = gpu.ComputeCapability ?? matrix.GpuArchitectures
-                    .FirstOrDefault(a => a.Id == matrix.FindGpu(gpu.PciDeviceId, gpu.Name)?.Architecture)?.ComputeCapabilities.FirstOrDefault();
-                var required = matrix.RequiredKernelModules(cc, gpu.Name);
+                var entry = matrix.FindGpu(gpu.PciDeviceId, gpu.Name, gpu.HostDatabase, gpu.IdentifiedBy);
+                var cc = gpu.ComputeCapability ?? (entry?.ComputeCapability is string known && known.Length > 0 ? known : null);
+                var required = matrix.RequiredKernelModules(cc, gpu.Name ?? entry?.Name, entry?.KernelOpen);
                 if (required != null && required != "either" && required != c.Flavor)
                     throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
                         Messages.Format("DriverFlavorUnsupported_Gpu", gpu.Name ?? "GPU", cc, required, c.Flavor), c.Flavor);

@@ -76,7 +76,13 @@ namespace AutoGlm.Engine.Matrix
         public static CompatibilityMatrix Load(IEnumerable<string> shippedFiles, IEnumerable<string> overrideFiles)
         {
             var matrix = new CompatibilityMatrix();
-            foreach (var file in shippedFiles) Merge(matrix, file, ReadFile(file), isOverride: false);
+            foreach (var file in shippedFiles)
+            {
+                Merge(matrix, file, ReadFile(file), isOverride: false);
+                // The catalogue lives beside the shipped YAML (a site file's folder has none).
+                var catalogue = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", GpuCatalogue.FileName);
+                if (matrix.CataloguePath == null && File.Exists(catalogue)) matrix.CataloguePath = catalogue;
+            }
             foreach (var file in overrideFiles)
             {
                 if (Directory.Exists(file))
@@ -203,6 +209,7 @@ namespace AutoGlm.Engine.Matrix
             MergeList(matrix.DriverBranches, doc.DriverBranches, isOverride, "driver branch");
             MergeList(matrix.DriverPackaging, doc.DriverPackaging, isOverride, "driver packaging");
             MergeList(matrix.GpuArchitectures, doc.GpuArchitectures, isOverride, "GPU architecture");
+            MergeList(matrix.GpuChips, doc.GpuChips, isOverride, "GPU chip");
             MergeList(matrix.Gpus, doc.Gpus, isOverride, "GPU");
             MergeList(matrix.WheelCoverage, doc.WheelCoverage, isOverride, "wheel coverage");
             MergeList(matrix.TorchReleases, doc.TorchReleases, isOverride, "torch release");

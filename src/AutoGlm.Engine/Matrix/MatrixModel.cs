@@ -44,6 +44,7 @@ namespace AutoGlm.Engine.Matrix
         public List<DriverBranchEntry>? DriverBranches { get; set; }
         public List<DriverPackagingEntry>? DriverPackaging { get; set; }
         public List<GpuArchitectureEntry>? GpuArchitectures { get; set; }
+        public List<GpuChipEntry>? GpuChips { get; set; }
         public List<GpuEntry>? Gpus { get; set; }
         public List<WheelCoverageEntry>? WheelCoverage { get; set; }
         public List<TorchReleaseEntry>? TorchReleases { get; set; }

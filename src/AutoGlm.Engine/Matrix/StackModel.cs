@@ -77,6 +77,18 @@ namespace AutoGlm.Engine.Matrix
         public int? LastDriverBranch { get; set; }
     }
 
+    /// <summary>
+    /// GPU chips (as pci.ids names them, without the GL/M suffixes) of one architecture and compute capability,
+    /// so a device the catalogue knows only by its chip is still recognised.
+    /// </summary>
+    public sealed class GpuChipEntry : MatrixEntry
+    {
+        public List<string> Chips { get; set; } = new List<string>();
+        /// <summary>Id of a gpuArchitectures entry.</summary>
+        public string Architecture { get; set; } = "";
+        public string ComputeCapability { get; set; } = "";
+    }
+
     public sealed class GpuEntry : MatrixEntry
     {
         public string Name { get; set; } = "";
@@ -88,6 +100,16 @@ namespace AutoGlm.Engine.Matrix
         public double? MemoryGiB { get; set; }
         /// <summary>Data-center GPUs may use the CUDA forward-compatibility package; GeForce may not.</summary>
         public bool DataCenter { get; set; }
+
+        // Known from the GPU catalogue or a host database, never written in YAML.
+        /// <summary>The chip pci.ids names ("AD102GL").</summary>
+        [YamlDotNet.Serialization.YamlIgnore] public string? Chip { get; set; }
+        /// <summary>The legacy driver branch NVIDIA's supported-gpus.json puts the GPU in ("470.xx").</summary>
+        [YamlDotNet.Serialization.YamlIgnore] public string? LegacyBranch { get; set; }
+        /// <summary>supported-gpus.json's "kernelopen": whether the open kernel modules drive it; null when unknown.</summary>
+        [YamlDotNet.Serialization.YamlIgnore] public bool? KernelOpen { get; set; }
+        /// <summary>Where the identification came from: "matrix", "AutoGlm's GPU catalogue (SOURCES)" or host files.</summary>
+        [YamlDotNet.Serialization.YamlIgnore] public string IdentifiedBy { get; set; } = "matrix";
     }
 
     /// <summary>Which compute capabilities a wheel variant carries code for, for a range of torch versions.</summary>

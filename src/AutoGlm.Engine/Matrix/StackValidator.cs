@@ -56,6 +56,21 @@ namespace AutoGlm.Engine.Matrix
                 if (a.LastCuda != null) Cuda(a, a.LastCuda, "lastCuda");
                 OneOf(a, a.KernelModules, "kernelModules", ModuleRules);
             }
+            foreach (var c in m.GpuChips)
+            {
+                if (!archIds.Contains(c.Architecture))
+                {
+                    Fail(c, Messages.Format("MatrixInvalid_ArchitectureNamesNoGpuArchitectures", c.Architecture), Messages.Format("MatrixInvalid_UseOne", string.Join(", ", archIds)));
+                    continue;
+                }
+                Capability(c, c.ComputeCapability, "computeCapability");
+                var arch = m.GpuArchitectures.First(a => string.Equals(a.Id, c.Architecture, StringComparison.OrdinalIgnoreCase));
+                if (!arch.ComputeCapabilities.Contains(c.ComputeCapability))
+                    Fail(c, Messages.Format("MatrixInvalid_ComputeCapabilityNotInArchitecture", c.ComputeCapability, arch.Id, string.Join(", ", arch.ComputeCapabilities)), Messages.Format("MatrixInvalid_FixCapabilityArchitecture"));
+                foreach (var chip in c.Chips)
+                    if (GpuCatalogue.BaseChip(chip) != chip)
+                        Fail(c, $"chips has '{chip}', which is not a base chip name", "Write chips as pci.ids names them without suffixes: GA102, not GA102GL.");
+            }
             foreach (var g in m.Gpus)
             {
                 if (!archIds.Contains(g.Architecture))

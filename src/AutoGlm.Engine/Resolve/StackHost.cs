@@ -15,6 +15,9 @@ namespace AutoGlm.Engine.Resolve
         public string? PciDeviceId { get; set; }
         public string? ComputeCapability { get; set; }
         public long? MemoryMiB { get; set; }
+        /// <summary>What the host's own GPU databases said of it (a PCI-only GPU AutoGlm's catalogue lacks).</summary>
+        public Matrix.GpuCatalogueEntry? HostDatabase { get; set; }
+        public string? IdentifiedBy { get; set; }
     }
 
     /// <summary>
@@ -34,6 +37,8 @@ namespace AutoGlm.Engine.Resolve
         public List<HostGpu> Gpus { get; } = new List<HostGpu>();
         /// <summary>Why the GPUs are not known, when they are not (then an empty list proves nothing).</summary>
         public string? GpusUnknownReason { get; set; }
+        /// <summary>Host GPU databases that could not be read (file and line); each was skipped.</summary>
+        public List<string> GpuDatabaseProblems { get; } = new List<string>();
         public string? DriverVersion { get; set; }
         public string? DriverFlavor { get; set; }
         /// <summary>apt-hold, dnf-versionlock...: the installed driver may not move. Null when not pinned.</summary>
@@ -60,7 +65,8 @@ namespace AutoGlm.Engine.Resolve
             var gpus = facts.Get<GpuFacts>();
             if (!gpus.Known && gpus.Gpus.Count == 0) host.GpusUnknownReason = gpus.UnknownReason;
             foreach (var g in gpus.Gpus)
-                host.Gpus.Add(new HostGpu { Name = g.Name, PciDeviceId = g.PciDeviceId, ComputeCapability = g.ComputeCapability, MemoryMiB = g.MemoryMiB });
+                host.Gpus.Add(new HostGpu { Name = g.Name, PciDeviceId = g.PciDeviceId, ComputeCapability = g.ComputeCapability, MemoryMiB = g.MemoryMiB, HostDatabase = g.HostDatabase, IdentifiedBy = g.IdentifiedBy });
+            host.GpuDatabaseProblems.AddRange(gpus.DatabaseProblems);
             var driver = facts.Get<DriverFacts>();
             host.DriverVersion = gpus.DriverVersion ?? driver.LoadedModuleVersion ?? driver.InstalledVersion;
             host.DriverFlavor = driver.Flavor;

@@ -45,6 +45,8 @@ namespace AutoGlm.Engine.Resolve
             public ComputeCapability Cc = null!;
             public GpuArchitectureEntry Arch = null!;
             public double? MemoryGiB;
+            /// <summary>NVIDIA's supported-gpus.json "kernelopen" for the device; null when not listed.</summary>
+            public bool? KernelOpen;
         }
 
         /// <summary>One way to build the stack: a server release (or a bare torch version) and its wheel.</summary>
@@ -119,16 +121,20 @@ namespace AutoGlm.Engine.Resolve
             }
             var gpus = new List<Gpu>();
             var unidentified = new List<string>();
+            foreach (var problem in host.GpuDatabaseProblems) result.Warnings.Add(problem);
             foreach (var hg in host.Gpus)
             {
-                var entry = _m.FindGpu(hg.PciDeviceId, hg.Name);
-                var ccText = hg.ComputeCapability ?? entry?.ComputeCapability;
+                var entry = _m.FindGpu(hg.PciDeviceId, hg.Name, hg.HostDatabase, hg.IdentifiedBy);
+                var ccText = hg.ComputeCapability ?? (entry?.ComputeCapability is string known && known.Length > 0 ? known : null);
                 var name = hg.Name ?? entry?.Name ?? hg.PciDeviceId ?? "GPU";
-                if (ccText == null || !ComputeCapability.TryParse(ccText, out var cc))
+                var why = _m.Unidentified(hg.PciDeviceId, hg.Name, ccText, entry);
+                if (why != null || ccText == null || !ComputeCapability.TryParse(ccText, out var cc))
                 {
-                    unidentified.Add($"{name} (PCI device {hg.PciDeviceId ?? "unknown"}) reports no compute capability and is not in the matrix. Add it under 'gpus:' in a " + Messages.Say("-MatrixPath", "--matrix") + " override file.");
+                    unidentified.Add(why ?? $"{name} (PCI device {hg.PciDeviceId ?? "unknown"}) reports compute capability '{ccText}', which is not a version.");
                     continue;
                 }
+                if (entry != null && entry.IdentifiedBy != "matrix" && hg.ComputeCapability == null)
+                    result.Explanation.Add($"{name} (10de:{(hg.PciDeviceId ?? "").Replace("0x", "")}) identified by {entry.IdentifiedBy}" + (entry.Chip != null ? $": chip {entry.Chip}, compute capability {ccText}." : "."));
                 var arch = _m.GpuArchitectures.FirstOrDefault(a => a.ComputeCapabilities.Contains(cc.ToString()));
                 if (arch == null)
                 {
@@ -136,7 +142,7 @@ namespace AutoGlm.Engine.Resolve
                     continue;
                 }
                 double? mem = hg.MemoryMiB is long mib ? mib / 1024.0 : entry?.MemoryGiB;
-                gpus.Add(new Gpu { Name = name, Cc = cc, Arch = arch, MemoryGiB = mem });
+                gpus.Add(new Gpu { Name = name, Cc = cc, Arch = arch, MemoryGiB = mem, KernelOpen = entry?.KernelOpen });
             }
             // Eight identical GPUs the matrix does not know make one sentence, not eight.
             foreach (var same in unidentified.GroupBy(m => m, StringComparer.Ordinal))
@@ -369,8 +375,8 @@ namespace AutoGlm.Engine.Resolve
         /// </summary>
         private bool ChooseFlavor(List<Gpu> gpus, List<string> reasons, out string flavor, out bool required)
         {
-            var open = gpus.Where(g => _m.RequiredKernelModules(g.Cc.ToString(), g.Name) == "open").ToList();
-            var closed = gpus.Where(g => _m.RequiredKernelModules(g.Cc.ToString(), g.Name) == "proprietary").ToList();
+            var open = gpus.Where(g => _m.RequiredKernelModules(g.Cc.ToString(), g.Name, g.KernelOpen) == "open").ToList();
+            var closed = gpus.Where(g => _m.RequiredKernelModules(g.Cc.ToString(), g.Name, g.KernelOpen) == "proprietary").ToList();
             flavor = closed.Count > 0 ? "proprietary" : "open";
             required = open.Count > 0 || closed.Count > 0;
             if (open.Count > 0 && closed.Count > 0)

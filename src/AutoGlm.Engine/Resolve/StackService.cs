@@ -35,12 +35,12 @@ namespace AutoGlm.Engine.Resolve
                 throw new AutoGlmException("HostSourceConflict", ErrorKind.InvalidArgument,
                     Messages.Format("HostSourceConflict"));
             var (matrix, profile) = request.LoadProfile();
-            var host = Host(request, profile, output);
+            var host = Host(request, profile, output, matrix);
             return Resolve(matrix, profile, host, request);
         }
 
         /// <summary>The host's facts as the resolver sees them: from a facts file, a snapshot or a (live) root.</summary>
-        public static StackHost Host(ResolveRequest request, ProfileEntry profile, IEngineOutput output)
+        public static StackHost Host(ResolveRequest request, ProfileEntry profile, IEngineOutput output, CompatibilityMatrix? matrix = null)
         {
             if (request.FactsFile != null)
             {
@@ -51,7 +51,10 @@ namespace AutoGlm.Engine.Resolve
                 return StackHost.FromJson(File.ReadAllText(request.FactsFile), request.FactsFile);
             }
             IHost source = request.Snapshot != null ? new SnapshotHost(request.Snapshot) : new LiveHost(request.Root ?? "/");
-            var context = new ProbeContext(source, profile, commandTimeout: request.CommandTimeout);
+            var context = new ProbeContext(source, profile, commandTimeout: request.CommandTimeout)
+            {
+                GpuCatalogue = matrix == null ? (Func<GpuCatalogue>?)null : () => matrix.Catalogue,
+            };
             var facts = FactCollector.Collect(context, LinuxProbes.All.Where(p => Needed.Contains(p.FactType)).ToList(), output);
             output.Verbose(Messages.Format("Verbose_FactsProbed", source.Kind, request.Snapshot ?? source.Root));
             return StackHost.FromFacts(facts);

@@ -27,13 +27,15 @@ namespace AutoGlm.Engine.Workflows
             var context = new ProbeContext(host, profile, commandTimeout: request.CommandTimeout)
             {
                 NvmlLibrary = request.NvmlLibrary ?? EnvironmentTester.NvmlLibraryFor(host),
+                GpuCatalogue = () => matrix.Catalogue,
             };
             var facts = FactCollector.Collect(context, GpuProbes.All.Where(p => p.FactType == typeof(GpuFacts)).ToList(), output).Get<GpuFacts>();
+            foreach (var problem in facts.DatabaseProblems) output.Warning(problem);
             if (facts.UnknownReason != null) output.Warning(Messages.Format("Warning_GpusNotListed", facts.UnknownReason));
             else if (facts.QueryError != null) output.Warning(Messages.Format("Warning_NvmlNotAnswering", facts.QueryError));
             return facts.Gpus.Select(g =>
             {
-                var entry = matrix.FindGpu(g.PciDeviceId, g.Name);
+                var entry = matrix.FindGpu(g);
                 return new GpuInfo
                 {
                     Index = g.Index,
@@ -41,7 +43,7 @@ namespace AutoGlm.Engine.Workflows
                     Uuid = g.Uuid,
                     PciBusId = g.PciBusId,
                     PciDeviceId = g.PciDeviceId,
-                    ComputeCapability = g.ComputeCapability ?? entry?.ComputeCapability,
+                    ComputeCapability = g.ComputeCapability ?? NullIfEmpty(entry?.ComputeCapability),
                     MemoryMiB = g.MemoryMiB,
                     PersistenceMode = g.PersistenceMode,
                     EccEnabled = g.EccEnabled,
@@ -49,10 +51,14 @@ namespace AutoGlm.Engine.Workflows
                     DriverVersion = facts.DriverVersion,
                     CudaDriverVersion = facts.CudaDriverVersion,
                     MatrixId = entry?.Id,
-                    Architecture = entry?.Architecture,
+                    Architecture = NullIfEmpty(entry?.Architecture),
                     DriverError = facts.QueryError,
+                    Chip = entry?.Chip,
+                    IdentifiedBy = g.ComputeCapability != null ? g.Source : entry?.IdentifiedBy,
                 };
             }).ToList();
         }
+
+        private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
     }
 }

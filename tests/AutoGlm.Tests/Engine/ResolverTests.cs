@@ -254,8 +254,9 @@ profiles:
         {
             var s = Resolve("vllm-server", "unknown-gpu");
             Assert.False(s.Resolved);
-            Assert.Contains("0x9999", s.Conflicts.Single());
-            Assert.Contains("--matrix override", s.Conflicts.Single());
+            Assert.Contains("Unknown GPU 10de:9999", s.Conflicts.Single());
+            Assert.Contains("site file passed with --matrix", s.Conflicts.Single());
+            Assert.Contains("pciDeviceIds: [\"0x9999\"]", s.Conflicts.Single());
         }
 
         [Fact]
@@ -325,7 +326,7 @@ profiles:
             Assert.False(s.Resolved);
             var about = s.Conflicts.Where(c => c.Contains("NVIDIA Future GPU")).ToList();
             var sentence = Assert.Single(about);
-            Assert.StartsWith("8 GPUs: NVIDIA Future GPU (PCI device 10de:ffff)", sentence);
+            Assert.StartsWith("8 GPUs: Unknown GPU 10de:ffff (NVIDIA Future GPU)", sentence);
         }
     }
 }
