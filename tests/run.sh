@@ -57,6 +57,21 @@ else
   echo "skipped: ansible-playbook is not installed and ansible-core could not be installed from Debian's packages"
 fi
 
+catalogue_rc=0
+echo "== GPU catalogue: regenerated from its pinned sources, it must equal matrices/gpu-catalogue.tsv"
+fresh=$(mktemp)
+if bash tools/gpu-catalogue/fetch-sources.sh >/dev/null 2>&1; then
+  if bash tools/gpu-catalogue/generate.sh "$fresh" >/dev/null; then
+    diff -u matrices/gpu-catalogue.tsv "$fresh" | head -20 || true
+    cmp -s matrices/gpu-catalogue.tsv "$fresh" && echo "identical" || { echo "matrices/gpu-catalogue.tsv is not what tools/gpu-catalogue/generate.sh makes"; catalogue_rc=1; }
+  else
+    catalogue_rc=1
+  fi
+else
+  echo "skipped: the pinned pci.ids / nvidia-driver packages could not be downloaded from Debian's archive (tools/gpu-catalogue/fetch-sources.sh)"
+fi
+rm -f "$fresh"
+
 # Closing lines any reader can count: xunit's totals over its summary lines, Pester's from its runner, and both.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
@@ -65,6 +80,6 @@ pester_failed=$(awk '/^pester: [0-9]+ passed, [0-9]+ failed/ {f=$4} END {print f
 echo "xunit: ${passed} passed, ${failed} failed"
 echo "pester: $pester_passed passed, $pester_failed failed"
 echo "total: $((passed + $pester_passed)) passed, $((failed + $pester_failed)) failed"
-if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
+if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$catalogue_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
   exit 1
 fi

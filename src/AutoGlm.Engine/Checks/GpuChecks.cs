@@ -214,7 +214,7 @@ namespace AutoGlm.Engine.Checks
                   ?? c.Matrix.GpuArchitectures.FirstOrDefault(a => g.Architecture != null && string.Equals(a.Name, g.Architecture, StringComparison.OrdinalIgnoreCase))?.ComputeCapabilities.FirstOrDefault());
             var withCc = gpu.Gpus.Select(g => (gpu: g, cc: Cc(g))).Where(x => x.cc != null).ToList();
             if (withCc.Count == 0) return Verdict.Skip("No GPU reported a compute capability (the driver does not answer); flavor cannot be judged.");
-            var required = withCc.Select(x => (x.gpu, x.cc, need: c.Matrix.RequiredKernelModules(x.cc, x.gpu.Name))).Where(x => x.need != null).ToList();
+            var required = withCc.Select(x => (x.gpu, x.cc, need: c.Matrix.RequiredKernelModules(x.cc, x.gpu.Name, c.Matrix.FindGpu(x.gpu)?.KernelOpen))).Where(x => x.need != null).ToList();
             var conflicting = required.Select(x => x.need).Distinct().ToList();
             var expected = conflicting.Count == 1 ? conflicting[0] + " kernel module" : conflicting.Count == 0 ? "open (recommended) or proprietary" : "GPUs that need different flavors cannot share a host";
             if (driver.Flavor == null)

@@ -69,7 +69,8 @@ namespace AutoGlm.Engine.Matrix
             if (s.StartsWith("0x", StringComparison.Ordinal)) s = s.Substring(2);
             else if (s.StartsWith("10de:", StringComparison.Ordinal)) s = s.Substring(5); // lspci's vendor:device
             if (s.Length == 8 && s.EndsWith("10de", StringComparison.Ordinal)) s = s.Substring(0, 4);
-            return Regex.IsMatch(s, "^[0-9a-f]{4}$") ? "0x" + s : null;
+            // By hand, not a Regex: the catalogue's load calls this for each of its lines (docs/perf.md).
+            return s.Length == 4 && s.All(ch => (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) ? "0x" + s : null;
         }
 
         /// <summary>The base chip of a pci.ids chip token: "GA102GL" → "GA102", "GK110B" → "GK110B", "GB20B" → "GB20B".</summary>
