@@ -27,7 +27,8 @@ Usage:
 
 Options:
   --profile NAME      deployment profile (default: the matrix's defaultProfile)
-  --wheelhouse DIR    lock and install offline from a directory of wheels
+  --wheelhouse DIR    lock and install offline from a directory of wheels; with --lock, install that lock
+                      offline from DIR (each locked wheel must be there with a locked sha256)
   --index-url URL     lock from this simple index (default: PIP_INDEX_URL, pip.conf index-url, PyPI)
   --lock FILE         install this lock instead of locking the resolved stack
   --path DIR          the venv (default: INSTALL-PATH/venv)

@@ -76,7 +76,13 @@ namespace AutoGlm.Engine.Python
             var spec = PythonSpec(request, profile, stack, out var minor);
             var pythonLock = MakeLock(system, request, profile, stack);
             PhaseTrace.Mark("venv sync: lock read");
-            var plan = ConvergedPlan(system, request, profile, pythonLock, out venvStep) ?? FullPlan(system, request, output, profile, spec, minor, pythonLock, out venvStep);
+            var plan = ConvergedPlan(system, request, profile, pythonLock, out venvStep);
+            if (plan == null)
+            {
+                // The venv will be built: a wheelhouse that cannot serve the lock is refused now, before anything changes.
+                if (OfflineWheelhouse(request) is string wheelhouse) VenvSyncStep.VerifyWheelhouse(pythonLock, wheelhouse, request.LockFile!);
+                plan = FullPlan(system, request, output, profile, spec, minor, pythonLock, out venvStep);
+            }
             if (matrix != null && matrixKey is string key && known == null)
                 plan.Completed = context => VenvProfileCache.Write(context, key, matrix);
             return plan;
@@ -98,7 +104,8 @@ namespace AutoGlm.Engine.Python
                 return null;
             var steps = LockSteps(pythonLock, install).ToList();
             var uv = Uv(system);
-            venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, uv: uv);
+            venvStep = new VenvSyncStep(venv, builtWith, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, uv: uv,
+                offlineWheelhouse: OfflineWheelhouse(request));
             steps.Add(venvStep);
             var notes = Notes(pythonLock).ToList();
             notes.Add($"{venv} matches the lock; it was built with {builtWith}.");
@@ -149,7 +156,8 @@ namespace AutoGlm.Engine.Python
             steps.AddRange(LockSteps(pythonLock, install));
             var uv = Uv(system);
             var basePip = uv == null && chosen != null && BasePipCanTarget(system, interpreter, request.CommandTimeout);
-            venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip, uv);
+            venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip, uv,
+                OfflineWheelhouse(request));
             steps.Add(venvStep);
             notes.Add(InstallerNote(system, uv));
             return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
@@ -280,6 +288,18 @@ namespace AutoGlm.Engine.Python
             if (system.Platform == HostPlatform.Windows) return OsFamily.Windows;
             var facts = FactCollector.Collect(new ProbeContext(system, profile), LinuxProbes.All.Where(p => p.FactType == typeof(OsFacts)).ToList(), output);
             return new CheckContext(facts, MatrixLoader.LoadDefault(), profile).Family;
+        }
+
+        /// <summary>
+        /// A given lock with a wheelhouse installs offline from it, whatever index the lock was made from (an air-gapped
+        /// host installing a lock made on a connected one). Null when the lock's own source lines decide.
+        /// </summary>
+        internal static string? OfflineWheelhouse(VenvRequest request)
+        {
+            if (request.LockFile == null || request.Wheelhouse == null) return null;
+            if (request.IndexUrl != null)
+                throw new AutoGlmException("SourceConflict", ErrorKind.InvalidArgument, Messages.Format("SourceConflict"));
+            return PackageSource.FromWheelhouse(request.Wheelhouse).Wheelhouse;
         }
 
         /// <summary>The lock: read from the given file, or made from the stack and the source.</summary>

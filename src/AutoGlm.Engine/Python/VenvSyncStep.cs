@@ -30,9 +30,13 @@ namespace AutoGlm.Engine.Python
         /// <param name="basePip">The base interpreter's pip can install into another environment (pip ≥ 22.3, --python):
         /// the venv is then made --without-pip, which saves the ensurepip run (seconds) on every build.</param>
         /// <param name="uv">The host's uv (argv[0]); when given, uv installs the lock instead of pip (VenvService.Installer).</param>
-        public VenvSyncStep(string venv, string interpreter, PythonLock pythonLock, string baseLock, string? overrideLock, bool basePip = false, string? uv = null)
-            : base("python.venv", "sync-venv", venv, $"Build the venv from the lock ({pythonLock.Expected.Count} distributions, hash-checked{(uv != null ? " by uv" : "")}) beside {venv} and swap it in.")
+        /// <param name="offlineWheelhouse">A real directory: install offline from it (--no-index --find-links), whatever source the lock names.</param>
+        public VenvSyncStep(string venv, string interpreter, PythonLock pythonLock, string baseLock, string? overrideLock, bool basePip = false, string? uv = null,
+            string? offlineWheelhouse = null)
+            : base("python.venv", "sync-venv", venv, $"Build the venv from the lock ({pythonLock.Expected.Count} distributions, hash-checked{(uv != null ? " by uv" : "")}" +
+                $"{(offlineWheelhouse != null ? ", offline from " + offlineWheelhouse : "")}) beside {venv} and swap it in.")
         {
+            _wheelhouse = offlineWheelhouse;
             Venv = venv;
             _interpreter = interpreter;
             _lock = pythonLock;
@@ -44,6 +48,10 @@ namespace AutoGlm.Engine.Python
 
         private readonly bool _basePip;
         private readonly string? _uv;
+        private readonly string? _wheelhouse;
+
+        // pip and uv both let command-line --no-index win over a lock's --index-url / --extra-index-url lines.
+        private IEnumerable<string> Offline => _wheelhouse != null ? new[] { "--no-index", "--find-links", _wheelhouse } : Array.Empty<string>();
 
         public string Venv { get; }
         public string NewPath => Venv.TrimEnd('/') + ".autoglm-new";
@@ -67,10 +75,10 @@ namespace AutoGlm.Engine.Python
                 var strategy = options.Any(o => o.StartsWith("--extra-index-url", StringComparison.Ordinal))
                     ? new[] { "--index-strategy", "unsafe-best-match" } : Array.Empty<string>();
                 return new[] { _uv, "pip", "install", "--python", VenvPython(realNew), "--require-hashes", "--no-deps" }
-                    .Concat(strategy).Concat(new[] { "-r", lockPath }).ToList();
+                    .Concat(strategy).Concat(Offline).Concat(new[] { "-r", lockPath }).ToList();
             }
             return (_basePip ? new[] { _interpreter, "-m", "pip", "--python", VenvPython(realNew) } : new[] { VenvPython(realNew), "-m", "pip" })
-                .Concat(new[] { "install", "--disable-pip-version-check", "--no-input", "--require-hashes", "--no-deps", "-r", lockPath }).ToList();
+                .Concat(new[] { "install", "--disable-pip-version-check", "--no-input", "--require-hashes", "--no-deps" }).Concat(Offline).Concat(new[] { "-r", lockPath }).ToList();
         }
 
         // pip is not needed in the venv when the base interpreter's pip or uv installs into it.
@@ -183,6 +191,11 @@ namespace AutoGlm.Engine.Python
         /// </summary>
         private void CheckWheelhouse(Plan.ISystemHost system)
         {
+            if (_wheelhouse != null)
+            {
+                VerifyWheelhouse(_lock, _wheelhouse, _baseLock);
+                return;
+            }
             foreach (var phase in _lock.Phases)
             {
                 var dir = phase.FindLinks;
@@ -195,6 +208,29 @@ namespace AutoGlm.Engine.Python
                         if (!p.Hashes.Contains(sha))
                             throw new StepFailedException(Messages.Format("StepFailed_WheelHashMismatch", file.Location, sha, string.Join(" or ", p.Hashes), p.Name, p.Version));
                     }
+            }
+        }
+
+        /// <summary>
+        /// A lock installed offline from a wheelhouse: every locked distribution needs a wheel there whose sha256 the lock
+        /// allows. Checked before anything changes, so a missing or replaced wheel is named here rather than in pip's output.
+        /// </summary>
+        public static void VerifyWheelhouse(PythonLock pythonLock, string wheelhouse, string lockPath)
+        {
+            var wheels = Directory.GetFiles(wheelhouse, "*.whl").Select(p => WheelFile.TryParse(Path.GetFileName(p), p)).Where(w => w != null).ToLookup(w => w!.Name);
+            foreach (var p in pythonLock.Phases.SelectMany(phase => phase.Packages))
+            {
+                // The exact version: 2.9.1+cu128 and 2.9.1+cpu are different files.
+                var version = Pep440Version.Parse(p.Version).ToString();
+                var files = wheels[p.Name].Where(f => f!.Version.ToString() == version).ToList();
+                if (files.Count == 0)
+                    throw new AutoGlmException("WheelhouseIncomplete", ErrorKind.ObjectNotFound,
+                        Messages.Format("WheelhouseMissingPackage", wheelhouse, p.Name, p.Version, lockPath), p.Name + "==" + p.Version);
+                if (files.Any(f => p.Hashes.Contains(WheelReader.Sha256(f!.Location)))) continue;
+                var file = files[0]!;
+                throw new AutoGlmException("WheelhouseHashMismatch", ErrorKind.InvalidData,
+                    Messages.Format("WheelhouseHashMismatch", wheelhouse, file.FileName, p.Name, p.Version, WheelReader.Sha256(file.Location), lockPath, string.Join(" or ", p.Hashes)),
+                    p.Name + "==" + p.Version);
             }
         }
 
