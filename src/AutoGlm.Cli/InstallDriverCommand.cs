@@ -65,6 +65,7 @@ Exit codes: 0 done (or nothing to do), 1 a step failed (rolled back), 2 the comm
                 MatrixPaths = args.All("matrix").ToList(),
                 FactsFile = args.One("facts"),
                 AllowMinorVersionCompatibility = args.Flag("minor-version-compatibility"),
+                Preview = runner.WhatIf,
             };
             var system = runner.CreateSystem();
             var plan = command == "install-driver"

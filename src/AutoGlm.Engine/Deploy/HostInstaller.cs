@@ -207,7 +207,7 @@ namespace AutoGlm.Engine.Deploy
                     && byId.TryGetValue("driver.pinned", out var pin) && pin.Status == CheckStatus.Pass
                     && !(byId.TryGetValue("gpu.nvml", out var nvml) && nvml.Status == CheckStatus.Fail);
                 var driverSteps = new List<PlanStep>();
-                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout };
+                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf };
                 // A run that stopped in the driver phase (for its reboot) finishes that phase when resumed, so the
                 // executor confirms the pending step and the summary counts the driver as this run's change.
                 var unfinished = Journal.Load(Journal.PathFor(system.StateDirectory, PlanName));

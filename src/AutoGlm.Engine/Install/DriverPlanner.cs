@@ -34,6 +34,11 @@ namespace AutoGlm.Engine.Install
         public bool AllowMinorVersionCompatibility { get; set; }
         public DateTime? Today { get; set; }
         public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>
+        /// The plan is only previewed (-WhatIf): a repository that cannot be read does not stop it; the steps whose
+        /// versions come from it say they are resolved at apply time (<see cref="DeferredStep"/>).
+        /// </summary>
+        public bool Preview { get; set; }
     }
 
     /// <summary>
@@ -54,6 +59,7 @@ namespace AutoGlm.Engine.Install
             public string Flavor = "";
             public DriverBranchEntry BranchEntry = null!;
             public List<string> Notes = new List<string>();
+            public TimeSpan CommandTimeout;
         }
 
         public static ChangePlan PlanDriver(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
@@ -90,6 +96,15 @@ namespace AutoGlm.Engine.Install
                     var apt = new AptTool(system);
                     var repo = LoadRepo(c, request);
                     var package = "cuda-toolkit-" + mm.Replace('.', '-');
+                    if (repo.Unreadable != null)
+                    {
+                        var deferred = DeferredRepositorySteps(c, system, apt, repo);
+                        deferred.Add(new DeferredStep("cuda.install", "install-packages", package, $"Install the CUDA {mm} toolkit at the newest {package} in the repository's index.",
+                            repo.Deferral, apt.AptGet("install", "-y", "--no-install-recommends", package + "=<version from the index>")));
+                        deferred.Add(new AptHoldStep("cuda.hold", $"Hold {package} so upgrades cannot move it.", apt, new[] { package }));
+                        deferred.Add(CudaProfileStep(mm));
+                        return new ChangePlan("install-cuda", $"CUDA toolkit {mm} (version resolved at apply time), held", deferred, c.Notes);
+                    }
                     var entry = repo.Newest(package) ?? throw NotInRepository(package, repo);
                     var steps = RepositorySteps(c, system, apt, repo, entry);
                     steps.Add(new AptInstallStep("cuda.install", $"Install the CUDA {mm} toolkit at {entry.Version}.", apt, new[] { new PackageVersion(package, entry.Version) }));
@@ -160,7 +175,7 @@ namespace AutoGlm.Engine.Install
             if (stack.Driver == null)
                 throw new AutoGlmException("NoNvidiaGpu", ErrorKind.ObjectNotFound,
                     Messages.Format("NoNvidiaGpu", (host.GpusUnknownReason != null ? " (" + host.GpusUnknownReason + ")" : "")), "gpu");
-            var c = new Context { Matrix = matrix, Host = host, Os = os, Stack = stack };
+            var c = new Context { Matrix = matrix, Host = host, Os = os, Stack = stack, CommandTimeout = request.CommandTimeout };
             c.Notes.AddRange(stack.Warnings);
             if (os.Support == "deprecated") c.Notes.Add($"{os.Name ?? os.Id} is deprecated for CUDA: plan a move to a supported release.");
 
@@ -223,7 +238,34 @@ namespace AutoGlm.Engine.Install
             if (request.RepositoryUrl == null && c.Os.CudaRepo == null)
                 throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, Messages.Format("RepositoryUnknown", c.Os.Id), c.Os.Id);
             var url = request.RepositoryUrl ?? AptRepository.NvidiaUrl(c.Os.CudaRepo!, c.Host.Architecture ?? "x86_64");
-            return AptRepository.Load(url, request.CommandTimeout);
+            try
+            {
+                return AptRepository.Load(url, request.CommandTimeout);
+            }
+            catch (AutoGlmException ex) when (request.Preview && ex.ErrorId == "RepositoryUnreachable")
+            {
+                // A preview needs no network: the plan is complete, and says which versions the apply reads from the index.
+                var repo = AptRepository.Unread(url, ex.Message);
+                c.Notes.Add($"{AptRepository.Redact(repo.Url)} could not be read, so the exact versions are resolved from it at apply time (the steps marked so). " +
+                    "This preview needs no network; applying does, or a reachable mirror (-RepositoryUrl / --repository-url).");
+                return repo;
+            }
+        }
+
+        /// <summary>The repository steps of a preview whose repository could not be read: the keyring's version is not known yet.</summary>
+        private static List<PlanStep> DeferredRepositorySteps(Context c, ISystemHost system, AptTool apt, AptRepository repo)
+        {
+            var line = $"deb [signed-by={system.MapPath(KeyringStep.KeyringPath)}] {repo.Url} /\n";
+            return new List<PlanStep>
+            {
+                new DeferredStep("repo.keyring", "install-packages", "cuda-keyring",
+                    $"Install NVIDIA's repository signing key: the newest cuda-keyring in the repository's index, downloaded from {AptRepository.Redact(repo.Url)} and checked against the index's SHA-256; then the key's expiry is checked.",
+                    repo.Deferral, apt.Dpkg("-i", "/var/lib/autoglm/downloads/cuda-keyring_<version from the index>_all.deb")),
+                new WriteFileStep("repo.source", "Add NVIDIA's CUDA repository, signed by its keyring.",
+                    new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" + line, 0x1A4)),
+                new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
+                    new[] { apt.AptGet("update") }, ctx => StepCheck.Needed(repo.Deferral)),
+            };
         }
 
         private static List<PlanStep> RepositorySteps(Context c, ISystemHost system, AptTool apt, AptRepository repo, AptIndexEntry probe)
@@ -247,7 +289,6 @@ namespace AutoGlm.Engine.Install
         private static ChangePlan AptDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
         {
             var apt = new AptTool(system);
-            var repo = LoadRepo(c, request);
             var packaging = c.Matrix.FindPackaging("debian", c.Branch)
                 ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Apt", c.Branch), c.Branch);
             string B(string s) => s.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
@@ -258,6 +299,8 @@ namespace AutoGlm.Engine.Install
             var pinned = request.Version ?? (recorded.Ok && request.Branch == null ? RecordedVersion(recorded.Text!, meta) : null);
             bool InBranch(string v) => Upstream(v).StartsWith(c.Branch + ".", StringComparison.Ordinal)
                 && (pinned == null || Upstream(v) == pinned);
+            var repo = LoadRepo(c, request);
+            if (repo.Unreadable != null) return DeferredAptDriverPlan(c, system, apt, repo, packaging, meta, pinned, B);
             var metaEntry = repo.Newest(meta, InBranch)
                 ?? throw new AutoGlmException("DriverVersionNotFound", ErrorKind.ObjectNotFound,
                     Messages.Format("DriverVersionNotFound", AptRepository.Redact(repo.Url), meta, (request.Version ?? "R" + c.Branch), string.Join(", ", repo.Entries.Where(e => e.Package == meta).Select(e => e.Version))), request.Version ?? meta);
@@ -288,6 +331,50 @@ namespace AutoGlm.Engine.Install
                         $"Package: {string.Join(" ", held.Select(h => h.Name))}\nPin: version {metaEntry.Version}\nPin-Priority: 1001\n", 0x1A4)));
             }
 
+            bool mok = HostDriverSteps(c, system, apt, steps);
+            steps.Add(new AptInstallStep("driver.install", $"Install the NVIDIA {c.Flavor} driver {version} (R{c.Branch}).", apt, held));
+            steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, held.Select(h => h.Name).ToList()));
+            steps.Add(new WriteFileStep("driver.record", "Record the pinned driver, so a later run restores exactly this version.",
+                new PlannedFile(PinRecordPath, "# Written by AutoGlm: the driver version install-driver pinned.\n" + string.Join("", held.Select(h => h.Spec + "\n")), 0x1A4)));
+            steps.Add(new DriverVerifyStep(version, RebootReason(system, version, mok), system));
+            if (pinned != null && request.Version == null) c.Notes.Add($"Keeping the driver pinned earlier ({pinned}, recorded in {PinRecordPath}); pass -DriverVersion or -Branch to move it.");
+            return new ChangePlan("install-driver", $"NVIDIA driver {version} ({c.Flavor}, R{c.Branch}), pinned", steps, c.Notes);
+        }
+
+        /// <summary>
+        /// The driver plan of a preview whose repository could not be read: every step the apply will take, the ones
+        /// that need the index's exact version marked as resolved at apply time.
+        /// </summary>
+        private static ChangePlan DeferredAptDriverPlan(Context c, ISystemHost system, AptTool apt, AptRepository repo, DriverPackagingEntry packaging,
+            string meta, string? pinned, Func<string, string> branch)
+        {
+            var wanted = pinned ?? $"the newest R{c.Branch} version";
+            // The libraries NVIDIA's packaging pins with the meta package; which of them the repository has is known at apply time.
+            var names = new List<string> { meta };
+            foreach (var argv in packaging.PinCommands ?? new List<List<string>>())
+                foreach (var name in argv.Skip(2).Select(branch).Where(n => !n.StartsWith("-", StringComparison.Ordinal)))
+                    if (packaging.Pin == "apt-hold" && !names.Contains(name)) names.Add(name);
+            var steps = DeferredRepositorySteps(c, system, apt, repo);
+            steps.Add(packaging.Pin == "pinning-package"
+                ? new DeferredStep("driver.pin", "install-packages", NvidiaPackages.PinningPrefix + c.Branch,
+                    $"Pin the driver to branch R{c.Branch} with NVIDIA's pinning package, before the driver is installed.", repo.Deferral,
+                    apt.AptGet("install", "-y", NvidiaPackages.PinningPrefix + c.Branch + "=<version from the index>"))
+                : new DeferredStep("driver.pin", "write-file", "/etc/apt/preferences.d/autoglm-nvidia-driver",
+                    $"Pin {string.Join(" ", names)} to {wanted} in the repository's index before installing them (priority 1001).", repo.Deferral));
+            var mok = HostDriverSteps(c, system, apt, steps);
+            steps.Add(new DeferredStep("driver.install", "install-packages", string.Join(" ", names),
+                $"Install the NVIDIA {c.Flavor} driver {wanted} (R{c.Branch}).", repo.Deferral,
+                apt.AptGet(new[] { "install", "-y", "--no-install-recommends", "--allow-downgrades", "--allow-change-held-packages" }.Concat(names.Select(n => n + "=<version from the index>")).ToArray())));
+            steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, names));
+            steps.Add(new DeferredStep("driver.record", "write-file", PinRecordPath, "Record the pinned driver, so a later run restores exactly this version.", repo.Deferral));
+            var version = pinned ?? c.Branch + ".";
+            steps.Add(new DriverVerifyStep(version, RebootReason(system, version, mok), system));
+            return new ChangePlan("install-driver", $"NVIDIA driver {wanted} ({c.Flavor}, R{c.Branch}), pinned; versions resolved at apply time", steps, c.Notes);
+        }
+
+        /// <summary>Kernel headers and DKMS, the nouveau blacklist, unattended-upgrades and the MOK step; true when the MOK step was added.</summary>
+        private static bool HostDriverSteps(Context c, ISystemHost system, AptTool apt, List<PlanStep> steps)
+        {
             var kernels = Kernels(system);
             var headerPackages = new List<PackageVersion>();
             foreach (var k in kernels.Distinct())
@@ -300,15 +387,9 @@ namespace AutoGlm.Engine.Install
 
             steps.Add(NouveauBlacklistStep(OsFamily.Debian));
             steps.Add(UnattendedUpgradesStep());
-            var mok = SecureBootStep(c, system, request.CommandTimeout);
+            var mok = SecureBootStep(c, system, c.CommandTimeout);
             if (mok != null) steps.Add(mok);
-            steps.Add(new AptInstallStep("driver.install", $"Install the NVIDIA {c.Flavor} driver {version} (R{c.Branch}).", apt, held));
-            steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, held.Select(h => h.Name).ToList()));
-            steps.Add(new WriteFileStep("driver.record", "Record the pinned driver, so a later run restores exactly this version.",
-                new PlannedFile(PinRecordPath, "# Written by AutoGlm: the driver version install-driver pinned.\n" + string.Join("", held.Select(h => h.Spec + "\n")), 0x1A4)));
-            steps.Add(new DriverVerifyStep(version, RebootReason(system, version, mok != null), system));
-            if (pinned != null && request.Version == null) c.Notes.Add($"Keeping the driver pinned earlier ({pinned}, recorded in {PinRecordPath}); pass -DriverVersion or -Branch to move it.");
-            return new ChangePlan("install-driver", $"NVIDIA driver {version} ({c.Flavor}, R{c.Branch}), pinned", steps, c.Notes);
+            return mok != null;
         }
 
         public const string PinRecordPath = "/var/lib/autoglm/pins/driver";

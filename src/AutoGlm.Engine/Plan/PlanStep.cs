@@ -178,6 +178,28 @@ namespace AutoGlm.Engine.Plan
     }
 
     /// <summary>A step whose test and change are given as functions: for one-off commands.</summary>
+    /// <summary>
+    /// A step of a preview planned without its source (an unreachable repository): what it does is known, the exact
+    /// version is not. It previews as a change that says so, and never applies: an applying run reads the source first.
+    /// </summary>
+    public sealed class DeferredStep : PlanStep
+    {
+        private readonly string _reason;
+        private readonly IReadOnlyList<IReadOnlyList<string>> _commands;
+
+        public DeferredStep(string id, string action, string target, string description, string reason, IReadOnlyList<string>? command = null)
+            : base(id, action, target, description)
+        {
+            _reason = reason;
+            _commands = command == null ? Array.Empty<IReadOnlyList<string>>() : new[] { command };
+        }
+
+        public override IReadOnlyList<IReadOnlyList<string>> Commands => _commands;
+        public override StepCheck Test(StepContext context) => StepCheck.Needed(_reason);
+        public override void Set(StepContext context) =>
+            throw new StepFailedException($"{Id} was planned for a preview only ({_reason}); plan again without -WhatIf to apply it.");
+    }
+
     public sealed class CommandStep : PlanStep
     {
         private readonly Func<StepContext, StepCheck> _test;

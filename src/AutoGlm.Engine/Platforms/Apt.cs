@@ -37,6 +37,14 @@ namespace AutoGlm.Engine.Platforms
 
         public string Url { get; }
         public IReadOnlyList<AptIndexEntry> Entries { get; }
+        /// <summary>Why the index could not be read, for a preview planned without it (<see cref="Unread"/>); null when it was read.</summary>
+        public string? Unreadable { get; private set; }
+        /// <summary>What a step whose version comes from this unread index says in a preview.</summary>
+        public string Deferral => $"version resolved from {Redact(Url)} at apply time";
+
+        /// <summary>A repository whose index could not be read: a preview can still be planned; nothing can be applied from it.</summary>
+        public static AptRepository Unread(string url, string reason) =>
+            new AptRepository(ValidateUrl(url), new List<AptIndexEntry>()) { Unreadable = reason };
 
         /// <summary>NVIDIA's repository for an OS entry's cudaRepo ("ubuntu2204") and architecture.</summary>
         public static string NvidiaUrl(string cudaRepo, string architecture) =>

@@ -124,6 +124,7 @@ namespace AutoGlm.Commands
                 MatrixPaths = matrix == null ? null : System.Array.ConvertAll(matrix, cmdlet.GetUnresolvedProviderPathFromPSPath),
                 FactsFile = facts == null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(facts),
                 AllowMinorVersionCompatibility = minorCompat,
+                Preview = whatIf,
             };
         }
     }

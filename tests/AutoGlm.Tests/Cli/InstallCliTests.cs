@@ -38,6 +38,33 @@ namespace AutoGlm.Tests.EndToEnd
         }
 
         [Fact]
+        public void WhatIfWithTheDriverRepositoryUnreachableIsCompleteAndSaysWhichVersionsWaitForTheApply()
+        {
+            using var rig = new InstallRig();
+            var stack = StackService.Resolve(new ResolveRequest { Profile = "vllm-server", Root = rig.Root }, NullOutput.Instance);
+            foreach (var p in stack.Packages) Wheels.Build(rig.Wheelhouse, p.Name, p.Version);
+            var before = rig.Tree();
+            // Every HTTP request outside this machine's loopback would fail at the closed proxy; the driver repository itself is a closed port.
+            var env = new Dictionary<string, string>(AutoGlm.Tests.Install.InstallDriverCliTests.NoNetwork)
+            {
+                ["GIT_CONFIG_GLOBAL"] = rig.Environment["GIT_CONFIG_GLOBAL"]!, ["GIT_CONFIG_NOSYSTEM"] = "1", ["no_proxy"] = "127.0.0.1", ["NO_PROXY"] = "127.0.0.1",
+            };
+            const string closed = "http://127.0.0.1:9/cuda/";
+            var r = Cli.Run(rig.Apt.Path_, env, "install", "--root", rig.Root, "--profile", "vllm-server", "--install-path", "/opt/autoglm",
+                "--repository-url", "file://" + rig.Remote, "--ref", rig.Commit, "--allow-local", "--port", "auto", "--wheelhouse", rig.Wheelhouse,
+                "--driver-repository-url", closed, "--model-path", InstallRig.ModelPath, "--model-manifest", rig.Manifest,
+                "--model-url", $"http://127.0.0.1:{rig.Server.Port}/models/", "--what-if", "--format", "json");
+            Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.Stderr}\n{r.Stdout}");
+            var json = (IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(r.Stdout)!;
+            var steps = ((IList<object?>)json["steps"]!).Cast<IDictionary<string, object?>>().ToList();
+            var install = steps.Single(s => (string)s["id"]! == "driver/driver.install");
+            Assert.Equal($"version resolved from {closed} at apply time", install["detail"]);
+            Assert.Contains(steps, s => (string)s["id"]! == "python/python.venv");
+            Assert.Equal("proof/proof.chat", steps.Last()["id"]);
+            Assert.Equal(before, rig.Tree());
+        }
+
+        [Fact]
         public void WhatIfAsJsonSaysChangedAsTheAnsibleExampleReadsItAndChangesNothing()
         {
             using var rig = new InstallRig();

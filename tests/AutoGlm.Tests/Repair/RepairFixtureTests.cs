@@ -167,7 +167,8 @@ namespace AutoGlm.Tests.Repair
         {
             using var fx = Mismatch();
             var before = Tree(fx.RootPath);
-            var run = Cli.Run(fx.PathVariable, "repair-driver", "--what-if", "--format", "json", "--root", fx.RootPath);
+            // The diagnosis and plan read only the host: no network (any HTTP request would fail at the closed proxy).
+            var run = Cli.Run(fx.PathVariable, AutoGlm.Tests.Install.InstallDriverCliTests.NoNetwork, "repair-driver", "--what-if", "--format", "json", "--root", fx.RootPath);
             Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
             Assert.Equal(before, Tree(fx.RootPath));
             Assert.Equal("", Log(fx).Replace("systemctl is-active " + Unit + "\n", ""));
