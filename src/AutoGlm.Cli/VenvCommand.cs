@@ -83,6 +83,7 @@ Exit codes: 0 done (or nothing to do; check: no failure), 1 a step or a check fa
                 FactsFile = args.One("facts"),
                 MatrixPaths = args.All("matrix").ToList(),
                 CommandTimeout = runner.CommandTimeout,
+                Preview = runner.WhatIf,
             };
             if (sub == "lock" && (request.LockFile != null || request.VenvPath != null || request.PythonVersion != null))
                 throw new UsageException("'venv lock' takes no --lock, --path or --python; they belong to 'venv sync'.");

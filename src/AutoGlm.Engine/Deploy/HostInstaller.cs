@@ -238,7 +238,7 @@ namespace AutoGlm.Engine.Deploy
             var venvRequest = new VenvRequest
             {
                 Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), InstallPath = install, Wheelhouse = r.Wheelhouse, IndexUrl = r.IndexUrl,
-                CommandTimeout = r.CommandTimeout, Stack = r.Stack, Matrix = matrix,
+                CommandTimeout = r.CommandTimeout, Stack = r.Stack, Matrix = matrix, Preview = r.WhatIf,
             };
             var venvPlan = VenvService.SyncPlan(system, venvRequest, output);
             notes.AddRange(venvPlan.Notes.Where(n => !n.StartsWith("Phase ", StringComparison.Ordinal) && !n.StartsWith("#", StringComparison.Ordinal)).Select(n => "python: " + n));

@@ -197,7 +197,7 @@ namespace AutoGlm.Engine.Plan
         public override IReadOnlyList<IReadOnlyList<string>> Commands => _commands;
         public override StepCheck Test(StepContext context) => StepCheck.Needed(_reason);
         public override void Set(StepContext context) =>
-            throw new StepFailedException($"{Id} was planned for a preview only ({_reason}); plan again without -WhatIf to apply it.");
+            throw new StepFailedException(Messages.Format("StepFailed_PreviewOnly", Id, _reason));
     }
 
     public sealed class CommandStep : PlanStep

@@ -31,6 +31,8 @@ namespace AutoGlm.Engine.Python
         public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
         /// <summary>Tests: resolve against this matrix instead of loading one.</summary>
         internal CompatibilityMatrix? Matrix { get; set; }
+        /// <summary>Only previewed (-WhatIf): an index that cannot be read defers the lock to the apply instead of stopping the plan.</summary>
+        public bool Preview { get; set; }
         /// <summary>Tests and callers that already hold a stack.</summary>
         public ResolvedStack? Stack { get; set; }
     }
@@ -74,7 +76,16 @@ namespace AutoGlm.Engine.Python
             var install = InstallPathOf(request, profile);
             var venv = VenvPathOf(request, profile);
             var spec = PythonSpec(request, profile, stack, out var minor);
-            var pythonLock = MakeLock(system, request, profile, stack);
+            PythonLock pythonLock;
+            try
+            {
+                pythonLock = MakeLock(system, request, profile, stack);
+            }
+            catch (AutoGlmException ex) when (request.Preview && ex.ErrorId == "IndexUnavailable")
+            {
+                // A preview needs no network: the lock is made from the index when the plan is applied.
+                return FullPlan(system, request, output, profile, spec, minor, null, out venvStep, $"lock made from the package index at apply time ({ex.Message})");
+            }
             PhaseTrace.Mark("venv sync: lock read");
             var plan = ConvergedPlan(system, request, profile, pythonLock, out venvStep);
             if (plan == null)
@@ -114,13 +125,14 @@ namespace AutoGlm.Engine.Python
         }
 
         /// <summary>The interpreter (found, or installed first), the venv package where Debian lacks it, the lock files and the venv build.</summary>
+        /// <param name="pythonLock">Null in a preview whose index could not be read; <paramref name="deferral"/> says so in the lock and venv steps.</param>
         private static ChangePlan FullPlan(ISystemHost system, VenvRequest request, IEngineOutput output, ProfileEntry profile,
-            Pep440SpecifierSet spec, string? minor, PythonLock pythonLock, out VenvSyncStep venvStep)
+            Pep440SpecifierSet spec, string? minor, PythonLock? pythonLock, out VenvSyncStep venvStep, string? deferral = null)
         {
             var install = InstallPathOf(request, profile);
             var venv = VenvPathOf(request, profile);
             var steps = new List<PlanStep>();
-            var notes = Notes(pythonLock).ToList();
+            var notes = pythonLock != null ? Notes(pythonLock).ToList() : new List<string> { "The package index could not be read: the " + deferral + "." };
             var found = Interpreters.Discover(system, request.CommandTimeout);
             var chosen = Interpreters.Choose(found, spec, minor);
             string interpreter;
@@ -153,8 +165,17 @@ namespace AutoGlm.Engine.Python
                     }));
                 }
             }
-            steps.AddRange(LockSteps(pythonLock, install));
             var uv = Uv(system);
+            if (pythonLock == null)
+            {
+                venvStep = null!;
+                steps.Add(new DeferredStep("python.lock", "write-file", install + "/" + PythonLock.BaseFileName,
+                    "The hash-locked requirements (exact versions and sha256 hashes), made from the package index.", deferral!));
+                steps.Add(new DeferredStep("python.venv", "sync-venv", venv, $"Build the venv from the lock (hash-checked{(uv != null ? " by uv" : "")}) beside {venv} and swap it in.", deferral!));
+                notes.Add(InstallerNote(system, uv));
+                return new ChangePlan("python-venv", $"venv for {profile.Id} at {venv}", steps, notes);
+            }
+            steps.AddRange(LockSteps(pythonLock, install));
             var basePip = uv == null && chosen != null && BasePipCanTarget(system, interpreter, request.CommandTimeout);
             venvStep = new VenvSyncStep(venv, interpreter, pythonLock, install + "/" + PythonLock.BaseFileName, install + "/" + PythonLock.OverrideFileName, basePip, uv,
                 OfflineWheelhouse(request));

@@ -52,7 +52,13 @@ namespace AutoGlm.Commands
         public string[]? MatrixPath { get; set; }
 
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
-            VenvService.SyncPlan(system, PythonRequests.From(this, Profile, InstallPath, VenvPath, Wheelhouse, IndexUrl, LockPath, PythonVersion, FactsPath, MatrixPath, TimeoutSec), output);
+            VenvService.SyncPlan(system, Previewed(PythonRequests.From(this, Profile, InstallPath, VenvPath, Wheelhouse, IndexUrl, LockPath, PythonVersion, FactsPath, MatrixPath, TimeoutSec)), output);
+
+        private VenvRequest Previewed(VenvRequest request)
+        {
+            request.Preview = IsWhatIf();
+            return request;
+        }
     }
 
     /// <summary>Writes the profile's hash-locked requirements files (base and override phase) into the install path.</summary>

@@ -126,6 +126,23 @@ namespace AutoGlm.Tests.Plan
             Assert.Equal("changed", again.Status);
         }
 
+        [Fact]
+        public void AStepDeferredForAPreviewShowsWhyAndIsNeverApplied()
+        {
+            using var root = new TempDir();
+            var before = Tree(root.Path);
+            var deferred = new DeferredStep("driver.install", "install-packages", "nvidia-open", "Install the driver.", "version resolved from http://mirror.example/ at apply time");
+            var preview = PlanExecutor.Preview(FilesPlan(deferred), new LiveSystem(root.Path), NullOutput.Instance, System.TimeSpan.FromSeconds(10));
+            Assert.Equal(("change", "version resolved from http://mirror.example/ at apply time"), (preview.Steps.Last().Status, preview.Steps.Last().Detail));
+
+            // Should such a plan ever reach apply, the step fails and the steps before it are rolled back.
+            var result = PlanExecutor.Apply(FilesPlan(deferred), new LiveSystem(root.Path), new ApplyOptions(), NullOutput.Instance);
+            Assert.Equal("rolled-back", result.Status);
+            Assert.Equal("driver.install", result.FailedStep);
+            Assert.Contains("planned for a preview only", result.Message);
+            Assert.Equal(before, Tree(root.Path));
+        }
+
         public static IEnumerable<object[]> Boundaries()
         {
             foreach (var id in new[] { "one", "two", "secret" })

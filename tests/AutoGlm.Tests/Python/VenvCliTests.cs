@@ -47,6 +47,30 @@ namespace AutoGlm.Tests.Python
             Assert.Empty(Directory.GetFileSystemEntries(root.Path));
         }
 
+        [Fact]
+        public void SyncWhatIfNeedsNoIndexTheLockIsMadeAtApplyTimeAndApplyingStillNeedsTheIndex()
+        {
+            using var root = new TempDir();
+            var args = new[] { "venv", "sync", "--profile", "sglang-server", "--facts", Facts, "--root", root.Path, "--index-url", "http://127.0.0.1:9/simple/" };
+            var preview = Cli.Run(null, AutoGlm.Tests.Install.InstallDriverCliTests.NoNetwork, Concat(args, "--what-if", "--format", "json"));
+            Assert.True(preview.ExitCode == 0, preview.Stderr);
+            var plan = (System.Collections.Generic.IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(preview.Stdout)!;
+            var steps = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Cast<System.Collections.Generic.IDictionary<string, object?>>((System.Collections.IEnumerable)plan["steps"]!));
+            foreach (var id in new[] { "python.lock", "python.venv" })
+            {
+                var step = System.Linq.Enumerable.Single(steps, s => (string)s["id"]! == id);
+                Assert.Equal("change", step["status"]);
+                Assert.StartsWith("lock made from the package index at apply time (", (string)step["detail"]!);
+                Assert.Contains("127.0.0.1:9", (string)step["detail"]!);
+            }
+            Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+
+            var apply = Cli.Run(null, AutoGlm.Tests.Install.InstallDriverCliTests.NoNetwork, Concat(args, "--force"));
+            Assert.Equal(2, apply.ExitCode);
+            Assert.Contains("[IndexUnavailable]", apply.Stderr);
+            Assert.Empty(Directory.GetFileSystemEntries(root.Path));
+        }
+
         private static string[] Concat(string[] a, params string[] b) => ArrayExtensions.Concat(a, b);
     }
 }
