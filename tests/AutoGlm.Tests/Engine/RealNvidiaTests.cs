@@ -168,6 +168,20 @@ namespace AutoGlm.Tests.Engine
             Assert.Contains("NVML_ERROR_LIBRARY_NOT_FOUND", error);
         }
 
+        [Fact]
+        public void NvidiaSmiWithoutItsLibraryIsNoUserSpaceDriver()
+        {
+            // The real binary's text without libnvidia-ml (captured from it; runs without the downloaded artifacts).
+            using var fx = FixtureHost.HealthyUbuntu();
+            fx.Smi("nvidia-smi--no-libnvidia-ml-rc12.txt", exitCode: 12);
+            var run = HostCheckTests.Evaluate(fx);
+            Assert.Equal(Nvml.LibraryNotFound, run.Facts.Get<GpuFacts>().QueryErrorCode);
+            var check = run.Results.Single(c => c.Id == "gpu.nvml");
+            Assert.Equal(CheckStatus.Fail, check.Status);
+            Assert.Contains("No NVIDIA user-space driver is installed", check.Message);
+            Assert.Contains("NVML_ERROR_LIBRARY_NOT_FOUND", check.Observed);
+        }
+
         [RealNvidiaTheory]
         [MemberData(nameof(RealNvidia.Versions), MemberType = typeof(RealNvidia))]
         public void TheRealHelpQueryGpuListsEveryFieldTheEngineQueries(string version)
