@@ -14,6 +14,17 @@ trap 'rm -f "$log" "$pester_log"' EXIT
 echo "== build ($configuration)"
 dotnet build AutoGlm.slnx -c "$configuration" --nologo -v quiet
 
+echo "== real NVIDIA binaries for the xunit tests (pinned, from Debian's non-free archive; cached in out/nvidia-artifacts)"
+fetch_log=$(mktemp)
+if real_nvidia=$(bash tools/nvidia-artifacts/fetch.sh 2>"$fetch_log"); then
+  export AUTOGLM_REAL_NVIDIA=$real_nvidia
+  echo "$real_nvidia: $(ls "$real_nvidia" | grep -v -e '^apt$' -e '^debs$' | tr '\n' ' ')"
+else
+  echo "could not download them (tools/nvidia-artifacts/fetch.sh); the RealNvidia tests will be skipped:"
+  tail -5 "$fetch_log" | sed 's/^/  /'
+fi
+rm -f "$fetch_log"
+
 echo "== xunit"
 set +e
 dotnet test AutoGlm.slnx -c "$configuration" --no-build --nologo 2>&1 | tee "$log"

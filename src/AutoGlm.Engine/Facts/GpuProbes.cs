@@ -221,7 +221,7 @@ namespace AutoGlm.Engine.Facts
             var argv = SmiQuery(true);
             var run = ctx.Run(argv);
             // compute_cap exists only in newer drivers (about 510+): ask again without it.
-            if (run.Status == CommandStatus.Completed && run.ExitCode != 0 && (run.Stdout + run.Stderr).IndexOf("is not a valid field", StringComparison.OrdinalIgnoreCase) >= 0)
+            if (RejectsAField(run))
             {
                 argv = SmiQuery(false);
                 run = ctx.Run(argv);
@@ -236,6 +236,10 @@ namespace AutoGlm.Engine.Facts
             facts.Sources.Add("nvidia-smi");
             if (table.Succeeded) facts.CudaDriverVersion = ParseSmiCudaVersion(table.Stdout);
         }
+
+        /// <summary>nvidia-smi refused a --query-gpu field it does not know: 'Field "compute_cap" is not a valid field to query.', exit 2.</summary>
+        internal static bool RejectsAField(CommandResult run) =>
+            run.Status == CommandStatus.Completed && run.ExitCode != 0 && (run.Stdout + run.Stderr).IndexOf("is not a valid field", StringComparison.OrdinalIgnoreCase) >= 0;
 
         internal static string? ParseSmiCudaVersion(string table)
         {
@@ -308,6 +312,12 @@ namespace AutoGlm.Engine.Facts
             { code = Nvml.GpuIsLost; cause = "a GPU is not reachable: " + FirstLine(output) + " (often fallen off the bus; see dmesg for Xid 79)"; }
             else if (output.IndexOf("Insufficient Permissions", StringComparison.OrdinalIgnoreCase) >= 0)
             { code = Nvml.NoPermission; cause = Nvml.Cause(Nvml.NoPermission); }
+            else if (output.IndexOf("couldn't find libnvidia-ml.so", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                // The real nvidia-smi without its library: "NVIDIA-SMI couldn't find libnvidia-ml.so library in your system. ...", exit 12.
+                code = Nvml.LibraryNotFound;
+                cause = "it could not find libnvidia-ml.so (NVML_ERROR_LIBRARY_NOT_FOUND); the NVIDIA user-space driver is not installed or is incomplete";
+            }
             else if (output.IndexOf("Failed to initialize NVML", StringComparison.OrdinalIgnoreCase) >= 0)
             { code = exitCode != 0 ? exitCode : Nvml.Unknown; cause = "NVML could not start: " + FirstLine(output); }
             else if (exitCode != 0)
