@@ -251,6 +251,19 @@ function Add-InstallPlanSpec {
         Get-TreeFingerprint $root | Should -Be $before
     }
 
+    It 'previews under -WhatIf without the network: an unreachable repository defers the versions instead of stopping' -ForEach $case {
+        $root = New-HostRoot
+        $before = Get-TreeFingerprint $root
+        $run = Invoke-InRunspace -Script "param(`$r) $Cmdlet -Root `$r -RepositoryUrl 'http://127.0.0.1:9/cuda/' -WhatIf" -Arguments @{ r = $root }
+        $run.Thrown | Should -BeNullOrEmpty
+        $run.Error | Should -BeNullOrEmpty
+        Get-TreeFingerprint $root | Should -Be $before
+        # Applying still reads the repository, and stops before any change.
+        $err = Get-StopError { & $Cmdlet -Root $root -RepositoryUrl 'http://127.0.0.1:9/cuda/' -Force -ErrorAction Stop }
+        Assert-AutoGlmError $err -ErrorId RepositoryUnreachable -Class $Class -Category ResourceUnavailable
+        Get-TreeFingerprint $root | Should -Be $before
+    }
+
     It 'with -Force, a failing package tool is PlanStepFailed (InvalidResult) after the ApplyResult' -ForEach $case {
         $root = New-HostRoot
         $err = $null
