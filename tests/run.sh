@@ -83,6 +83,24 @@ else
 fi
 rm -f "$fresh"
 
+versions_rc=0
+echo "== Version oracle: packaging, dpkg and rpm answer tests/fixtures/versions/*.tsv as committed"
+fresh=$(mktemp -d)
+vo_rc=0; bash tools/version-oracle/generate.sh "$fresh" >/dev/null 2>&1 || vo_rc=$?
+if [ "$vo_rc" -eq 0 ]; then
+  # The '# oracle:' lines name the host's dpkg and python versions; the answers must not move.
+  for f in tests/fixtures/versions/*.tsv; do
+    diff -u <(grep -v '^# oracle: ' "$f") <(grep -v '^# oracle: ' "$fresh/$(basename "$f")") | head -20 || true
+    cmp -s <(grep -v '^# oracle: ' "$f") <(grep -v '^# oracle: ' "$fresh/$(basename "$f")") || { echo "$f is not what tools/version-oracle/generate.sh makes"; versions_rc=1; }
+  done
+  [ "$versions_rc" -eq 0 ] && echo "identical"
+elif [ "$vo_rc" -eq 3 ]; then
+  echo "skipped: the pinned python3-packaging / python3-rpm packages could not be downloaded from Debian's archive (tools/version-oracle/generate.sh)"
+else
+  versions_rc=1
+fi
+rm -rf "$fresh"
+
 # Closing lines any reader can count: xunit's totals over its summary lines, Pester's from its runner, and both.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
@@ -91,6 +109,6 @@ pester_failed=$(awk '/^pester: [0-9]+ passed, [0-9]+ failed/ {f=$4} END {print f
 echo "xunit: ${passed} passed, ${failed} failed"
 echo "pester: $pester_passed passed, $pester_failed failed"
 echo "total: $((passed + $pester_passed)) passed, $((failed + $pester_failed)) failed"
-if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$catalogue_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
+if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$catalogue_rc" -ne 0 ] || [ "$versions_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
   exit 1
 fi

@@ -43,13 +43,17 @@ namespace AutoGlm.Engine.Python
             return new LockRequest { Profile = stack.Profile, Python = stack.Python?.Version, TorchTag = stack.TorchTag, Packages = stack.Packages, Source = source, Machine = stack.Architecture, Environment = Linux(stack) };
         }
 
-        /// <summary>The stack's Python on Linux x86_64: its installed interpreter's full version when that is the chosen minor.</summary>
+        /// <summary>
+        /// The stack's Python on Linux x86_64: its installed interpreter's full version when that is the chosen minor, and
+        /// platform_release from the host's kernel (what pip on that host reads from platform.release()).
+        /// </summary>
         private static MarkerEnvironment? Linux(ResolvedStack stack)
         {
             var python = stack.Python;
-            if (python == null || python.Version.Length == 0) return null;
+            if (python == null || python.Version.Length == 0)
+                return stack.KernelRelease == null ? null : MarkerEnvironment.Linux(DefaultPython, stack.Architecture ?? "x86_64").WithPlatformRelease(stack.KernelRelease);
             return MarkerEnvironment.Linux(python.Installed != null && python.Installed.StartsWith(python.Version + ".", StringComparison.Ordinal) ? python.Installed : python.Version,
-                stack.Architecture ?? "x86_64");
+                stack.Architecture ?? "x86_64").WithPlatformRelease(stack.KernelRelease);
         }
 
         /// <summary>The same Python on Windows (AMD64, or ARM64 for an aarch64 host), for a lock made on a Windows host.</summary>
@@ -192,8 +196,10 @@ namespace AutoGlm.Engine.Python
         {
             var all = catalog.Files(req.Name);
             if (req.Name == "torch" && request.TorchTag != null) all = all.Where(f => f.Version.Local == null || f.Version.Local == request.TorchTag).ToList();
-            var fits = all.Where(f => req.Specifier == null || req.Specifier.IsSatisfiedBy(f.Version)).ToList();
-            if (fits.Count == 0) fits = all.Where(f => req.Specifier == null || req.Specifier.IsSatisfiedBy(f.Version, includePrereleases: true)).ToList();
+            // As pip's finder picks (packaging's SpecifierSet.filter): finals first, pre-releases when no final matches.
+            var spec = req.Specifier ?? Pep440SpecifierSet.Parse("");
+            var chosen = new HashSet<Pep440Version>(spec.Filter(all.Select(f => f.Version).Distinct()));
+            var fits = all.Where(f => chosen.Contains(f.Version)).ToList();
             if (fits.Count == 0)
             {
                 // A requirement under a marker gets here only when the marker holds on the target: missing is an error too.

@@ -7,8 +7,9 @@ namespace AutoGlm.Engine.Python
 {
     /// <summary>
     /// The values of the PEP 508 marker variables for the machine a lock is made for (not the machine running AutoGlm):
-    /// CPython of the profile's Python on Linux or Windows. platform_release and platform_version (the kernel's) are
-    /// not known ahead of the install and are empty, so a marker on them compares against "".
+    /// CPython of the profile's Python on Linux or Windows. platform_release is the target's kernel release (uname -r,
+    /// what Python's platform.release() reads) when the caller knows it (<see cref="WithPlatformRelease"/>: the host's
+    /// facts), else empty; platform_version (uname -v) stays empty, so a marker on it compares against "".
     /// </summary>
     public sealed class MarkerEnvironment
     {
@@ -56,6 +57,31 @@ namespace AutoGlm.Engine.Python
         // A minor alone leaves the patch unknown: python_full_version is then "3.12", which compares as 3.12.0.
         private static string? Full(string python) => python.Split('.').Length >= 3 ? python : null;
 
+        /// <summary>
+        /// This environment with platform_release set: the target's kernel release as uname -r prints it
+        /// ("6.8.0-45-generic"), which is what pip's platform.release() gives there. Null or blank leaves it empty.
+        /// </summary>
+        public MarkerEnvironment WithPlatformRelease(string? release)
+        {
+            var values = new Dictionary<string, string>(_values);
+            var copy = new MarkerEnvironment(System, Machine, PythonVersion, values["python_full_version"], values);
+            copy._values["platform_release"] = release?.Trim() ?? "";
+            return copy;
+        }
+
+        /// <summary>platform_release: the kernel release, or "" when not known.</summary>
+        public string PlatformRelease => _values["platform_release"];
+
+        /// <summary>Every variable given (for tests that replay another tool's environment); missing ones are empty.</summary>
+        internal static MarkerEnvironment FromValues(IReadOnlyDictionary<string, string> values)
+        {
+            var copy = values.ToDictionary(p => p.Key, p => p.Value);
+            string Get(string k) => copy.TryGetValue(k, out var v) ? v : "";
+            var env = new MarkerEnvironment(Get("platform_system"), Get("platform_machine"), Get("python_version"), Get("python_full_version"), copy);
+            foreach (var p in values) env._values[p.Key] = p.Value;
+            return env;
+        }
+
         /// <summary>"CPython 3.12 on Linux x86_64".</summary>
         public string Describe() => $"CPython {_values["python_full_version"]} on {System} {Machine}";
 
@@ -71,10 +97,15 @@ namespace AutoGlm.Engine.Python
     /// <summary>
     /// PEP 508 environment markers (packaging.python.org, "Dependency specifiers"), evaluated strictly: the grammar
     /// (or/and/parentheses over comparisons of a marker variable or a quoted string with another), an unknown
-    /// variable or a stray token is an error rather than a guess. The version comparisons (&lt; &lt;= == != &gt;= &gt; ~= ===)
-    /// follow PEP 440 when the left side is a version and the operator with the right side is a specifier, and
-    /// otherwise fall back to Python's string behaviour (~= has none: an error); in and not in are substring tests.
-    /// "extra" compares names normalized (PEP 685).
+    /// variable or a stray token is an error rather than a guess. Comparisons follow pypa/packaging 26 (what pip vendors):
+    /// on the version variables (python_version, python_full_version, implementation_version, platform_release) the
+    /// operator with the other side is a PEP 440 specifier and the side given first the version (pre-releases count; a
+    /// value that is not PEP 440 matches nothing, so platform_release &gt;= "5" is false for "5.15.0-91-generic");
+    /// everywhere else, and when the other side is not a specifier, == and != compare text, &lt;= and &gt;= are equality,
+    /// &lt; and &gt; are false, and ~= and === are undefined (an error); in and not in are substring tests.
+    /// "extra" compares names normalized (PEP 685). One side must be a marker variable. The PEP 345 spellings packaging
+    /// still accepts (os.name, sys.platform, platform.version, platform.machine, platform.python_implementation,
+    /// python_implementation) name the same variables.
     /// </summary>
     public static class Markers
     {
@@ -83,6 +114,14 @@ namespace AutoGlm.Engine.Python
             "python_version", "python_full_version", "os_name", "sys_platform", "platform_system", "platform_machine",
             "platform_release", "platform_version", "platform_python_implementation", "implementation_name",
             "implementation_version", "extra",
+        };
+
+        // The PEP 345 spellings packaging (and so pip) still reads, as the variables they name.
+        private static readonly Dictionary<string, string> Legacy = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["os.name"] = "os_name", ["sys.platform"] = "sys_platform", ["platform.version"] = "platform_version",
+            ["platform.machine"] = "platform_machine", ["platform.python_implementation"] = "platform_python_implementation",
+            ["python_implementation"] = "platform_python_implementation",
         };
 
         private static readonly string[] Comparisons = { "===", "~=", "==", "!=", "<=", ">=", "<", ">" };
@@ -132,8 +171,9 @@ namespace AutoGlm.Engine.Python
                 if (char.IsLetter(c) || c == '_')
                 {
                     var start = i;
-                    while (i < marker.Length && (char.IsLetterOrDigit(marker[i]) || marker[i] == '_')) i++;
-                    tokens.Add(new Token(Kind.Word, marker.Substring(start, i - start)));
+                    while (i < marker.Length && (char.IsLetterOrDigit(marker[i]) || marker[i] == '_' || marker[i] == '.')) i++;
+                    var word = marker.Substring(start, i - start);
+                    tokens.Add(new Token(Kind.Word, Legacy.TryGetValue(word, out var modern) ? modern : word));
                     continue;
                 }
                 throw new MarkerSyntaxException($"unexpected character '{c}' at position {i + 1}");
@@ -191,25 +231,28 @@ namespace AutoGlm.Engine.Python
                     if (close.Kind != Kind.Close) throw new MarkerSyntaxException($"'{close.Text}' where ')' was expected");
                     return inner;
                 }
-                var (left, leftIsExtra) = Value();
+                var (left, leftVariable) = Value();
                 var op = Operator();
-                var (right, rightIsExtra) = Value();
+                var (right, rightVariable) = Value();
+                // packaging decides by the variable: the left one when both sides are variables.
+                var key = leftVariable ?? rightVariable
+                    ?? throw new MarkerSyntaxException($"'{left}' {op} '{right}' compares two strings; one side must be a marker variable");
                 // PEP 685: extra names compare normalized, on whichever side the variable stands.
-                if (leftIsExtra || rightIsExtra) { left = PackageName.Normalize(left); right = PackageName.Normalize(right); }
-                return Compare(left, op, right);
+                if (key == "extra") { left = PackageName.Normalize(left); right = PackageName.Normalize(right); }
+                return Compare(left, op, right, key);
             }
 
-            private (string value, bool isExtra) Value()
+            private (string value, string? variable) Value()
             {
                 var token = Next("a marker variable or a quoted string");
-                if (token.Kind == Kind.String) return (token.Text, false);
+                if (token.Kind == Kind.String) return (token.Text, null);
                 if (token.Kind != Kind.Word || !Variables.Contains(token.Text))
                     throw new MarkerSyntaxException(token.Kind == Kind.Word
                         ? $"'{token.Text}' is not a marker variable (known: {string.Join(", ", Variables)})"
                         : $"'{token.Text}' where a marker variable or a quoted string was expected");
-                if (token.Text == "extra") return (_extra, true);
+                if (token.Text == "extra") return (_extra, token.Text);
                 _environment.TryGet(token.Text, out var value);
-                return (value, false);
+                return (value ?? "", token.Text);
             }
 
             private string Operator()
@@ -226,25 +269,26 @@ namespace AutoGlm.Engine.Python
             }
         }
 
-        private static bool Compare(string left, string op, string right)
+        // packaging's MARKERS_REQUIRING_VERSION.
+        private static readonly string[] VersionVariables = { "python_version", "python_full_version", "implementation_version", "platform_release" };
+
+        private static bool Compare(string left, string op, string right, string key)
         {
             if (op == "in") return right.IndexOf(left, StringComparison.Ordinal) >= 0;
             if (op == "not in") return right.IndexOf(left, StringComparison.Ordinal) < 0;
-            // PEP 440 when both sides are: the operator and the right side as a specifier, the left side as the version
-            // (pre-releases count, as packaging evaluates markers).
-            if (Pep440Version.TryParse(left, out var version) && Pep440Specifier.TryParse(op + right, out var specifier))
-                return specifier.IsSatisfiedBy(version, includePrereleases: true);
-            var order = string.CompareOrdinal(left, right);
+            // PEP 440 on the version variables when the operator and the right side make a specifier: the left side is
+            // the version (pre-releases count, as packaging evaluates markers), and one that is not PEP 440 matches nothing.
+            if (Array.IndexOf(VersionVariables, key) >= 0 && Pep440Specifier.TryParse(op + right, out var specifier))
+            {
+                if (op == "===") return string.Equals(left.Trim(), right.Trim(), StringComparison.OrdinalIgnoreCase);
+                return Pep440Version.TryParse(left, out var version) && specifier.IsSatisfiedBy(version, includePrereleases: true);
+            }
             switch (op)
             {
-                case "==": return order == 0;
-                case "!=": return order != 0;
-                case "<": return order < 0;
-                case "<=": return order <= 0;
-                case ">": return order > 0;
-                case ">=": return order >= 0;
-                case "===": return string.Equals(left, right, StringComparison.OrdinalIgnoreCase);
-                default: throw new MarkerSyntaxException($"'{left}' {op} '{right}' compares strings that are not versions with {op}, which is defined for versions only");
+                case "==": case "<=": case ">=": return string.Equals(left, right, StringComparison.Ordinal);
+                case "!=": return !string.Equals(left, right, StringComparison.Ordinal);
+                case "<": case ">": return false;
+                default: throw new MarkerSyntaxException($"'{left}' {op} '{right}' is undefined: {op} is defined for versions only (PEP 440 values of {string.Join(", ", VersionVariables)})");
             }
         }
     }

@@ -341,7 +341,7 @@ namespace AutoGlm.Engine.Python
             if (request.PythonVersion != null && Pep440Version.TryParse(request.PythonVersion, out var wanted) && wanted.Release.Count >= 2)
             {
                 lockRequest.Python = Interpreters.Minor(request.PythonVersion);
-                lockRequest.Environment = MarkerEnvironment.Linux(request.PythonVersion, stack.Architecture ?? "x86_64");
+                lockRequest.Environment = MarkerEnvironment.Linux(request.PythonVersion, stack.Architecture ?? "x86_64").WithPlatformRelease(stack.KernelRelease);
             }
             return Locker.Lock(system.Platform == HostPlatform.Windows ? lockRequest.ForWindows() : lockRequest);
         }

@@ -58,6 +58,8 @@ namespace AutoGlm.Engine.Resolve
         public List<StackPackage> Packages { get; } = new List<StackPackage>();
         /// <summary>The host's CPU (uname -m: x86_64, aarch64) from its facts: what the lock's markers are evaluated for.</summary>
         public string? Architecture { get; set; }
+        /// <summary>The host's kernel release (uname -r), for the platform_release marker of the lock; null when not known.</summary>
+        public string? KernelRelease { get; set; }
         public List<string> IndexUrls { get; } = new List<string>();
         public List<string> Conflicts { get; } = new List<string>();
         /// <summary>Why each choice was made, in order: the -Explain text.</summary>

@@ -34,6 +34,8 @@ namespace AutoGlm.Engine.Resolve
         public string? Distro { get; set; }
         public string? OsVersion { get; set; }
         public string? Architecture { get; set; }
+        /// <summary>The running kernel's release (uname -r, /proc/sys/kernel/osrelease); null when not known.</summary>
+        public string? KernelRelease { get; set; }
         public List<HostGpu> Gpus { get; } = new List<HostGpu>();
         /// <summary>Why the GPUs are not known, when they are not (then an empty list proves nothing).</summary>
         public string? GpusUnknownReason { get; set; }
@@ -62,6 +64,7 @@ namespace AutoGlm.Engine.Resolve
             host.Distro = os.Distro;
             host.OsVersion = os.VersionId;
             host.Architecture = os.Architecture;
+            host.KernelRelease = os.Kernel;
             var gpus = facts.Get<GpuFacts>();
             if (!gpus.Known && gpus.Gpus.Count == 0) host.GpusUnknownReason = gpus.UnknownReason;
             foreach (var g in gpus.Gpus)

@@ -61,7 +61,7 @@ namespace AutoGlm.Engine.Resolve
 
         public ResolvedStack Resolve(ProfileEntry profile, StackHost host)
         {
-            var result = new ResolvedStack { Profile = profile.Id, Architecture = host.Architecture };
+            var result = new ResolvedStack { Profile = profile.Id, Architecture = host.Architecture, KernelRelease = host.KernelRelease };
             var os = host.Distro == null ? null : _m.FindOperatingSystem(host.Distro, host.OsVersion ?? "");
             var family = host.HostPlatform == HostPlatform.Windows ? "windows" : os?.Family;
 

@@ -67,10 +67,10 @@ namespace AutoGlm.Engine.Versions
                 if (s.StartsWith(candidate, StringComparison.Ordinal)) { op = candidate; break; }
             if (op is null) return "it does not start with an operator";
             string v = s.Substring(op.Length).Trim();
-            if (v.Length == 0) return $"no version follows '{op}'";
 
             if (op == "===")
             {
+                // packaging's === takes any run of characters, the empty one too: ===  matches only "".
                 // Arbitrary equality compares text, so anything goes but the characters packaging stops at.
                 foreach (char c in v)
                     if (char.IsWhiteSpace(c) || c == ';' || c == ')') return $"the === version has the character '{c}'";
@@ -78,6 +78,7 @@ namespace AutoGlm.Engine.Versions
                 specifier = new Pep440Specifier(op, v, false, arbitrary);
                 return null;
             }
+            if (v.Length == 0) return $"no version follows '{op}'";
 
             if (v.EndsWith(".*", StringComparison.Ordinal))
             {

@@ -10,12 +10,16 @@ namespace AutoGlm.Engine.Versions
     /// satisfies the set when it satisfies every specifier. The empty set admits every final release.
     /// </summary>
     /// <remarks>
-    /// Pre-releases follow PEP 440's default: excluded unless the caller asks for them or some
-    /// specifier names one (<c>&gt;=2.0rc1</c> admits 2.1b1). That is packaging's SpecifierSet.contains
-    /// as it judged a lone candidate before packaging 25 (and as pip judges one when a final release
-    /// exists); newer packaging admits a pre-release when it is the only candidate, a decision that
-    /// needs the whole candidate list and so belongs to the caller. The empty set follows the same
-    /// rule. <see cref="ToString"/> lists the specifiers in input order, comma-separated, without spaces.
+    /// Pre-releases follow PEP 440's default: <see cref="IsSatisfiedBy"/> excludes them unless the caller
+    /// asks for them or some specifier names one (<c>&gt;=2.0rc1</c> admits 2.1b1). That is packaging's
+    /// SpecifierSet.contains as it judged a lone candidate before packaging 25. Packaging 25 and later
+    /// (what current pip vendors) judge a lone candidate as a list of one, so <c>&gt;=1.0</c> contains
+    /// 2.0.dev1; pip itself picks from the whole candidate list with filter, which is <see cref="Filter"/>
+    /// here: finals first, pre-releases only when no final matches. The lock picks with Filter, so it
+    /// follows pip; IsSatisfiedBy keeps the older rule on purpose for its other callers, which judge one
+    /// version at a time (is the installed CUDA 13.0rc1 in the matrix entry's <c>&gt;=12.1</c>? no), where
+    /// "the only candidate" would admit any pre-release. The vectors in tests/fixtures/versions pin both.
+    /// The empty set follows the same rules. <see cref="ToString"/> lists the specifiers in input order, comma-separated, without spaces.
     /// </remarks>
     public sealed class Pep440SpecifierSet
     {
@@ -75,6 +79,28 @@ namespace AutoGlm.Engine.Versions
             foreach (var s in Specifiers)
                 if (!s.Matches(version)) return false;
             return true;
+        }
+
+        /// <summary>
+        /// The candidates that satisfy every specifier, in input order, as pip's finder picks them (packaging's
+        /// SpecifierSet.filter): with <paramref name="includePrereleases"/> false, pre-releases (and dev releases)
+        /// are left out when a final release matches, and kept when only pre-releases match (<c>&gt;=1.0</c> over
+        /// [2.0.dev1] gives 2.0.dev1, over [1.5, 2.0.dev1] gives 1.5), or when a specifier names a pre-release.
+        /// </summary>
+        public IReadOnlyList<Pep440Version> Filter(IEnumerable<Pep440Version> candidates, bool includePrereleases = false)
+        {
+            if (candidates is null) throw new ArgumentNullException(nameof(candidates));
+            bool all = includePrereleases;
+            foreach (var s in Specifiers) all |= s.ImpliesPrereleases;
+            var matched = new List<Pep440Version>();
+            foreach (var c in candidates)
+            {
+                bool ok = true;
+                foreach (var s in Specifiers) ok &= s.Matches(c);
+                if (ok) matched.Add(c);
+            }
+            if (all || !matched.Exists(v => !v.IsPrerelease)) return matched;
+            return matched.FindAll(v => !v.IsPrerelease);
         }
 
         public override string ToString() => string.Join(",", Specifiers);

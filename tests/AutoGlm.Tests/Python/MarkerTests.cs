@@ -47,7 +47,7 @@ namespace AutoGlm.Tests.Python
         [InlineData("implementation_version ~= \"3.10.0\"", false, false, true, false)]
         [InlineData("python_version ~= \"3.11\"", true, true, false, true)]
         [InlineData("python_version === \"3.12\"", true, true, false, true)]
-        // Kernel details are unknown ahead of the install: they compare as "".
+        // Without the host's facts the kernel is unknown: platform_release compares as "" (see PlatformReleaseIsTheKernel).
         [InlineData("platform_release == \"\"", true, true, true, true)]
         public void RealMarkersHoldWhereTheyShould(string marker, bool linux312, bool windows312, bool linux310, bool linuxArm312)
         {
@@ -77,6 +77,62 @@ namespace AutoGlm.Tests.Python
             Assert.True(Markers.Evaluate("extra == 'audio'", Linux312, new[] { "video", "audio" }));
             Assert.False(Markers.Evaluate("extra == 'audio'", Linux312, new[] { "video" }));
             Assert.True(Markers.Evaluate("sys_platform == 'linux'", Linux312, Array.Empty<string>()));
+        }
+
+        // packaging 26 (pip): platform_release is a version variable, so its comparisons are PEP 440 specifiers, and a
+        // release that is not PEP 440 (Ubuntu's "6.8.0-45-generic") matches no ordering at all; == still compares text.
+        [Theory]
+        [InlineData("6.8.0-45-generic", "platform_release == \"6.8.0-45-generic\"", true)]
+        [InlineData("6.8.0-45-generic", "platform_release >= \"5.15\"", false)]
+        [InlineData("6.8.0-45-generic", "platform_release < \"5.15\"", false)]
+        [InlineData("6.8.0-45-generic", "\"generic\" in platform_release", true)]
+        [InlineData("6.8.0-45-generic", "platform_release == \"\"", false)]
+        [InlineData("6.12.48+deb13", "platform_release >= \"6.1\"", true)]
+        [InlineData("5.15.0", "platform_release >= \"5.10\"", true)]
+        [InlineData("5.15.0", "platform_release < \"5.10\"", false)]
+        [InlineData("", "platform_release == \"\"", true)]
+        [InlineData(null, "platform_release >= \"5\"", false)]
+        public void PlatformReleaseIsTheKernel(string? release, string marker, bool expected)
+        {
+            var env = Linux312.WithPlatformRelease(release);
+            Assert.Equal(release ?? "", env.PlatformRelease);
+            Assert.Equal(expected, Markers.Evaluate(marker, env));
+            Assert.Equal("", Linux312.PlatformRelease); // the original is unchanged
+        }
+
+        // packaging 26 (pip) on values that are not versions: == and != compare text, <= and >= are equality, < and >
+        // are false (not Python's string order: "nt" < "posix" is false), ~= and === are errors.
+        [Theory]
+        [InlineData("os_name < \"posix\"", false)]
+        [InlineData("os_name > \"nt\"", false)]
+        [InlineData("os_name <= \"posix\"", true)]
+        [InlineData("os_name >= \"posix\"", true)]
+        [InlineData("os_name >= \"nt\"", false)]
+        [InlineData("platform_system < \"Windows\"", false)]
+        [InlineData("\"Linux\" <= platform_system", true)]
+        // A version variable whose other side is not a specifier falls back to the same rules.
+        [InlineData("python_version >= \"3.12-foo\"", false)]
+        [InlineData("python_version <= \"3.12\"", true)]
+        // === on a version variable is packaging's arbitrary equality (text, case-insensitive).
+        [InlineData("python_version === \"3.12\"", true)]
+        [InlineData("python_version === \"3.12.0\"", false)]
+        // PEP 345 spellings.
+        [InlineData("sys.platform == \"linux\"", true)]
+        [InlineData("os.name == \"posix\" and platform.machine == \"x86_64\"", true)]
+        [InlineData("python_implementation == \"CPython\"", true)]
+        public void NonVersionComparisonsFollowPackaging26(string marker, bool expected)
+        {
+            Assert.Equal(expected, Markers.Evaluate(marker, Linux312));
+        }
+
+        [Theory]
+        [InlineData("os_name === \"posix\"")]
+        [InlineData("sys_platform ~= \"linux\"")]
+        [InlineData("\"a\" == \"a\"")]
+        [InlineData("platform.release == \"6\"")]
+        public void UndefinedComparisonsAreErrors(string marker)
+        {
+            Assert.Throws<MarkerSyntaxException>(() => Markers.Evaluate(marker, Linux312));
         }
 
         [Fact]

@@ -408,7 +408,7 @@ namespace AutoGlm.Tests.Versions
             "!=1.0+deadbeef.*", "==1.0.*.5", "~=1", "==1.0.dev1.*", "!=1.0.dev1.*", "==1.2+\u0130",
             "==1.2+\u0130\u0131\u017fK",
             // more
-            ">= 1.0 2", "~=1!2", "==lolwat", "===", "=== a b", "===a;b", ">=1.0;python_version<'3.8'",
+            ">= 1.0 2", "~=1!2", "==lolwat", "=== a b", "===a;b", ">=1.0;python_version<'3.8'",
         }.Select(s => new object[] { s });
 
         [Theory]
