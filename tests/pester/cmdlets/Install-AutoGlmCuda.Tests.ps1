@@ -42,7 +42,7 @@ Describe 'Install-AutoGlmCuda' {
             ErrorCase CudaVersionUnknown InvalidArgument -Skip 'every GPU profile of the shipped matrix names its CUDA version; only a site profile without one raises it'
             ErrorCase RepositoryUrlInvalid InvalidArgument { Install-AutoGlmCuda -Root (New-HostRoot) -RepositoryUrl 'not a url' -WhatIf -ErrorAction Stop }
             ErrorCase RepositoryUrlHasCredentials InvalidArgument { Install-AutoGlmCuda -Root (New-HostRoot) -RepositoryUrl 'https://u:p@mirror.example/' -WhatIf -ErrorAction Stop }
-            ErrorCase RepositoryUnreachable ResourceUnavailable { Install-AutoGlmCuda -Root (New-HostRoot) -RepositoryUrl 'file:///nonexistent/autoglm-mirror/' -WhatIf -ErrorAction Stop }
+            ErrorCase RepositoryUnreachable ResourceUnavailable { Install-AutoGlmCuda -Root (New-HostRoot) -RepositoryUrl 'file:///nonexistent/autoglm-mirror/' -Force -ErrorAction Stop }
             ErrorCase PackageNotInRepository ObjectNotFound { $m = New-Item -ItemType Directory (Join-Path $TestDrive 'emptymirror'); Set-Content (Join-Path $m 'Packages') ''; Install-AutoGlmCuda -Root (New-HostRoot) -RepositoryUrl "file://$m/" -WhatIf -ErrorAction Stop }
             ErrorCase InstallerRequired InvalidArgument -Skip $windowsOnly
             ErrorCase UnsupportedOperatingSystem NotImplemented { $r = New-HostRoot; Set-Content (Join-Path $r 'etc/os-release') "ID=debian`nVERSION_ID=`"11`""; Install-AutoGlmCuda -Root $r -WhatIf -ErrorAction Stop }

@@ -51,7 +51,7 @@ Describe 'Install-AutoGlmDriver' {
             ErrorCase OperatingSystemUnknown ObjectNotFound { $r = New-HostRoot; Remove-Item (Join-Path $r 'etc/os-release'); Install-AutoGlmDriver -Root $r -WhatIf -ErrorAction Stop }
             ErrorCase RepositoryUrlInvalid InvalidArgument { Install-AutoGlmDriver -Root (New-HostRoot) -RepositoryUrl 'not a url' -WhatIf -ErrorAction Stop }
             ErrorCase RepositoryUrlHasCredentials InvalidArgument { Install-AutoGlmDriver -Root (New-HostRoot) -RepositoryUrl 'https://u:p@mirror.example/' -WhatIf -ErrorAction Stop }
-            ErrorCase RepositoryUnreachable ResourceUnavailable { Install-AutoGlmDriver -Root (New-HostRoot) -RepositoryUrl 'file:///nonexistent/autoglm-mirror/' -WhatIf -ErrorAction Stop }
+            ErrorCase RepositoryUnreachable ResourceUnavailable { Install-AutoGlmDriver -Root (New-HostRoot) -RepositoryUrl 'file:///nonexistent/autoglm-mirror/' -Force -ErrorAction Stop }
             ErrorCase PackageNotInRepository ObjectNotFound -Skip 'raised for the repository''s keyring or companion packages; a mirror without them is refused earlier with DriverVersionNotFound here, and the apt xunit tests (tests/AutoGlm.Tests/Install) cover it'
             ErrorCase InstallerRequired InvalidArgument -Skip $windowsOnly
             ErrorCase RepositoryUnknown InvalidArgument -Skip 'every supported operating system in the shipped matrix names an NVIDIA repository; only a site matrix without one raises it'

@@ -36,9 +36,14 @@ Describe 'Sync-AutoGlmPythonEnvironment' {
         ($run.Error + $run.Verbose + $run.Debug + $run.Warning | Out-String) | Should -Not -Match 'pa55-pester'
     }
 
-    It 'a file:// index that does not exist is IndexUnavailable, not a missing package' {
-        $err = Get-StopError { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -IndexUrl 'file:///nonexistent/autoglm-index/simple' -WhatIf -ErrorAction Stop }
+    It 'a file:// index that does not exist is IndexUnavailable when applying, not a missing package; -WhatIf previews without it' {
+        $before = Get-TreeFingerprint $root
+        $err = Get-StopError { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -IndexUrl 'file:///nonexistent/autoglm-index/simple' -Force -ErrorAction Stop }
         Assert-AutoGlmError $err -ErrorId IndexUnavailable -Class SyncAutoGlmPythonEnvironmentCommand -Category ResourceUnavailable
+        $run = Invoke-InRunspace -Script 'param($r, $f) Sync-AutoGlmPythonEnvironment -Root $r -FactsPath $f -IndexUrl "file:///nonexistent/autoglm-index/simple" -WhatIf' -Arguments @{ r = $root; f = $facts }
+        $run.Thrown | Should -BeNullOrEmpty
+        $run.Error | Should -BeNullOrEmpty
+        Get-TreeFingerprint $root | Should -Be $before
     }
 
     Context 'documented errors' {
@@ -46,7 +51,7 @@ Describe 'Sync-AutoGlmPythonEnvironment' {
             ErrorCase WheelhouseNotFound ObjectNotFound { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -Wheelhouse (Join-Path $TestDrive 'nowheels') -WhatIf -ErrorAction Stop }
             ErrorCase IndexUrlInvalid InvalidArgument { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -IndexUrl 'ftp://mirror.example/simple' -WhatIf -ErrorAction Stop }
             ErrorCase IndexUrlHasCredentials SecurityError { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -IndexUrl 'https://u:secret@mirror.example/simple' -WhatIf -ErrorAction Stop }
-            ErrorCase IndexUnavailable ResourceUnavailable { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -IndexUrl $deadIndexUrl -WhatIf -ErrorAction Stop }
+            ErrorCase IndexUnavailable ResourceUnavailable { Sync-AutoGlmPythonEnvironment -Root $root -FactsPath $facts -IndexUrl $deadIndexUrl -Force -ErrorAction Stop }
             ErrorCase IndexHashMissing InvalidData -Skip $needsFullWheelhouse
             ErrorCase IndexMetadataMissing InvalidData -Skip $needsFullWheelhouse
             ErrorCase IndexMetadataMismatch InvalidData -Skip $needsFullWheelhouse
