@@ -255,36 +255,38 @@ namespace AutoGlm.Engine.Install
         /// <summary>The repository steps of a preview whose repository could not be read: the keyring's version is not known yet.</summary>
         private static List<PlanStep> DeferredRepositorySteps(Context c, ISystemHost system, AptTool apt, AptRepository repo)
         {
-            var line = $"deb [signed-by={system.MapPath(KeyringStep.KeyringPath)}] {repo.Url} /\n";
             return new List<PlanStep>
             {
                 new DeferredStep("repo.keyring", "install-packages", "cuda-keyring",
                     $"Install NVIDIA's repository signing key: the newest cuda-keyring in the repository's index, downloaded from {AptRepository.Redact(repo.Url)} and checked against the index's SHA-256; then the key's expiry is checked.",
                     repo.Deferral, apt.Dpkg("-i", "/var/lib/autoglm/downloads/cuda-keyring_<version from the index>_all.deb")),
-                new WriteFileStep("repo.source", "Add NVIDIA's CUDA repository, signed by its keyring.",
-                    new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" + line, 0x1A4)),
-                new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
-                    new[] { apt.AptGet("update") }, ctx => StepCheck.Needed(repo.Deferral)),
+                SourceStep(system, repo),
+                UpdateStep(apt, ctx => StepCheck.Needed(repo.Deferral)),
             };
         }
 
         private static List<PlanStep> RepositorySteps(Context c, ISystemHost system, AptTool apt, AptRepository repo, AptIndexEntry probe)
         {
             var keyring = repo.Newest("cuda-keyring") ?? throw NotInRepository("cuda-keyring", repo);
-            // apt reads signed-by as a real path, also when pointed at an isolated root.
-            var line = $"deb [signed-by={system.MapPath(KeyringStep.KeyringPath)}] {repo.Url} /\n";
             return new List<PlanStep>
             {
                 new KeyringStep(apt, repo, keyring),
-                new WriteFileStep("repo.source", "Add NVIDIA's CUDA repository, signed by its keyring.",
-                    new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" + line, 0x1A4)),
-                new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
-                    new[] { apt.AptGet("update") },
-                    ctx => ctx.Run(apt.AptCache("show", $"{probe.Package}={probe.Version}"), check: false).Succeeded
-                        ? StepCheck.Satisfied($"apt knows {probe.Package} {probe.Version}")
-                        : StepCheck.Needed($"apt does not know {probe.Package} {probe.Version} yet")),
+                SourceStep(system, repo),
+                UpdateStep(apt, ctx => ctx.Run(apt.AptCache("show", $"{probe.Package}={probe.Version}"), check: false).Succeeded
+                    ? StepCheck.Satisfied($"apt knows {probe.Package} {probe.Version}")
+                    : StepCheck.Needed($"apt does not know {probe.Package} {probe.Version} yet")),
             };
         }
+
+        // apt reads signed-by as a real path, also when pointed at an isolated root.
+        private static PlanStep SourceStep(ISystemHost system, AptRepository repo) =>
+            new WriteFileStep("repo.source", "Add NVIDIA's CUDA repository, signed by its keyring.",
+                new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" +
+                    $"deb [signed-by={system.MapPath(KeyringStep.KeyringPath)}] {repo.Url} /\n", 0x1A4));
+
+        private static PlanStep UpdateStep(AptTool apt, Func<StepContext, StepCheck> test) =>
+            new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
+                new[] { apt.AptGet("update") }, test);
 
         private static ChangePlan AptDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
         {

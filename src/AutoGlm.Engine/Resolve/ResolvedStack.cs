@@ -89,6 +89,7 @@ namespace AutoGlm.Engine.Resolve
                 ["torch"] = Torch,
                 ["torchTag"] = TorchTag,
                 ["architecture"] = Architecture,
+                ["kernelRelease"] = KernelRelease,
                 ["python"] = Python == null ? null : new Dictionary<string, object?>
                 {
                     ["version"] = Python.Version,

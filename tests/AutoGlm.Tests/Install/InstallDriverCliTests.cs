@@ -40,6 +40,18 @@ namespace AutoGlm.Tests.Install
             ["no_proxy"] = "", ["NO_PROXY"] = "",
         };
 
+        /// <summary>--root probes the root itself: give it an OS and a GPU (an H100 on PCI) the probes can see.</summary>
+        private static void StageHost(string root)
+        {
+            Directory.CreateDirectory(Path.Combine(root, "etc"));
+            File.WriteAllText(Path.Combine(root, "etc/os-release"), "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\n");
+            var pci = Path.Combine(root, "sys/bus/pci/devices/0000:17:00.0");
+            Directory.CreateDirectory(pci);
+            File.WriteAllText(Path.Combine(pci, "vendor"), "0x10de\n");
+            File.WriteAllText(Path.Combine(pci, "device"), "0x2330\n");
+            File.WriteAllText(Path.Combine(pci, "class"), "0x030200\n");
+        }
+
         private static List<IDictionary<string, object?>> Steps(IDictionary<string, object?> plan) =>
             ((IEnumerable<object?>)plan["steps"]!).Cast<IDictionary<string, object?>>().ToList();
 
@@ -82,13 +94,7 @@ namespace AutoGlm.Tests.Install
             Assert.Equal(before, apt.Tree());
 
             // Applying reads the repository: unreachable, it is refused before anything changes, naming the URL.
-            Directory.CreateDirectory(Path.Combine(apt.Root, "etc"));
-            File.WriteAllText(Path.Combine(apt.Root, "etc/os-release"), "ID=ubuntu\nVERSION_ID=\"22.04\"\n");
-            var pci = Path.Combine(apt.Root, "sys/bus/pci/devices/0000:17:00.0");
-            Directory.CreateDirectory(pci);
-            File.WriteAllText(Path.Combine(pci, "vendor"), "0x10de\n");
-            File.WriteAllText(Path.Combine(pci, "device"), "0x2330\n");
-            File.WriteAllText(Path.Combine(pci, "class"), "0x030200\n");
+            StageHost(apt.Root);
             var staged = apt.Tree();
             var apply = Cli.Run(apt.Path_, NoNetwork, "install-driver", "--root", apt.Root, "--repository-url", closed, "--profile", "vllm-server", "--force");
             Assert.Equal(2, apply.ExitCode);
@@ -117,14 +123,7 @@ namespace AutoGlm.Tests.Install
             apt.Publish();
             string[] Args(params string[] extra) => new[] { "install-driver", "--root", apt.Root, "--repository-url", apt.RepoUrl,
                 "--profile", "vllm-server", "--driver-version", "595.45.04" }.Concat(extra).ToArray();
-            // --root probes the root itself: give it an OS and a GPU the probes can see.
-            Directory.CreateDirectory(Path.Combine(apt.Root, "etc"));
-            File.WriteAllText(Path.Combine(apt.Root, "etc/os-release"), "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\n");
-            var pci = Path.Combine(apt.Root, "sys/bus/pci/devices/0000:17:00.0");
-            Directory.CreateDirectory(pci);
-            File.WriteAllText(Path.Combine(pci, "vendor"), "0x10de\n");
-            File.WriteAllText(Path.Combine(pci, "device"), "0x2330\n");
-            File.WriteAllText(Path.Combine(pci, "class"), "0x030200\n");
+            StageHost(apt.Root);
 
             var refused = Cli.Run(apt.Path_, Args());
             Assert.Equal(2, refused.ExitCode);
