@@ -5,13 +5,15 @@
 .DESCRIPTION
     Opens an SSH session to each host (New-PSSession: a host that cannot be reached is named here), then runs
     one Invoke-Command -Session -AsJob on them, -ThrottleLimit at a time. On each host it
-    imports AutoGlm, refuses a module whose version is not the caller's, runs Test-AutoGlmEnvironment and
+    imports AutoGlm, refuses a module whose version is not the caller's, runs Test-AutoGlmEnvironment,
+    Repair-AutoGlmDriver -WhatIf (a host whose driver the repair can fix is 'needs-repair') and
     Install-AutoGlmHost -WhatIf (which changes nothing) and returns the checks (deserialized
     AutoGlm.Engine.Checks.CheckResult objects: their format view applies, PSComputerName says which host)
     and one AutoGlm.FleetHost row.
 
     A host that cannot be reached, lacks the module, runs another version or fails the install's preflight
-    gets a row with Status 'unreachable' or 'failed', the Step, the Error and the Fix; the other hosts complete.
+    gets a row with Status 'unreachable' or 'failed' (a fixable driver: 'needs-repair'), the Step, the Error and
+    the Fix; the other hosts complete.
     Nothing here changes a host.
 
     The result is one AutoGlm.Fleet object: Hosts (a row per host, in the order given), Checks (every host's
@@ -54,7 +56,7 @@ $onHost = {
     $ErrorActionPreference = 'Stop'
     # The fleet tests give each fake host its world (a fixture root) in AUTOGLM_FLEET_ROOT; a real host has '/'.
     $root = if ($env:AUTOGLM_FLEET_ROOT) { $env:AUTOGLM_FLEET_ROOT } else { '/' }
-    $hostName = [Environment]::MachineName
+    $hostName = 'this host'   # the caller puts the name it connected to in front of the error and the fix
     function Row([string] $Status, [string] $Step, [string] $Err, [string] $Fix, $Checks, $Version) {
         $fail = @($Checks | Where-Object { "$($_.Status)" -eq 'Fail' })
         [pscustomobject]@{
@@ -65,15 +67,21 @@ $onHost = {
     }
     $module = Import-Module AutoGlm -PassThru -ErrorAction SilentlyContinue
     if (-not $module) {
-        return Row failed module "The AutoGlm module is not installed on $hostName (no AutoGlm in `$env:PSModulePath)." `
+        return Row failed module "The AutoGlm module is not installed (no AutoGlm in `$env:PSModulePath)." `
             "Install the control node's AutoGlm $ControlVersion on $hostName (copy the module folder into a PSModulePath folder, or Install-Module AutoGlm -RequiredVersion $ControlVersion)." @() ''
     }
     if ("$($module.Version)" -ne $ControlVersion) {
-        return Row failed version "$hostName has AutoGlm $($module.Version); the control node has $ControlVersion." `
+        return Row failed version "The host has AutoGlm $($module.Version); the control node has $ControlVersion." `
             "Install AutoGlm $ControlVersion on $hostName (the same release for the whole fleet), or run the fleet from a computer with $($module.Version)." @() $module.Version
     }
     $checks = @(Test-AutoGlmEnvironment -Profile $ProfileName -Root $root)
     $checks   # to the caller, deserialized with their type names
+    # A driver the repair recognises comes first: the install would plan around the broken driver.
+    $diagnosis = Repair-AutoGlmDriver -Profile $ProfileName -Root $root -WhatIf -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($diagnosis -and -not $diagnosis.Healthy -and $diagnosis.AnyFixable) {
+        return Row needs-repair repair "$($diagnosis.Summary)" `
+            "Repair-AutoGlmDriver -Profile $ProfileName -Force on $hostName (-WhatIf shows the plan), then check again." $checks $module.Version
+    }
     try {
         Install-AutoGlmHost -Profile $ProfileName -Root $root -WhatIf @InstallParameters -ErrorAction Stop
     }
@@ -139,12 +147,14 @@ try {
             }
         }
         $rows.Add([pscustomobject]@{
-            PSTypeName = 'AutoGlm.FleetHost'; Host = $name; Status = $row.Status; Step = $row.Step; Error = $row.Error; Fix = $row.Fix
+            PSTypeName = 'AutoGlm.FleetHost'; Host = $name; Status = $row.Status; Step = $row.Step
+            Error = $(if (-not $row.Error -or $row.Error.StartsWith("${name}:")) { $row.Error } else { "${name}: $($row.Error)" })
+            Fix = "$($row.Fix)".Replace('this host', $name)
             ModuleVersion = $row.ModuleVersion; Pass = $row.Pass; Fail = $row.Fail; Failing = @($row.Failing)
         })
     }
     $summary = [ordered]@{ Hosts = $rows.Count }
-    foreach ($s in 'ok', 'checks-failed', 'failed', 'unreachable') { $summary[$s] = @($rows | Where-Object Status -eq $s).Count }
+    foreach ($s in 'ok', 'checks-failed', 'needs-repair', 'failed', 'unreachable') { $summary[$s] = @($rows | Where-Object Status -eq $s).Count }
     [pscustomobject]@{ PSTypeName = 'AutoGlm.Fleet'; Hosts = $rows.ToArray(); Checks = $checks.ToArray(); Summary = [pscustomobject]$summary }
 }
 finally {

@@ -31,20 +31,22 @@ $fleet.Hosts | Format-Table Host, Status, Step, Pass, Fail, Error -AutoSize | Ou
 
 Check 'one row per host, in the order given' { ($fleet.Hosts.Host -join ',') -eq (($all | ForEach-Object HostName) -join ',') }
 Check 'gpu-healthy: ok, Install-AutoGlmHost -WhatIf planned' { $row['gpu-healthy'].Status -eq 'ok' -and $row['gpu-healthy'].Fail -eq 0 -and $row['gpu-healthy'].Pass -gt 20 }
-Check 'gpu-repair: checks-failed, gpu.nvml named' { $row['gpu-repair'].Status -eq 'checks-failed' -and $row['gpu-repair'].Failing -contains 'gpu.nvml' }
+Check 'gpu-repair: needs-repair (Repair-AutoGlmDriver -WhatIf recognises the mismatch), gpu.nvml named' {
+    $r = $row['gpu-repair']; $r.Status -eq 'needs-repair' -and $r.Step -eq 'repair' -and $r.Failing -contains 'gpu.nvml' -and $r.Error -like 'gpu-repair: ?*' -and $r.Fix -like 'Repair-AutoGlmDriver*'
+}
 Check 'gpu-preflight: failed at install (PreflightFailed), gpu.present, fix from its remediation' {
-    $r = $row['gpu-preflight']; $r.Status -eq 'failed' -and $r.Step -eq 'install' -and $r.Error -like '*PreflightFailed*' -and $r.Failing -contains 'gpu.present' -and $r.Fix -like '*GPU*'
+    $r = $row['gpu-preflight']; $r.Status -eq 'failed' -and $r.Step -eq 'install' -and $r.Error -like 'gpu-preflight: *PreflightFailed*' -and $r.Failing -contains 'gpu.present' -and $r.Fix -like '*GPU*'
 }
 Check 'gpu-nomodule: failed at module, host and fix named' {
-    $r = $row['gpu-nomodule']; $r.Status -eq 'failed' -and $r.Step -eq 'module' -and $r.Fix -like '*Install*AutoGlm*'
+    $r = $row['gpu-nomodule']; $r.Status -eq 'failed' -and $r.Step -eq 'module' -and $r.Error -like 'gpu-nomodule: *not installed*' -and $r.Fix -like '*AutoGlm*on gpu-nomodule*'
 }
 Check 'gpu-oldmodule: failed at version, both versions named' {
-    $r = $row['gpu-oldmodule']; $r.Status -eq 'failed' -and $r.Step -eq 'version' -and $r.Error -like '*0.0.9*' -and $r.Error -like "*$((Get-Module AutoGlm).Version)*"
+    $r = $row['gpu-oldmodule']; $r.Status -eq 'failed' -and $r.Step -eq 'version' -and $r.Error -like 'gpu-oldmodule: *0.0.9*' -and $r.Error -like "*$((Get-Module AutoGlm).Version)*"
 }
 Check 'gpu-unreachable: unreachable, host named, fix given' {
     $r = $row['gpu-unreachable']; $r.Status -eq 'unreachable' -and $r.Error -like 'gpu-unreachable:*' -and $r.Fix -like '*sshd*'
 }
-Check 'fleet summary' { "$($fleet.Summary)" -eq '@{Hosts=6; ok=1; checks-failed=1; failed=3; unreachable=1}' }
+Check 'fleet summary' { "$($fleet.Summary)" -eq '@{Hosts=6; ok=1; checks-failed=0; needs-repair=1; failed=3; unreachable=1}' }
 $checks = @($fleet.Checks)
 Check 'checks came back deserialized with their type name' { $checks.Count -gt 60 -and @($checks | Where-Object { $_.PSObject.TypeNames[0] -ne 'Deserialized.AutoGlm.Engine.Checks.CheckResult' }).Count -eq 0 }
 Check 'each check says which host (PSComputerName)' { (@($checks.PSComputerName | Sort-Object -Unique) -join ',') -eq 'gpu-healthy,gpu-preflight,gpu-repair' }
