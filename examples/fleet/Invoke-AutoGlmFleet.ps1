@@ -17,7 +17,8 @@
     Nothing here changes a host.
 
     The result is one AutoGlm.Fleet object: Hosts (a row per host, in the order given), Checks (every host's
-    CheckResult objects) and Summary (counts by status).
+    CheckResult objects), Summary (counts by status), ConnectSeconds (opening the sessions, one after the
+    other) and RunSeconds (the work on the hosts, -ThrottleLimit at a time).
 .PARAMETER HostName
     The hosts, as Invoke-Command -HostName takes them ([user@]host[:port]).
 .PARAMETER SSHConnection
@@ -104,6 +105,7 @@ if ($PSCmdlet.ParameterSetName -eq 'HostName') {
     })
 }
 $names = @($SSHConnection | ForEach-Object { $_.HostName })
+$clock = [Diagnostics.Stopwatch]::StartNew()
 $sessions = @{}
 $connectErrors = @{}
 foreach ($connection in $SSHConnection) {
@@ -116,11 +118,13 @@ foreach ($connection in $SSHConnection) {
     if ($session) { $sessions[$connection.HostName] = $session } else { $connectErrors[$connection.HostName] = "$($failure | Select-Object -First 1)" }
 }
 
+$connectSeconds = $clock.Elapsed.TotalSeconds
 $job = if ($sessions.Count) {
     Invoke-Command -Session @($sessions.Values) -ScriptBlock $onHost -ArgumentList $Profile, "$controlVersion", $InstallParameters -ThrottleLimit $ThrottleLimit -AsJob
 }
 try {
     if ($job) { $null = $job | Wait-Job -Timeout $TimeoutSeconds }
+    $runSeconds = $clock.Elapsed.TotalSeconds - $connectSeconds
     $rows = [System.Collections.Generic.List[object]]::new()
     $checks = [System.Collections.Generic.List[object]]::new()
     # One child job per session; its Location is the session's ComputerName, the connection's HostName.
@@ -155,7 +159,10 @@ try {
     }
     $summary = [ordered]@{ Hosts = $rows.Count }
     foreach ($s in 'ok', 'checks-failed', 'needs-repair', 'failed', 'unreachable') { $summary[$s] = @($rows | Where-Object Status -eq $s).Count }
-    [pscustomobject]@{ PSTypeName = 'AutoGlm.Fleet'; Hosts = $rows.ToArray(); Checks = $checks.ToArray(); Summary = [pscustomobject]$summary }
+    [pscustomobject]@{
+        PSTypeName = 'AutoGlm.Fleet'; Hosts = $rows.ToArray(); Checks = $checks.ToArray(); Summary = [pscustomobject]$summary
+        ConnectSeconds = [math]::Round($connectSeconds, 1); RunSeconds = [math]::Round($runSeconds, 1)
+    }
 }
 finally {
     if ($job) { $job | Stop-Job -ErrorAction SilentlyContinue; $job | Remove-Job -Force -ErrorAction SilentlyContinue }

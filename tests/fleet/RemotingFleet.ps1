@@ -63,7 +63,7 @@ if ($env:AUTOGLM_FLEET_PERF -eq '--perf') {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $f = & $fleetScript -SSHConnection $conns -ThrottleLimit 4 -InstallParameters $install -TimeoutSeconds 500
         $sw.Stop()
-        Write-Host ("fleet-perf pwsh hosts={0} throttle=4 ok={1} seconds={2:0.0}" -f $n, $f.Summary.ok, $sw.Elapsed.TotalSeconds)
+        Write-Host ("fleet-perf pwsh hosts={0} throttle=4 ok={1} seconds={2:0.0} (sessions opened in {3:0.0} s, work {4:0.0} s)" -f $n, $f.Summary.ok, $sw.Elapsed.TotalSeconds, $f.ConnectSeconds, $f.RunSeconds)
     }
 }
 
