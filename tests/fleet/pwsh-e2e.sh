@@ -76,8 +76,11 @@ if [ "$perf" = --perf ]; then
   fleet_wait $(cat "$work/ports") || exit 1
 fi
 
+# Install-AutoGlmHost -WhatIf prints its plan on each host's console, which remoting forwards here: the log
+# keeps it; the results, the table and the counts are printed (all of the log when something failed).
 AUTOGLM_FLEET_WORK=$work AUTOGLM_FLEET_PERF=$perf timeout 600 "$pwsh" -NoProfile -NonInteractive -File tests/fleet/RemotingFleet.ps1 \
-  -ModulePath out/AutoGlm/AutoGlm.psd1 -Work "$work"
+  -ModulePath out/AutoGlm/AutoGlm.psd1 -Work "$work" > "$work/pwsh.log" 2>&1
 rc=$?
+if [ $rc -ne 0 ]; then tail -150 "$work/pwsh.log"; else grep -E '^(  (ok|FAIL) |fleet-|Host |---- |gpu-)' "$work/pwsh.log"; fi
 [ $rc -eq 124 ] && echo "fleet-pwsh: timed out" && echo "fleet-pwsh: 0 passed, 1 failed"
 exit $rc
