@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: build, xunit (engine, CLI end-to-end, module contract), the Pester
 # specs in PowerShell 7.6 against the packaged module (which include PowerShell's own parser over every
-# PowerShell file and help example), and the matrix files against their JSON Schema. Needs the .NET SDK and
+# PowerShell file and help example), the matrix files against their JSON Schema, and the fleet end to end
+# (Ansible and PowerShell remoting over SSH against sshd on 127.0.0.1: tests/fleet). Needs the .NET SDK and
 # Node.js; PowerShell and Pester are installed into ./.tools from NuGet (tests/pester/install-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,17 +57,47 @@ if [ -f tests/schema/package.json ]; then
   node tests/schema/check.mjs . || schema_rc=$?
 fi
 
-ansible_rc=0
-echo "== Ansible example (syntax check)"
-if ! command -v ansible-playbook >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible-core >/dev/null 2>&1 \
-    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible-core >/dev/null 2>&1; } || true
-fi
-if command -v ansible-playbook >/dev/null; then
-  ansible-playbook --syntax-check -i examples/ansible/inventory.ini examples/ansible/install-autoglm.yml || ansible_rc=$?
+# The fleet: the Ansible role (ansible/) and PowerShell remoting over SSH (examples/fleet/Invoke-AutoGlmFleet.ps1),
+# end to end against fake GPU servers, each its own sshd on 127.0.0.1 (tests/fleet). ansible-core and
+# openssh-server (only its sshd binary is run, with the test's own config) come from Debian's packages when
+# missing; their services are not started (policy-rc.d) and the machine's sshd is never used.
+fleet_rc=0
+fleet_log=$(mktemp)
+echo "== fleet: Ansible and PowerShell remoting over SSH against local sshd hosts (tests/fleet)"
+fleet_apt() {
+  command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] || return 1
+  local guard=
+  [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; guard=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1; }
+  local rc=$?
+  [ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+  return $rc
+}
+command -v ansible-playbook >/dev/null || fleet_apt ansible-core || true
+[ -x /usr/sbin/sshd ] || fleet_apt openssh-server || true
+if ! command -v ansible-playbook >/dev/null || [ ! -x /usr/sbin/sshd ]; then
+  echo "ansible-playbook or /usr/sbin/sshd is missing and could not be installed from Debian's packages (ansible-core, openssh-server)"
+  echo "fleet-setup: 0 passed, 1 failed" >> "$fleet_log"
+  fleet_rc=1
 else
-  echo "skipped: ansible-playbook is not installed and ansible-core could not be installed from Debian's packages"
+  ansible-playbook --syntax-check -i ansible/inventory.example.ini ansible/site.yml || fleet_rc=1
+  set +e
+  CONFIGURATION=$configuration timeout 1500 bash tests/fleet/ansible-e2e.sh 2>&1 | tee -a "$fleet_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || fleet_rc=1
+  if [ -n "${pwsh:-}" ] && [ -f out/AutoGlm/AutoGlm.psd1 ]; then
+    CONFIGURATION=$configuration timeout 900 bash tests/fleet/pwsh-e2e.sh "$pwsh" 2>&1 | tee -a "$fleet_log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || fleet_rc=1
+  else
+    echo "fleet-pwsh: 0 passed, 1 failed (PowerShell or the packaged module is missing)" | tee -a "$fleet_log"
+    fleet_rc=1
+  fi
+  set -e
 fi
+fleet_passed=$(awk '/^fleet-[a-z]+: [0-9]+ passed, [0-9]+ failed/ {s+=$2} END {print s+0}' "$fleet_log")
+fleet_failed=$(awk '/^fleet-[a-z]+: [0-9]+ passed, [0-9]+ failed/ {s+=$4} END {print s+0}' "$fleet_log")
+echo "fleet: $fleet_passed passed, $fleet_failed failed"
+rm -f "$fleet_log"
 
 catalogue_rc=0
 echo "== GPU catalogue: regenerated from its pinned sources, it must equal matrices/gpu-catalogue.tsv"
@@ -109,6 +140,6 @@ pester_failed=$(awk '/^pester: [0-9]+ passed, [0-9]+ failed/ {f=$4} END {print f
 echo "xunit: ${passed} passed, ${failed} failed"
 echo "pester: $pester_passed passed, $pester_failed failed"
 echo "total: $((passed + $pester_passed)) passed, $((failed + $pester_failed)) failed"
-if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$ansible_rc" -ne 0 ] || [ "$catalogue_rc" -ne 0 ] || [ "$versions_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
+if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$fleet_rc" -ne 0 ] || [ "$catalogue_rc" -ne 0 ] || [ "$versions_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
   exit 1
 fi

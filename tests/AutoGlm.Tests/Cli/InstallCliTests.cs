@@ -89,10 +89,10 @@ namespace AutoGlm.Tests.EndToEnd
             var steps = ((IList<object?>)json["steps"]!).Cast<IDictionary<string, object?>>().Select(s => (string)s["id"]!).ToList();
             Assert.Contains("driver/driver.install", steps);
             Assert.Equal("proof/proof.chat", steps.Last());
-            // The playbook decides changed from that key, in check mode (--what-if) too.
-            var playbook = File.ReadAllText(Path.Combine(Repo.Root, "examples", "ansible", "install-autoglm.yml"));
-            Assert.Contains("'--what-if'", playbook);
-            Assert.Contains("(autoglm_run.stdout | from_json).changed", playbook);
+            // The Ansible role decides changed from that key, in check mode (--what-if) too.
+            var role = File.ReadAllText(Path.Combine(Repo.Root, "ansible", "roles", "autoglm", "tasks", "main.yml"));
+            Assert.Contains("'--what-if'", role);
+            Assert.Contains("(autoglm_install_run.stdout | from_json).changed", role);
 
             // Nothing changed in the isolated root.
             Assert.Equal(before, rig.Tree());
