@@ -132,14 +132,16 @@ else
 fi
 rm -rf "$fresh"
 
-# Closing lines any reader can count: xunit's totals over its summary lines, Pester's from its runner, and both.
+# Closing lines any reader can count: xunit's totals over its summary lines, Pester's from its runner, the fleet
+# end-to-end checks', and all of them.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 pester_passed=$(awk '/^pester: [0-9]+ passed, [0-9]+ failed/ {p=$2} END {print p+0}' "$pester_log")
 pester_failed=$(awk '/^pester: [0-9]+ passed, [0-9]+ failed/ {f=$4} END {print f+0}' "$pester_log")
 echo "xunit: ${passed} passed, ${failed} failed"
 echo "pester: $pester_passed passed, $pester_failed failed"
-echo "total: $((passed + $pester_passed)) passed, $((failed + $pester_failed)) failed"
+echo "fleet: $fleet_passed passed, $fleet_failed failed"
+echo "total: $((passed + pester_passed + fleet_passed)) passed, $((failed + pester_failed + fleet_failed)) failed"
 if [ "$xunit_rc" -ne 0 ] || [ "$pester_rc" -ne 0 ] || [ "$schema_rc" -ne 0 ] || [ "$fleet_rc" -ne 0 ] || [ "$catalogue_rc" -ne 0 ] || [ "$versions_rc" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$pester_passed" -eq 0 ]; then
   exit 1
 fi
