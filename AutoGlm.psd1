@@ -16,6 +16,7 @@
     # of the module (side by side, or Import-Module -Force from another path) failed there on members already present.
     CmdletsToExport      = @(
         'Export-AutoGlmHostSnapshot'
+        'Export-AutoGlmOfflineKit'
         'Export-AutoGlmReport'
         'Get-AutoGlmGpu'
         'Get-AutoGlmMatrix'
@@ -29,6 +30,7 @@
         'Resolve-AutoGlmStack'
         'Sync-AutoGlmPythonEnvironment'
         'Test-AutoGlmEnvironment'
+        'Test-AutoGlmOfflineKit'
         'Unregister-AutoGlmService'
         'Update-AutoGlmRepository'
     )

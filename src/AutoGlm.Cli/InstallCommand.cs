@@ -15,6 +15,7 @@ Usage:
   autoglm install --profile NAME [--install-path DIR] [--repository-url URL] [--ref REF] [--port N|auto]
                   [--service-name NAME] [--wheelhouse DIR | --index-url URL] [--model-path DIR
                   [--model-manifest FILE [--model-url URL]]] [--what-if] [--format json] [--force] [--resume] [--reboot]
+  autoglm install --kit DIR [--model-path DIR] [--install-path DIR] [--port N|auto] [--service-name NAME] ...
 
 Phases, as one plan: preflight (stops before any change on what no plan fixes: no GPU, firmware
 settings), driver (pinned; reboot and resume), Python venv (hash-locked), the repository cloned at
@@ -38,6 +39,11 @@ Options:
   --model-url URL         mirror to download missing model files from (with resume)
   --driver-repository-url URL   NVIDIA's CUDA repository mirror for the driver packages
   --cuda-toolkit          also install the CUDA toolkit (wheels carry their own CUDA runtime)
+  --kit DIR               install offline from a kit (autoglm kit export): the driver packages, lock and
+                          wheels, repository bundle, model and matrix come from it, after every file is
+                          checked against its manifest; a kit for another OS release, architecture, driver
+                          branch or profile is refused, and so are the options the kit supplies
+  --lock FILE             install this lock instead of locking the resolved stack (with --wheelhouse offline)
   --health-timeout SEC    how long the server may take to answer after a (re)start (default 900)
   --matrix FILE           site matrix file merged over the shipped matrix (repeatable)
 " + PlanRunner.OptionsHelp + @"
@@ -53,7 +59,7 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
         {
             var args = Args.Parse(argv, "install",
                 PlanRunner.ValueOptions.Concat(new[] { "profile", "install-path", "repository-url", "ref", "port", "service-name", "wheelhouse", "index-url",
-                    "model-path", "model-manifest", "model-url", "driver-repository-url", "health-timeout", "matrix" }),
+                    "model-path", "model-manifest", "model-url", "driver-repository-url", "health-timeout", "matrix", "kit", "lock" }),
                 PlanRunner.FlagOptions.Concat(new[] { "allow-local", "cuda-toolkit" }));
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var runner = new PlanRunner(args, "install");
@@ -73,6 +79,8 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
                 ModelUrl = args.One("model-url"),
                 DriverRepositoryUrl = args.One("driver-repository-url"),
                 CudaToolkit = args.Flag("cuda-toolkit"),
+                Kit = args.One("kit"),
+                LockFile = args.One("lock"),
                 MatrixPaths = args.All("matrix").ToList(),
                 HealthTimeout = TimeSpan.FromSeconds(args.Int("health-timeout", 1, 86400) ?? 900),
                 CommandTimeout = TimeSpan.FromSeconds(60),

@@ -27,6 +27,7 @@ Usage:
   autoglm venv lock|sync|check       hash-locked Python venv: lock, atomic sync, drift (Sync-AutoGlmPythonEnvironment)
   autoglm snapshot export --out DIR  record what the checks read, for evaluation elsewhere (Export-AutoGlmHostSnapshot)
   autoglm install --profile NAME     fresh server to a serving, verified deployment (Install-AutoGlmHost)
+  autoglm kit export|verify          an offline kit for air-gapped sites; install --kit DIR (Export-AutoGlmOfflineKit)
   autoglm install-driver [options]   install and pin the NVIDIA driver (Install-AutoGlmDriver)
   autoglm install-cuda [options]     install and pin the CUDA toolkit (Install-AutoGlmCuda)
   autoglm repair-driver [options]    diagnose and fix the GPU driver after upgrades (Repair-AutoGlmDriver)
@@ -97,6 +98,8 @@ could not run, 3 a reboot is needed (run again with --resume after it).";
                     return BenchCommand.Run(rest);
                 case "service":
                     return ServiceCommand.Run(rest);
+                case "kit":
+                    return KitCommand.Run(rest);
                 case "snapshot":
                     if (rest.Count == 0 || rest[0] == "--help" || rest[0] == "-h")
                     {

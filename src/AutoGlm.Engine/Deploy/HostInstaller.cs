@@ -8,6 +8,7 @@ using AutoGlm.Engine.Checks;
 using AutoGlm.Engine.Diagnostics;
 using AutoGlm.Engine.Git;
 using AutoGlm.Engine.Install;
+using AutoGlm.Engine.Kit;
 using AutoGlm.Engine.Matrix;
 using AutoGlm.Engine.Plan;
 using AutoGlm.Engine.Python;
@@ -50,6 +51,14 @@ namespace AutoGlm.Engine.Deploy
         public bool WhatIf { get; set; }
         /// <summary>Tests: lock this stack instead of the resolved one.</summary>
         internal ResolvedStack? Stack { get; set; }
+        /// <summary>An offline kit (`autoglm kit export`): the driver packages, lock and wheels, repository, model and matrix all come from it.</summary>
+        public string? Kit { get; set; }
+        /// <summary>An existing lock to install instead of locking the resolved stack (the kit's).</summary>
+        public string? LockFile { get; set; }
+        /// <summary>Where the checkout is cloned from when not the repository URL itself (the kit's git bundle); origin is then set to the URL.</summary>
+        internal string? CloneFrom { get; set; }
+
+        internal HostInstallRequest Copy() => (HostInstallRequest)MemberwiseClone();
     }
 
     /// <summary>The composed plan with what the planner learnt on the way: phases, preflight, what needs a person.</summary>
@@ -103,6 +112,13 @@ namespace AutoGlm.Engine.Deploy
         public static HostInstallPlan Plan(ISystemHost system, HostInstallRequest r, IEngineOutput output)
         {
             var clock = Stopwatch.StartNew();
+            OfflineKit? kit = null;
+            if (r.Kit != null)
+            {
+                output.Progress(Activity, "offline kit: checking every file against its manifest", 0);
+                kit = OfflineKit.Open(r.Kit);
+                r = FromKit(system, r, kit);
+            }
             var (matrix, profile) = r.LoadProfile();
             bool server = profile.Launch != null && profile.Launch.Count > 0 && profile.Port != null;
 
@@ -207,7 +223,7 @@ namespace AutoGlm.Engine.Deploy
                     && byId.TryGetValue("driver.pinned", out var pin) && pin.Status == CheckStatus.Pass
                     && !(byId.TryGetValue("gpu.nvml", out var nvml) && nvml.Status == CheckStatus.Fail);
                 var driverSteps = new List<PlanStep>();
-                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf };
+                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf, Kit = kit };
                 // A run that stopped in the driver phase (for its reboot) finishes that phase when resumed, so the
                 // executor confirms the pending step and the summary counts the driver as this run's change.
                 var unfinished = Journal.Load(Journal.PathFor(system.StateDirectory, PlanName));
@@ -238,7 +254,7 @@ namespace AutoGlm.Engine.Deploy
             var venvRequest = new VenvRequest
             {
                 Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), InstallPath = install, Wheelhouse = r.Wheelhouse, IndexUrl = r.IndexUrl,
-                CommandTimeout = r.CommandTimeout, Stack = r.Stack, Matrix = matrix, Preview = r.WhatIf,
+                CommandTimeout = r.CommandTimeout, Stack = r.Stack, Matrix = matrix, Preview = r.WhatIf, LockFile = r.LockFile,
             };
             var venvPlan = VenvService.SyncPlan(system, venvRequest, output);
             notes.AddRange(venvPlan.Notes.Where(n => !n.StartsWith("Phase ", StringComparison.Ordinal) && !n.StartsWith("#", StringComparison.Ordinal)).Select(n => "python: " + n));
@@ -266,9 +282,9 @@ namespace AutoGlm.Engine.Deploy
                     repoSteps.AddRange(migration.Plan.Steps);
                     notes.AddRange(migration.Plan.Notes.Select(n => "repository: " + n));
                 }
-                else repoSteps.Add(new GitCloneStep(checkout, url, pinnedRef));
+                else repoSteps.Add(new GitCloneStep(checkout, url, pinnedRef, r.CloneFrom));
             }
-            else repoSteps.Add(new GitCloneStep(checkout, url, pinnedRef));
+            else repoSteps.Add(new GitCloneStep(checkout, url, pinnedRef, r.CloneFrom));
             var source = r.Wheelhouse != null ? new[] { "--no-index", "--find-links", Path.GetFullPath(r.Wheelhouse) }
                 : r.IndexUrl != null ? new[] { "--index-url", r.IndexUrl } : Array.Empty<string>();
             repoSteps.Add(new EditableInstallStep(venv, checkout, source));
@@ -308,9 +324,64 @@ namespace AutoGlm.Engine.Deploy
             if (server) Phase("proof", new PlanStep[] { new DeploymentProofStep(baseUrl, served, r.HealthTimeout) });
             else notes.Add($"No server in profile {profile.Id}: point PHONE_AGENT_BASE_URL in {configPath} at the model endpoint.");
 
+            if (kit != null)
+            {
+                notes.Insert(0, $"Offline kit {kit.Directory} (id {kit.Id.Substring(0, 12)}, made by {kit.CreatedBy} on {kit.Created}): every file matched its manifest.");
+                if (kit.HasModel && modelPath == null) notes.Add(Messages.ForFace($"model: the kit carries the model's manifest{(kit.ModelWeights ? " and weights" : "")}; add {Messages.Say("-ModelPath", "--model-path")} to install them from it."));
+            }
             var title = $"Open-AutoGLM {profile.Id} in {install}" + (port != null ? $", serving on port {port}" : "");
             output.Progress(Activity, "planned", -1);
             return new HostInstallPlan(new ChangePlan(PlanName, title, steps, notes), profile.Id, phases, results, preflightSeconds, alreadyRight, needsHuman, configPath, port);
+        }
+
+        /// <summary>
+        /// The request with every source taken from the kit: the driver repository, lock and wheels, the repository's
+        /// bundle at the recorded commit, the model and the site matrix. An option the kit supplies is refused, and so
+        /// is a host the kit was not made for (OS, architecture, profile) or an AutoGlm that ships another matrix.
+        /// </summary>
+        private static HostInstallRequest FromKit(ISystemHost system, HostInstallRequest r, OfflineKit kit)
+        {
+            void Conflict(bool given, string ps, string cli)
+            {
+                if (given) throw new AutoGlmException("KitOptionConflict", ErrorKind.InvalidArgument, Messages.ForFace(Messages.Format("KitOptionConflict", Messages.Say(ps, cli))), ps);
+            }
+            Conflict(r.RepositoryUrl != null, "-RepositoryUrl", "--repository-url");
+            Conflict(r.Ref != null, "-Ref", "--ref");
+            Conflict(r.Wheelhouse != null, "-Wheelhouse", "--wheelhouse");
+            Conflict(r.IndexUrl != null, "-IndexUrl", "--index-url");
+            Conflict(r.LockFile != null, "-LockFile", "--lock");
+            Conflict(r.DriverRepositoryUrl != null, "-DriverRepositoryUrl", "--driver-repository-url");
+            Conflict(r.ModelManifest != null, "-ModelManifest", "--model-manifest");
+            Conflict(r.ModelUrl != null, "-ModelUrl", "--model-url");
+            Conflict(r.MatrixPaths != null && r.MatrixPaths.Count > 0, "-MatrixPath", "--matrix");
+            if (r.Profile != null && r.Profile != kit.Profile) throw kit.Mismatch("profile", kit.Profile, r.Profile);
+            if (r.CudaToolkit && !kit.CudaToolkit) throw kit.Mismatch("CUDA toolkit", "no toolkit", "a request for one");
+            var shipped = MatrixLoader.FindShippedDirectory();
+            var digest = shipped == null ? "" : KitExporter.ShippedMatrixDigest(shipped);
+            if (digest != kit.ShippedMatrix)
+                throw new AutoGlmException("KitMatrixMismatch", ErrorKind.InvalidOperation, Messages.Format("KitMatrixMismatch", kit.Directory, kit.CreatedBy, kit.ShippedMatrix, digest), kit.Directory);
+            var site = kit.SiteMatrix.Select(kit.Full).ToList();
+            var matrix = MatrixLoader.LoadDefault(site);
+            var host = OfflineKit.ReadHost(system, r.CommandTimeout);
+            var os = host.Distro == null || host.Version == null ? null : matrix.FindOperatingSystem(host.Distro, host.Version);
+            kit.CheckHost(os?.Id ?? (host.Distro + " " + host.Version).Trim(), host.Architecture);
+
+            var k = r.Copy();
+            k.Profile = kit.Profile;
+            k.MatrixPaths = site;
+            k.AllowLocalRepository = true;
+            k.RepositoryUrl = kit.RepositoryUrl;
+            k.Ref = kit.RepositoryCommit;
+            k.CloneFrom = kit.Full(kit.RepositoryBundle);
+            k.LockFile = kit.Full(OfflineKit.LockPath);
+            k.Wheelhouse = kit.Full(OfflineKit.WheelFolder);
+            if (kit.HasDriver) k.DriverRepositoryUrl = kit.AptUrl();
+            if (kit.HasModel && r.ModelPath != null)
+            {
+                k.ModelManifest = kit.Full(OfflineKit.ModelManifestPath);
+                if (kit.ModelWeights) k.ModelUrl = new Uri(kit.Full(OfflineKit.ModelFolder) + Path.DirectorySeparatorChar).AbsoluteUri;
+            }
+            return k;
         }
 
         internal static string ConfigText(string profile, string baseUrl, string model, int? port, string install, string checkout, string venv, string? modelPath, string? service, TimeSpan healthTimeout)

@@ -19,24 +19,37 @@ namespace AutoGlm.Engine.Deploy
         private readonly string _path;
         private readonly GitUrl _url;
         private readonly string _ref;
+        private readonly string? _from;
 
         /// <param name="path">Host path of the checkout.</param>
-        public GitCloneStep(string path, GitUrl url, string pinnedRef)
-            : base("repo.clone", "clone", path, $"Clone {url.Display} into {path} at {pinnedRef} (into a temporary sibling, renamed into place).")
+        /// <param name="from">A git bundle to clone and fetch from instead of the URL (an offline kit's); origin is then set to the URL.</param>
+        public GitCloneStep(string path, GitUrl url, string pinnedRef, string? from = null)
+            : base("repo.clone", "clone", path, from == null
+                ? $"Clone {url.Display} into {path} at {pinnedRef} (into a temporary sibling, renamed into place)."
+                : $"Clone {url.Display} into {path} at {pinnedRef} from the bundle {from} (into a temporary sibling, renamed into place; origin names {url.Display}).")
         {
             _path = path;
             _url = url;
             _ref = pinnedRef;
+            _from = from;
         }
 
         public string TempPath => _path.TrimEnd('/') + ".autoglm-clone";
 
-        public override IReadOnlyList<IReadOnlyList<string>> Commands => new IReadOnlyList<string>[]
-        {
-            new[] { "git", "-c", "core.sshCommand=ssh -o BatchMode=yes", "clone", "--no-checkout", "--", _url.Display, TempPath },
-            new[] { "git", "-C", TempPath, "checkout", "--quiet", "--detach", _ref + "^{commit}" },
-            new[] { "mv", TempPath, _path },
-        };
+        public override IReadOnlyList<IReadOnlyList<string>> Commands => _from == null
+            ? new IReadOnlyList<string>[]
+            {
+                new[] { "git", "-c", "core.sshCommand=ssh -o BatchMode=yes", "clone", "--no-checkout", "--", _url.Display, TempPath },
+                new[] { "git", "-C", TempPath, "checkout", "--quiet", "--detach", _ref + "^{commit}" },
+                new[] { "mv", TempPath, _path },
+            }
+            : new IReadOnlyList<string>[]
+            {
+                new[] { "git", "clone", "--no-checkout", "--", _from, TempPath },
+                new[] { "git", "-C", TempPath, "remote", "set-url", "origin", _url.Display },
+                new[] { "git", "-C", TempPath, "checkout", "--quiet", "--detach", _ref + "^{commit}" },
+                new[] { "mv", TempPath, _path },
+            };
 
         public override bool CanRollBack => true;
 
@@ -80,7 +93,8 @@ namespace AutoGlm.Engine.Deploy
             {
                 // The same repository at another commit: fetch and move HEAD (the work tree's own changes stay git's business).
                 var repo = new GitRepository(context.System, real);
-                context.Run(repo.NetworkArgv("fetch", "--tags", "origin"));
+                if (_from != null) repo.Change(context, "fetch", "--quiet", "--tags", _from, "+refs/heads/*:refs/remotes/origin/*");
+                else context.Run(repo.NetworkArgv("fetch", "--tags", "origin"));
                 var target = Resolve(repo, _ref) ?? throw new StepFailedException(Messages.Format("StepFailed_RefNotFound", _url.Display, _ref));
                 repo.Change(context, "checkout", "--quiet", "--detach", target);
                 return;
@@ -88,8 +102,11 @@ namespace AutoGlm.Engine.Deploy
             var temp = context.System.MapPath(TempPath);
             if (Directory.Exists(temp)) DeleteTree(temp); // left by a killed run
             Directory.CreateDirectory(Path.GetDirectoryName(real.TrimEnd('/'))!);
-            context.Run(new[] { "git", "-c", "core.sshCommand=ssh -o BatchMode=yes", "clone", "--no-checkout", "--", _url.Raw, temp });
+            context.Run(_from == null
+                ? new[] { "git", "-c", "core.sshCommand=ssh -o BatchMode=yes", "clone", "--no-checkout", "--", _url.Raw, temp }
+                : new[] { "git", "clone", "--no-checkout", "--", _from, temp });
             var clone = new GitRepository(context.System, temp);
+            if (_from != null) clone.Change(context, "remote", "set-url", "origin", _url.Raw);
             var commit = Resolve(clone, _ref);
             if (commit == null)
             {

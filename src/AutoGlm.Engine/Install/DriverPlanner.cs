@@ -39,6 +39,11 @@ namespace AutoGlm.Engine.Install
         /// versions come from it say they are resolved at apply time (<see cref="DeferredStep"/>).
         /// </summary>
         public bool Preview { get; set; }
+        /// <summary>Installing from an offline kit: a host whose stack resolves another driver branch or flavor than the kit's is refused.</summary>
+        internal AutoGlm.Engine.Kit.OfflineKit? Kit { get; set; }
+        /// <summary>The branch and flavor the plan chose (set while planning; the kit export records them).</summary>
+        internal int ChosenBranch { get; set; }
+        internal string ChosenFlavor { get; set; } = "";
     }
 
     /// <summary>
@@ -213,6 +218,12 @@ namespace AutoGlm.Engine.Install
             if (c.Flavor == "open" && !c.BranchEntry.OpenModules && c.Os.OsFamily != OsFamily.Windows)
                 throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
                     Messages.Format("DriverFlavorUnsupported_Branch", c.Branch), c.Flavor);
+            request.ChosenBranch = c.Branch;
+            request.ChosenFlavor = c.Flavor;
+            if (request.Kit != null && request.Kit.DriverBranch != null && request.Kit.DriverBranch != c.Branch)
+                throw request.Kit.Mismatch("driver branch", "R" + request.Kit.DriverBranch, "R" + c.Branch);
+            if (request.Kit != null && request.Kit.DriverFlavor != null && request.Kit.DriverFlavor != c.Flavor)
+                throw request.Kit.Mismatch("driver flavor", request.Kit.DriverFlavor, c.Flavor);
             return c;
         }
 

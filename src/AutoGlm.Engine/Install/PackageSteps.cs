@@ -148,6 +148,9 @@ namespace AutoGlm.Engine.Install
             _entry = entry;
         }
 
+        /// <summary>The keyring package in the repository's index (an offline kit carries it).</summary>
+        public AptIndexEntry Entry => _entry;
+
         private string LocalDeb => "/var/lib/autoglm/downloads/" + Path.GetFileName(_entry.Filename);
 
         public override IReadOnlyList<IReadOnlyList<string>> Commands => new[]

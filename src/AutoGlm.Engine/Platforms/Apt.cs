@@ -21,6 +21,7 @@ namespace AutoGlm.Engine.Platforms
         public string Filename { get; set; } = "";
         public string Sha256 { get; set; } = "";
         public string Depends { get; set; } = "";
+        public string PreDepends { get; set; } = "";
     }
 
     /// <summary>
@@ -134,6 +135,7 @@ namespace AutoGlm.Engine.Platforms
                         case "Filename": e.Filename = value; break;
                         case "SHA256": e.Sha256 = value.ToLowerInvariant(); break;
                         case "Depends": e.Depends = value; break;
+                        case "Pre-Depends": e.PreDepends = value; break;
                     }
                 }
                 if (e.Package.Length > 0 && DebianVersion.TryParse(e.Version, out _)) list.Add(e);

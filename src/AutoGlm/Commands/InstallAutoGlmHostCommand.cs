@@ -76,6 +76,16 @@ namespace AutoGlm.Commands
         [Parameter]
         public string[]? MatrixPath { get; set; }
 
+        /// <summary>An offline kit (Export-AutoGlmOfflineKit): every source comes from it, after each file is checked.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? OfflineKit { get; set; }
+
+        /// <summary>A lock to install instead of locking the resolved stack (with -Wheelhouse, offline).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LockPath { get; set; }
+
         private HostInstallPlan? _plan;
 
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output)
@@ -87,7 +97,7 @@ namespace AutoGlm.Commands
                 Port = Port, ServiceName = ServiceName, Wheelhouse = Full(Wheelhouse), IndexUrl = IndexUrl, ModelPath = ModelPath,
                 ModelManifest = Full(ModelManifest), ModelUrl = ModelUrl, DriverRepositoryUrl = DriverRepositoryUrl, CudaToolkit = CudaToolkit,
                 MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
-                HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec), WhatIf = IsWhatIf(),
+                HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec), WhatIf = IsWhatIf(), Kit = Full(OfflineKit), LockFile = Full(LockPath),
             };
             _plan = HostInstaller.Plan(system, request, output);
             foreach (var item in _plan.NeedsHuman) WriteWarning(Messages.Format("InstallAutoGlmHost_NeedsPerson", item));

@@ -44,6 +44,8 @@ namespace AutoGlm.Tests.Contract
             ["service register"] = "Register-AutoGlmService",
             ["service unregister"] = "Unregister-AutoGlmService",
             ["service status"] = "Get-AutoGlmService",
+            ["kit export"] = "Export-AutoGlmOfflineKit",
+            ["kit verify"] = "Test-AutoGlmOfflineKit",
         };
 
         /// <summary>CLI commands that are no cmdlet's twin, and why.</summary>
@@ -83,6 +85,12 @@ namespace AutoGlm.Tests.Contract
             ("Test-AutoGlmEnvironment", "IncludeRuntime", "runtime"),
             // Export-* cmdlets write to -Path; the CLI says where the files go with --out, as test --out does.
             ("Export-AutoGlmHostSnapshot", "Path", "out"),
+            ("Export-AutoGlmOfflineKit", "Path", "out"),
+            ("Export-AutoGlmOfflineKit", "LockPath", "lock"),
+            // The kit's folder: the first argument of `kit verify` (or --kit), Install-AutoGlmHost's -OfflineKit as the issue names it.
+            ("Test-AutoGlmOfflineKit", "Path", "kit"),
+            ("Install-AutoGlmHost", "OfflineKit", "kit"),
+            ("Install-AutoGlmHost", "LockPath", "lock"),
             // Inside `autoglm venv`, the venv, its lock and its Python need no prefix.
             ("Sync-AutoGlmPythonEnvironment", "VenvPath", "path"),
             ("Sync-AutoGlmPythonEnvironment", "LockPath", "lock"),
@@ -117,6 +125,7 @@ namespace AutoGlm.Tests.Contract
                 + "a cmdlet sees piped snapshots one at a time and cannot tell, so it is told"),
             ("Export-AutoGlmHostSnapshot", "WhatIf", "comes with SupportsShouldProcess, which a cmdlet that writes files has; the CLI's --what-if "
                 + "previews changes to the managed host (the plan commands), and snapshot export writes only the operator's --out folder, as test --out does"),
+            ("Export-AutoGlmOfflineKit", "WhatIf", "the same as Export-AutoGlmHostSnapshot: the kit export writes only the operator's --out folder on the connected machine, never the managed host"),
         };
 
         // ---------------------------------------------------------------------------------------------- the test

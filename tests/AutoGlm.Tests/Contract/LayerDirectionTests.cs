@@ -37,6 +37,7 @@ namespace AutoGlm.Tests.Contract
             ["Git"] = Layer.Workflows,
             ["Python"] = Layer.Workflows,
             ["Deploy"] = Layer.Workflows,
+            ["Kit"] = Layer.Workflows,
             ["Repair"] = Layer.Workflows,
             ["Reports"] = Layer.Workflows,
             ["Workflows"] = Layer.Workflows,

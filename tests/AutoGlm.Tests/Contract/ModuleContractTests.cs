@@ -137,7 +137,7 @@ namespace AutoGlm.Tests.Contract
         [Fact]
         public void TheModuleHasExactlyTheseCmdlets()
         {
-            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmReport", "Get-AutoGlmGpu", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver", "Install-AutoGlmHost", "New-AutoGlmLockFile", "Register-AutoGlmService", "Repair-AutoGlmDriver", "Resolve-AutoGlmStack", "Sync-AutoGlmPythonEnvironment", "Test-AutoGlmEnvironment", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
+            Assert.Equal(new[] { "Export-AutoGlmHostSnapshot", "Export-AutoGlmOfflineKit", "Export-AutoGlmReport", "Get-AutoGlmGpu", "Get-AutoGlmMatrix", "Get-AutoGlmService", "Install-AutoGlmCuda", "Install-AutoGlmDriver", "Install-AutoGlmHost", "New-AutoGlmLockFile", "Register-AutoGlmService", "Repair-AutoGlmDriver", "Resolve-AutoGlmStack", "Sync-AutoGlmPythonEnvironment", "Test-AutoGlmEnvironment", "Test-AutoGlmOfflineKit", "Unregister-AutoGlmService", "Update-AutoGlmRepository" },
                 _m.Cmdlets.Select(_m.Name).OrderBy(n => n, StringComparer.Ordinal));
         }
 

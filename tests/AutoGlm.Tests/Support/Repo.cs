@@ -39,9 +39,15 @@ namespace AutoGlm.Tests.Support
     {
         public static ProcessOutcome Run(string? path, params string[] args) => Run(path, null, args);
 
-        public static ProcessOutcome Run(string? path, IDictionary<string, string>? environment, params string[] args)
+        public static ProcessOutcome Run(string? path, IDictionary<string, string>? environment, params string[] args) =>
+            RunUnder(Array.Empty<string>(), path, environment, args);
+
+        /// <summary>The CLI run by another program (strace, timeout): <paramref name="prefix"/> comes before `dotnet autoglm.dll`.</summary>
+        public static ProcessOutcome RunUnder(IReadOnlyList<string> prefix, string? path, IDictionary<string, string>? environment, params string[] args)
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            foreach (var a in prefix.Skip(1)) psi.ArgumentList.Add(a);
+            if (prefix.Count > 0) psi.ArgumentList.Add("dotnet");
             psi.ArgumentList.Add(Repo.CliDll);
             foreach (var a in args) psi.ArgumentList.Add(a);
             if (path != null) psi.Environment["PATH"] = path;

@@ -1,0 +1,379 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using AutoGlm.Engine.Diagnostics;
+using AutoGlm.Engine.Git;
+using AutoGlm.Engine.Install;
+using AutoGlm.Engine.Matrix;
+using AutoGlm.Engine.Plan;
+using AutoGlm.Engine.Platforms;
+using AutoGlm.Engine.Python;
+using AutoGlm.Engine.Versions;
+
+namespace AutoGlm.Engine.Kit
+{
+    /// <summary>What `autoglm kit export` and Export-AutoGlmOfflineKit ask.</summary>
+    public sealed class KitExportRequest : ProfileRequest
+    {
+        /// <summary>The kit's folder; made new (an existing non-empty one only with Force).</summary>
+        public string Output { get; set; } = "";
+        /// <summary>The target host's facts (docs/resolve.md): its OS, architecture and GPUs choose the driver.</summary>
+        public string FactsFile { get; set; } = "";
+        /// <summary>The target's kernel release: its headers are added to the kit when the driver repository has them.</summary>
+        public string? Kernel { get; set; }
+        /// <summary>The driver repository to take the packages from: NVIDIA's for the target by default, or a mirror.</summary>
+        public string? DriverRepositoryUrl { get; set; }
+        public bool CudaToolkit { get; set; }
+        /// <summary>The hash-locked requirements (`autoglm venv lock --facts`), and a wheelhouse holding every locked wheel.</summary>
+        public string LockFile { get; set; } = "";
+        public string Wheelhouse { get; set; } = "";
+        public string? RepositoryUrl { get; set; }
+        public string? Ref { get; set; }
+        public bool AllowLocalRepository { get; set; }
+        /// <summary>The model's manifest (sizes and sha256); with ModelPath the weights themselves are added.</summary>
+        public string? ModelManifest { get; set; }
+        public string? ModelPath { get; set; }
+        public bool Force { get; set; }
+        public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(300);
+    }
+
+    /// <summary>
+    /// Builds an offline kit on a connected machine. The driver part keeps the source repository's own signed index
+    /// (InRelease, Release, Packages) byte for byte and adds the .debs the plan installs with their dependencies that
+    /// the repository carries, so on the site apt still checks the publisher's signature and the install plans the
+    /// kit exactly as it plans the repository. Built in a temporary sibling and renamed into place.
+    /// </summary>
+    public static class KitExporter
+    {
+        public const string Activity = "Export-AutoGlmOfflineKit";
+
+        public static OfflineKit Export(KitExportRequest r, IEngineOutput output)
+        {
+            // ---- inputs, all checked before anything is downloaded or written
+            if (string.IsNullOrWhiteSpace(r.Output)) throw Required("Output", "--out");
+            if (string.IsNullOrWhiteSpace(r.FactsFile)) throw Required("FactsFile", "--facts");
+            if (string.IsNullOrWhiteSpace(r.LockFile)) throw Required("LockFile", "--lock");
+            if (string.IsNullOrWhiteSpace(r.Wheelhouse)) throw Required("Wheelhouse", "--wheelhouse");
+            var outputDir = Path.GetFullPath(r.Output).TrimEnd(Path.DirectorySeparatorChar);
+            if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any() && !r.Force)
+                throw new AutoGlmException("KitOutputExists", ErrorKind.ResourceExists, Messages.Format("KitOutputExists", outputDir), outputDir);
+            if (!File.Exists(r.FactsFile))
+                throw new AutoGlmException("FactsFileNotFound", ErrorKind.ObjectNotFound, Messages.Format("KitFactsNotFound", r.FactsFile), r.FactsFile);
+            if (!Directory.Exists(r.Wheelhouse))
+                throw new AutoGlmException("WheelhouseNotFound", ErrorKind.ObjectNotFound, Messages.Format("WheelhouseNotFound_Install", r.Wheelhouse), r.Wheelhouse);
+            if (r.ModelPath != null && r.ModelManifest == null)
+                throw new AutoGlmException("ModelOptionsIncomplete", ErrorKind.InvalidArgument, Messages.Format("ModelOptionsIncomplete_NoManifest"), "ModelManifest");
+            if (r.Kernel != null && !Regex.IsMatch(r.Kernel, @"^[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}$"))
+                throw new AutoGlmException("KernelReleaseInvalid", ErrorKind.InvalidArgument, Messages.Format("KitKernelInvalid", UntrustedInput.Escape(r.Kernel)), r.Kernel);
+            var (matrix, profile) = r.LoadProfile();
+            var facts = ReadFacts(r.FactsFile);
+            var os = facts.Distro == null || facts.Version == null ? null : matrix.FindOperatingSystem(facts.Distro, facts.Version);
+            if (os == null)
+                throw new AutoGlmException("UnsupportedOperatingSystem", ErrorKind.NotImplemented,
+                    Messages.Format("KitOsUnknown", r.FactsFile, facts.Distro ?? "?", facts.Version ?? "?"), r.FactsFile);
+            var architecture = facts.Architecture ?? "x86_64";
+            var pythonLock = VenvService.ReadLock(r.LockFile);
+            VenvSyncStep.VerifyWheelhouse(pythonLock, r.Wheelhouse, r.LockFile);
+            var url = GitUrl.Parse(r.RepositoryUrl ?? profile.Repository?.Url ?? throw new AutoGlmException("RepositoryUrlMissing", ErrorKind.InvalidArgument,
+                Messages.Format("RepositoryUrlMissing", profile.Id), profile.Id), r.AllowLocalRepository, "repository URL (--repository-url)");
+            var pinnedRef = r.Ref ?? profile.Repository?.Ref ?? "main";
+            if (!RepositoryMigrator.IsSafeRef(pinnedRef))
+                throw new AutoGlmException("RepositoryRefInvalid", ErrorKind.InvalidArgument, Messages.Format("RepositoryRefInvalid", UntrustedInput.Escape(GitUrl.MaskText(pinnedRef))), pinnedRef);
+            var manifest = r.ModelManifest == null ? null : Deploy.ModelManifest.Load(r.ModelManifest);
+
+            var kit = new OfflineKit
+            {
+                CreatedBy = "AutoGlm " + EngineInfo.Version, Created = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                Profile = profile.Id, Os = os.Id, Architecture = architecture, Kernel = r.Kernel, CudaToolkit = r.CudaToolkit,
+            };
+            var parent = Path.GetDirectoryName(outputDir) ?? ".";
+            Directory.CreateDirectory(parent);
+            var build = Path.Combine(parent, "." + Path.GetFileName(outputDir) + ".autoglm-kit-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(build);
+            var scratch = Path.Combine(Path.GetTempPath(), "autoglm-kit-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                // ---- driver: the packages the target's plan installs, from the repository it plans against
+                if (profile.Requires.Gpu)
+                {
+                    if (os.OsFamily != OsFamily.Debian)
+                        throw new AutoGlmException("KitNotSupported", ErrorKind.NotImplemented, Messages.Format("KitNotSupported_Family", os.Id, os.Family), os.Id);
+                    output.Progress(Activity, "driver: planning for the target", 5);
+                    ExportDriver(r, kit, build, scratch, output);
+                }
+
+                // ---- Python: the lock and exactly the wheels it names
+                output.Progress(Activity, "python: copying the locked wheels", 40);
+                Copy(r.LockFile, Path.Combine(build, OfflineKit.LockPath));
+                var overridePath = VenvService.OverridePathFor(r.LockFile);
+                if (overridePath != null && File.Exists(overridePath) && File.ReadAllText(r.LockFile).Contains(Path.GetFileName(overridePath)))
+                    Copy(overridePath, Path.Combine(build, "python", PythonLock.OverrideFileName));
+                var wheels = Path.Combine(build, OfflineKit.WheelFolder);
+                Directory.CreateDirectory(wheels);
+                foreach (var wheel in LockedWheels(pythonLock, r.Wheelhouse)) Copy(wheel, Path.Combine(wheels, Path.GetFileName(wheel)));
+
+                // ---- the repository at the pinned commit, as a git bundle
+                output.Progress(Activity, "repository: bundling " + url.Display, 60);
+                ExportRepository(url, pinnedRef, kit, build, scratch, r.CommandTimeout);
+
+                // ---- the model: the manifest, and the weights when given
+                if (manifest != null)
+                {
+                    output.Progress(Activity, "model: copying", 75);
+                    kit.Model = manifest.Model;
+                    Copy(r.ModelManifest!, Path.Combine(build, OfflineKit.ModelManifestPath));
+                    if (r.ModelPath != null)
+                    {
+                        foreach (var file in manifest.Files)
+                        {
+                            var source = Path.Combine(r.ModelPath, file.Path);
+                            var sha = File.Exists(source) ? Sha(source) : null;
+                            if (sha == null || new FileInfo(source).Length != file.Size || sha != file.Sha256)
+                                throw new AutoGlmException("ModelWeightsMissing", ErrorKind.InvalidData,
+                                    Messages.Format("KitModelFileBad", r.ModelPath, file.Path, r.ModelManifest!), file.Path);
+                            Copy(source, Path.Combine(build, OfflineKit.ModelFolder, file.Path));
+                        }
+                        kit.ModelWeights = true;
+                    }
+                }
+
+                // ---- the matrix in use: the shipped files' digest (the installing AutoGlm must ship the same) and the site files
+                var shipped = MatrixLoader.FindShippedDirectory() ?? throw new AutoGlmException("MatrixNotFound", ErrorKind.ObjectNotFound, Messages.Format("MatrixNotFound"));
+                kit.ShippedMatrix = ShippedMatrixDigest(shipped);
+                int n = 0;
+                foreach (var site in r.MatrixPaths ?? Array.Empty<string>())
+                {
+                    var relative = $"matrix/site/{++n:00}-{Path.GetFileName(site)}";
+                    Copy(site, Path.Combine(build, relative.Replace('/', Path.DirectorySeparatorChar)));
+                    kit.SiteMatrix.Add(relative);
+                }
+
+                // ---- the manifest: every file with its size and sha256
+                output.Progress(Activity, "manifest: hashing every file", 90);
+                foreach (var file in Directory.GetFiles(build, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+                    kit.Files.Add(new KitFile { Path = file.Substring(build.Length + 1).Replace(Path.DirectorySeparatorChar, '/'), Size = new FileInfo(file).Length, Sha256 = Sha(file) });
+                AtomicFile.Write(Path.Combine(build, OfflineKit.ManifestName), kit.ManifestText(), 0x1A4);
+
+                // ---- into place: an old kit is replaced only with Force, and only once the new one is complete
+                if (Directory.Exists(outputDir))
+                {
+                    var old = build + ".old";
+                    Directory.Move(outputDir, old);
+                    Directory.Move(build, outputDir);
+                    DeleteTree(old);
+                }
+                else Directory.Move(build, outputDir);
+                output.Progress(Activity, "done", -1);
+                return OfflineKit.Open(outputDir);
+            }
+            finally
+            {
+                if (Directory.Exists(build)) DeleteTree(build);
+                if (Directory.Exists(scratch)) DeleteTree(scratch);
+            }
+        }
+
+        private static void ExportDriver(KitExportRequest r, OfflineKit kit, string build, string scratch, IEngineOutput output)
+        {
+            // The plan is made for the target's facts in an empty root: nothing of this machine (its kernels, pins) leaks in.
+            var root = Path.Combine(scratch, "target");
+            Directory.CreateDirectory(Path.Combine(root, "proc", "sys", "kernel"));
+            if (r.Kernel != null) File.WriteAllText(Path.Combine(root, "proc", "sys", "kernel", "osrelease"), r.Kernel + "\n");
+            var system = new LiveSystem(root);
+            var request = new DriverInstallRequest
+            {
+                Profile = r.Profile, MatrixPaths = r.MatrixPaths, FactsFile = r.FactsFile, RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout,
+            };
+            var plans = new List<ChangePlan> { DriverPlanner.PlanDriver(request, system, output) };
+            if (r.CudaToolkit) plans.Add(DriverPlanner.PlanCuda(request, system, output));
+            kit.DriverBranch = request.ChosenBranch;
+            kit.DriverFlavor = request.ChosenFlavor;
+            var install = plans[0].Steps.OfType<AptInstallStep>().FirstOrDefault(s => s.Id == "driver.install");
+            kit.DriverVersion = install?.Packages.FirstOrDefault()?.Version;
+
+            // The repository the plan read, read again for its index and files.
+            var url = r.DriverRepositoryUrl ?? NvidiaUrlFor(r, kit);
+            var repo = AptRepository.Load(url, r.CommandTimeout);
+            kit.DriverSource = AptRepository.Redact(repo.Url);
+            var wanted = new List<AptIndexEntry>();
+            var external = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var step in plans.SelectMany(p => p.Steps))
+            {
+                if (step is KeyringStep keyring) wanted.Add(keyring.Entry);
+                else if (step is AptInstallStep installStep)
+                    foreach (var p in installStep.Packages)
+                    {
+                        var entry = p.Version != null ? repo.Find(p.Name, p.Version) : repo.Newest(p.Name);
+                        if (entry != null) wanted.Add(entry);
+                        else external.Add(p.Name);
+                    }
+            }
+            var closure = Closure(repo, wanted, external);
+            output.Progress(Activity, $"driver: downloading {closure.Count} packages", 15);
+            var apt = Path.Combine(build, OfflineKit.AptFolder);
+            Directory.CreateDirectory(apt);
+            // The index as the publisher signed it: apt on the site checks the same signature it would online.
+            var signed = false;
+            foreach (var name in new[] { "InRelease", "Release", "Release.gpg", "Packages", "Packages.gz", "Packages.xz" })
+            {
+                byte[] bytes;
+                try { bytes = AptRepository.Fetch(repo.Url + name, r.CommandTimeout); }
+                catch (Exception ex) when (ex is IOException || ex is System.Net.Http.HttpRequestException || ex is UnauthorizedAccessException) { continue; }
+                File.WriteAllBytes(Path.Combine(apt, name), bytes);
+                if (name == "InRelease" || name == "Release.gpg") signed = true;
+            }
+            if (!signed)
+                throw new AutoGlmException("KitRepositoryUnsigned", ErrorKind.SecurityError, Messages.Format("KitRepositoryUnsigned", kit.DriverSource), kit.DriverSource);
+            foreach (var entry in closure)
+            {
+                var relative = OfflineKit.SafeRelative(build, entry.Filename.StartsWith("./", StringComparison.Ordinal) ? entry.Filename.Substring(2) : entry.Filename);
+                byte[] bytes;
+                try { bytes = AptRepository.Fetch(repo.FileUrl(entry), r.CommandTimeout); }
+                catch (Exception ex) when (ex is IOException || ex is System.Net.Http.HttpRequestException || ex is UnauthorizedAccessException)
+                {
+                    throw new AutoGlmException("RepositoryUnreachable", ErrorKind.ResourceUnavailable, Messages.Format("StepFailed_PackageDownload", AptRepository.Redact(repo.FileUrl(entry)), ex.Message), entry.Package);
+                }
+                var sha = Hashing.Sha256Hex(bytes);
+                if (entry.Sha256.Length == 0 || sha != entry.Sha256)
+                    throw new AutoGlmException("KitPackageHashMismatch", ErrorKind.SecurityError,
+                        Messages.Format("StepFailed_PackageHashMismatch", entry.Filename, sha, entry.Sha256.Length > 0 ? entry.Sha256 : "(none in the index)"), entry.Package);
+                var target = Path.Combine(apt, relative.Replace('/', Path.DirectorySeparatorChar));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.WriteAllBytes(target, bytes);
+                kit.DriverPackages.Add(entry.Package + "=" + entry.Version);
+            }
+            kit.DriverExternal.AddRange(external);
+        }
+
+        private static string NvidiaUrlFor(KitExportRequest r, OfflineKit kit)
+        {
+            var (matrix, _) = r.LoadProfile();
+            var os = matrix.OperatingSystems.First(o => o.Id == kit.Os);
+            if (os.CudaRepo == null)
+                throw new AutoGlmException("RepositoryUnknown", ErrorKind.InvalidArgument, Messages.Format("RepositoryUnknown", os.Id), os.Id);
+            return AptRepository.NvidiaUrl(os.CudaRepo, kit.Architecture);
+        }
+
+        /// <summary>
+        /// The packages and, recursively, their Depends and Pre-Depends that the repository carries (the newest
+        /// version that satisfies the relation); a dependency it does not carry is the OS archive's, named in <paramref name="external"/>.
+        /// </summary>
+        internal static List<AptIndexEntry> Closure(AptRepository repo, IEnumerable<AptIndexEntry> roots, ISet<string> external)
+        {
+            var chosen = new Dictionary<string, AptIndexEntry>(StringComparer.Ordinal);
+            var queue = new Queue<AptIndexEntry>(roots);
+            while (queue.Count > 0)
+            {
+                var e = queue.Dequeue();
+                var key = e.Package + "=" + e.Version;
+                if (chosen.ContainsKey(key)) continue;
+                chosen[key] = e;
+                foreach (var group in (e.PreDepends + "," + e.Depends).Split(',').Select(g => g.Trim()).Where(g => g.Length > 0))
+                {
+                    AptIndexEntry? pick = null;
+                    var names = new List<string>();
+                    foreach (var alternative in group.Split('|'))
+                    {
+                        var m = Regex.Match(alternative.Trim(), @"^([a-z0-9][a-z0-9.+-]*)(?::[a-z0-9-]+)?\s*(?:\(\s*(<<|<=|=|>=|>>)\s*([^)\s]+)\s*\))?");
+                        if (!m.Success) continue;
+                        names.Add(m.Groups[1].Value);
+                        pick = repo.Entries.Where(x => x.Package == m.Groups[1].Value && (!m.Groups[2].Success || Satisfies(x.Version, m.Groups[2].Value, m.Groups[3].Value)))
+                            .OrderByDescending(x => DebianVersion.Parse(x.Version)).FirstOrDefault();
+                        if (pick != null) break;
+                    }
+                    if (pick != null) queue.Enqueue(pick);
+                    else if (names.Count > 0) external.Add(string.Join(" | ", names));
+                }
+            }
+            return chosen.Values.OrderBy(e => e.Package, StringComparer.Ordinal).ToList();
+        }
+
+        private static bool Satisfies(string version, string relation, string wanted)
+        {
+            if (!DebianVersion.TryParse(version, out var have) || !DebianVersion.TryParse(wanted, out var want)) return false;
+            int c = have.CompareTo(want);
+            return relation switch { "<<" => c < 0, "<=" => c <= 0, "=" => c == 0, ">=" => c >= 0, ">>" => c > 0, _ => false };
+        }
+
+        private static void ExportRepository(GitUrl url, string pinnedRef, OfflineKit kit, string build, string scratch, TimeSpan timeout)
+        {
+            var system = new LiveSystem("/");
+            var mirror = Path.Combine(scratch, "repository.git");
+            Directory.CreateDirectory(scratch);
+            Git(system, timeout, new[] { "git", "-c", "core.sshCommand=ssh -o BatchMode=yes", "clone", "--quiet", "--mirror", "--", url.Raw, mirror }, url);
+            var commit = system.Run(new[] { "git", "-C", mirror, "rev-parse", "--verify", "--quiet", pinnedRef + "^{commit}" }, timeout);
+            if (!commit.Succeeded)
+                throw new AutoGlmException("RepositoryRefNotFound", ErrorKind.ObjectNotFound, Messages.Format("KitRefNotFound", url.Display, pinnedRef), pinnedRef);
+            kit.RepositoryUrl = url.Display;
+            kit.RepositoryRef = pinnedRef;
+            kit.RepositoryCommit = commit.Stdout.Trim();
+            kit.RepositoryBundle = "git/" + url.Name + ".bundle";
+            var bundle = Path.Combine(build, "git", url.Name + ".bundle");
+            Directory.CreateDirectory(Path.GetDirectoryName(bundle)!);
+            Git(system, timeout, new[] { "git", "-C", mirror, "bundle", "create", "--quiet", bundle, "--all" }, url);
+            Git(system, timeout, new[] { "git", "-C", mirror, "bundle", "verify", "--quiet", bundle }, url);
+        }
+
+        private static void Git(ISystemHost system, TimeSpan timeout, IReadOnlyList<string> argv, GitUrl url)
+        {
+            var result = system.Run(argv, timeout);
+            if (!result.Succeeded)
+                throw new AutoGlmException("RepositoryUnreachable", ErrorKind.ResourceUnavailable,
+                    Messages.Format("KitGitFailed", url.Display, GitUrl.MaskText(result.Describe())), url.Display);
+        }
+
+        /// <summary>The wheels a lock names (the one whose sha256 it allows for each package); the wheelhouse was verified before.</summary>
+        private static IEnumerable<string> LockedWheels(PythonLock pythonLock, string wheelhouse)
+        {
+            var wheels = Directory.GetFiles(wheelhouse, "*.whl").Select(p => WheelFile.TryParse(Path.GetFileName(p), p)).Where(w => w != null).ToLookup(w => w!.Name);
+            foreach (var p in pythonLock.Phases.SelectMany(phase => phase.Packages))
+            {
+                var version = Pep440Version.Parse(p.Version).ToString();
+                var file = wheels[p.Name].First(f => f!.Version.ToString() == version && p.Hashes.Contains(WheelReader.Sha256(f.Location)));
+                yield return file!.Location;
+            }
+        }
+
+        /// <summary>sha256 over "name sha256" lines of the shipped matrix folder's files, in name order.</summary>
+        public static string ShippedMatrixDigest(string directory) =>
+            Hashing.Sha256HexOfText(string.Concat(Directory.GetFiles(directory).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || Path.GetFileName(f) == GpuCatalogue.FileName)
+                .OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).Select(f => Path.GetFileName(f) + " " + Sha(f) + "\n")));
+
+        private static (string? Distro, string? Version, string? Architecture) ReadFacts(string path)
+        {
+            object? doc;
+            try { doc = Json.Json.Parse(File.ReadAllText(path)); }
+            catch (Exception ex) when (ex is FormatException || ex is InvalidDataException || ex is ArgumentException)
+            {
+                throw new AutoGlmException("FactsFileInvalid", ErrorKind.InvalidData, Messages.Format("KitFactsInvalid", path, ex.Message), path);
+            }
+            var os = (doc as IDictionary<string, object?>)?.TryGetValue("os", out var o) == true ? o as IDictionary<string, object?> : null;
+            string? S(string key) => os != null && os.TryGetValue(key, out var v) ? v as string : null;
+            return (S("distro")?.ToLowerInvariant(), S("version"), S("architecture"));
+        }
+
+        private static AutoGlmException Required(string parameter, string option) =>
+            new AutoGlmException("KitOptionMissing", ErrorKind.InvalidArgument, Messages.ForFace(Messages.Format("KitOptionMissing", Messages.Say("-" + parameter, option))), parameter);
+
+        private static void Copy(string from, string to)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(from, to, overwrite: true);
+        }
+
+        private static string Sha(string path)
+        {
+            using var stream = File.OpenRead(path);
+            return Hashing.Sha256Hex(stream);
+        }
+
+        private static void DeleteTree(string path)
+        {
+            foreach (var file in Directory.GetFiles(path, "*", SearchOption.AllDirectories)) File.SetAttributes(file, FileAttributes.Normal);
+            Directory.Delete(path, true);
+        }
+    }
+}
