@@ -67,9 +67,18 @@ namespace AutoGlm.Tests.Deploy
             using var rig = new InstallRig();
             using var tmp = new TempDir();
             var kitDir = tmp.Combine("site-kit");
+            var e = ExportRequest(rig, tmp, kitDir);
             var watch = Stopwatch.StartNew();
-            var kit = KitExporter.Export(ExportRequest(rig, tmp, kitDir), NullOutput.Instance);
-            _log.WriteLine($"export {watch.Elapsed.TotalSeconds:0.00} s, {kit.Files.Count} files, {kit.Files.Sum(f => f.Size)} bytes");
+            var exported = Cli.Run(null, "kit", "export", "--out", kitDir, "--facts", e.FactsFile, "--profile", "vllm-server", "--kernel", e.Kernel!,
+                "--driver-repository-url", e.DriverRepositoryUrl!, "--lock", e.LockFile, "--wheelhouse", e.Wheelhouse, "--repository-url", e.RepositoryUrl!,
+                "--allow-local", "--ref", "main", "--model-manifest", e.ModelManifest!, "--model-path", e.ModelPath!, "--format", "json");
+            Assert.True(exported.ExitCode == 0, $"exit {exported.ExitCode}\n{exported.Stderr}\n{exported.Stdout}");
+            var kit = OfflineKit.Open(kitDir);
+            _log.WriteLine($"export (CLI process) {watch.Elapsed.TotalSeconds:0.00} s, {kit.Files.Count} files, {kit.Files.Sum(f => f.Size)} bytes");
+            // The id printed at export is the manifest's sha256, what `kit verify` prints at the site.
+            Assert.Equal(kit.Id, ((IDictionary<string, object?>)AutoGlm.Engine.Json.Json.Parse(exported.Stdout)!)["id"]);
+            var verified = Cli.Run(null, "kit", "verify", kitDir);
+            Assert.True(verified.ExitCode == 0 && verified.Stdout.Contains(kit.Id), verified.Stderr + verified.Stdout);
 
             // What the kit holds: the target, the plan's packages with their in-repository dependencies, the commit.
             Assert.Equal(("ubuntu-22.04", "x86_64", "vllm-server", 595, "open"), (kit.Os, kit.Architecture, kit.Profile, kit.DriverBranch ?? 0, kit.DriverFlavor));
@@ -176,6 +185,9 @@ namespace AutoGlm.Tests.Deploy
             var tampered = Copy("tampered");
             File.AppendAllText(Path.Combine(tampered, "python", "wheels", "requests-2.32.0-py3-none-any.whl"), "x");
             Assert.Contains("has python/wheels/requests-2.32.0-py3-none-any.whl changed", Refused(Request(tampered), "KitFileTampered").Message);
+            var verify = Cli.Run(null, "kit", "verify", tampered);
+            Assert.Equal(2, verify.ExitCode);
+            Assert.Contains("[KitFileTampered]", verify.Stderr);
             // A package added, a package taken away.
             var added = Copy("added");
             File.WriteAllText(Path.Combine(added, "apt", "evil_1.0_amd64.deb"), "not from the kit");
@@ -208,6 +220,26 @@ namespace AutoGlm.Tests.Deploy
             before = rig.Tree();
             Assert.Contains("operating system ubuntu-22.04, but here it is ubuntu-24.04", Refused(Request(good), "KitMismatch").Message);
             rig.File("/etc/os-release", osRelease);
+
+            // Export refuses a ref the repository lacks, weights that differ from the manifest, a package that differs from the
+            // index; each before the kit folder exists.
+            AutoGlmException Unexported(Action<KitExportRequest> change, string errorId)
+            {
+                var request = ExportRequest(rig, tmp, tmp.Combine("refused"));
+                change(request);
+                var ex = Assert.Throws<AutoGlmException>(() => KitExporter.Export(request, NullOutput.Instance));
+                Assert.True(ex.ErrorId == errorId, ex.ErrorId + ": " + ex.Message);
+                Assert.False(Directory.Exists(tmp.Combine("refused")));
+                Assert.Empty(Directory.GetDirectories(tmp.Path, ".refused.autoglm-kit-*"));
+                return ex;
+            }
+            Assert.Contains("no-such-ref", Unexported(r => r.Ref = "no-such-ref", "RepositoryRefNotFound").Message);
+            Assert.Contains("model-00001-of-00001.safetensors", Unexported(r => File.AppendAllText(Path.Combine(r.ModelPath!, "model-00001-of-00001.safetensors"), "x"), "ModelWeightsMissing").Message);
+            var deb = Path.Combine(rig.Apt.Repo, "nvidia-open_595.45.04-1_amd64.deb");
+            var original = File.ReadAllBytes(deb);
+            File.AppendAllText(deb, "x");
+            Assert.Contains("nvidia-open_595.45.04-1_amd64.deb", Unexported(_ => { }, "KitPackageHashMismatch").Message);
+            File.WriteAllBytes(deb, original);
 
             // Export refuses to overwrite a kit, and a lock whose wheel is missing from the wheelhouse.
             var again = Assert.Throws<AutoGlmException>(() => KitExporter.Export(ExportRequest(rig, tmp, good), NullOutput.Instance));
