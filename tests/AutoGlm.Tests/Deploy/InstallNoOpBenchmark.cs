@@ -17,10 +17,10 @@ namespace AutoGlm.Tests.Deploy
     {
         public const string RunsVariable = "AUTOGLM_BENCH_INSTALL_RUNS";
 
-        public BenchFactAttribute()
+        public BenchFactAttribute(string variable = RunsVariable, string script = "bench/install-noop.sh")
         {
-            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(RunsVariable)))
-                Skip = $"benchmark: run bench/install-noop.sh (sets {RunsVariable})";
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable)))
+                Skip = $"benchmark: run {script} (sets {variable})";
         }
     }
 

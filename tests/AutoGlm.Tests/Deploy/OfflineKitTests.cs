@@ -48,7 +48,7 @@ namespace AutoGlm.Tests.Deploy
             return Path.Combine(directory, PythonLock.BaseFileName);
         }
 
-        private static KitExportRequest ExportRequest(InstallRig rig, TempDir tmp, string output)
+        internal static KitExportRequest ExportRequest(InstallRig rig, TempDir tmp, string output)
         {
             var weights = tmp.Combine("weights");
             Directory.CreateDirectory(weights);
