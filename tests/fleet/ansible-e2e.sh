@@ -16,12 +16,7 @@ cli=$(ls "$repo"/src/AutoGlm.Cli/bin/"$configuration"/net*/autoglm.dll 2>/dev/nu
 perf=false; [ "${1:-}" = --perf ] && perf=true
 
 . tests/fleet/lib.sh
-work=$(mktemp -d /tmp/autoglm-fleet-ansible.XXXXXX)
-cleanup() { fleet_stop; [ -n "${FLEET_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fleet_init "$work"
-dotnet=$(readlink -f "$(command -v dotnet)")
+fleet_setup ansible
 
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "  ok   $*"; }
