@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # End to end: the Ansible role (ansible/site.yml) against fake GPU servers reached over SSH on 127.0.0.1.
 # Each host is its own sshd (tests/fleet/lib.sh: throwaway keys, key login only, loopback only, stopped at
-# the end) and its own world (tests/fleet/make-host.sh: a fixture root and PATH of fake tools).
+# the end) and its own world (tests/fleet/make-host.sh: a fixture root and PATH of fake tools). The role
+# installs the CLI (and the module where pwsh is) into each host's own folder, never this machine's.
 #
 #   tests/fleet/ansible-e2e.sh          the assertions; prints "fleet-ansible: N passed, N failed"
-#   tests/fleet/ansible-e2e.sh --perf   instead, the wall time of a fleet check of 1, 3 and 12 healthy hosts (forks 4)
+#   tests/fleet/ansible-e2e.sh --perf   instead, the wall time of a fleet check of 1, 3 and 12 healthy hosts
+#                                       (forks 4; the CLI already on the hosts, the install off)
 #
-# Needs ansible-playbook, sshd (openssh-server), python3 and a built CLI (dotnet build -c $CONFIGURATION).
+# Needs ansible-playbook, sshd (openssh-server), python3, a built CLI (dotnet build -c $CONFIGURATION) and
+# the packaged module (build.ps1 -Task Package: out/AutoGlm).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -86,7 +89,9 @@ EOF
 play() {
   local name=$1 inventory=$2; shift 2
   local start=$SECONDS
-  ANSIBLE_HOST_KEY_CHECKING=true ANSIBLE_RETRY_FILES_ENABLED=false ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 \
+  # ANSIBLE_TIMEOUT: the SSH connection and the become prompt; Ansible's 10 s is too short on a loaded test
+  # machine (the fake sudo then times out as if it refused).
+  ANSIBLE_TIMEOUT=${FLEET_ANSIBLE_TIMEOUT:-60} ANSIBLE_HOST_KEY_CHECKING=true ANSIBLE_RETRY_FILES_ENABLED=false ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 \
   ANSIBLE_PIPELINING=true ANSIBLE_BECOME_ALLOW_SAME_USER=true ANSIBLE_LOCAL_TEMP="$work/ansible-local" ANSIBLE_REMOTE_TEMP="$work/ansible-remote" ANSIBLE_SSH_CONTROL_PATH_DIR="$work/cp" \
     timeout "${FLEET_PLAY_TIMEOUT:-480}" ansible-playbook -i "$inventory" ansible/site.yml -e "autoglm_snapshot_dest=$work/$name" "$@" > "$work/$name.log" 2>&1
   play_rc=$?
@@ -167,6 +172,9 @@ check "--check: gpu-healthy ok, changed=0 (its CLI installed)" [ "$(recap "$work
 echo "== bad input: unreachable, wrong OS, sudo refused, another autoglm version"
 bad=$work/bad.ini
 new_inventory "$bad"
+# This fleet's CLI comes as a .tar.gz of the published folder's contents (the other fleet's as the folder).
+tar -czf "$work/cli.tar.gz" -C "$(dirname "$cli")" .
+sed -i "s|^autoglm_cli_source=.*|autoglm_cli_source=$work/cli.tar.gz|" "$bad"
 add_host "$bad" gpu-ok healthy
 add_host "$bad" gpu-wrongos wrongos
 add_host "$bad" gpu-nosudo healthy "ansible_become_exe=$work/bin/sudo-refuses"
@@ -177,6 +185,7 @@ echo "gpu-unreachable ansible_port=$(fleet_port) autoglm_root=/nonexistent autog
 fleet_wait $(tail -4 "$work/ports") || exit 1
 play bad "$bad" --forks 4
 sed -n '/PLAY RECAP/,$p' "$work/bad.log"
+check "bad: gpu-ok's CLI installed from the .tar.gz" [ -f "$(readlink "$work/hosts/gpu-ok/install/usr/local/bin/autoglm").dll" ]
 check "bad: gpu-ok completed ok" [ "$(field bad "[h['status'] for h in d['hosts'] if h['host']=='gpu-ok'][0]")" = ok ]
 check "bad: gpu-unreachable is unreachable, named with a fix" [ "$(field bad "[(h['status'], 'gpu-unreachable' in h['error'], 'ansible -m ping gpu-unreachable' in h['fix']) for h in d['hosts'] if h['host']=='gpu-unreachable'][0]")" = "('unreachable', True, True)" ]
 check "bad: gpu-wrongos failed at install: os.supported, fix: a supported OS" [ "$(field bad "[(h['status'], h['step'], [c['id'] for c in h['failing']], 'supported OS' in h['fix']) for h in d['hosts'] if h['host']=='gpu-wrongos'][0]")" = "('failed', 'install', ['os.supported'], True)" ]
