@@ -10,6 +10,17 @@
 fleet_sshd=${FLEET_SSHD:-/usr/sbin/sshd}
 fleet_pids=()
 
+# fleet_setup NAME: the test's folder ($work, /tmp/autoglm-fleet-NAME.*, removed at the end unless FLEET_KEEP
+# is set, every sshd stopped), its keys (fleet_init), and $dotnet.
+fleet_setup() {
+  work=$(mktemp -d "/tmp/autoglm-fleet-$1.XXXXXX")
+  trap fleet_cleanup EXIT
+  trap 'exit 130' INT TERM
+  fleet_init "$work"
+  dotnet=$(readlink -f "$(command -v dotnet)")
+}
+fleet_cleanup() { fleet_stop; [ -n "${FLEET_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"; }
+
 # fleet_init WORK: keys and known_hosts under WORK (absolute).
 fleet_init() {
   fleet_work=$1

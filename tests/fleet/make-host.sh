@@ -13,6 +13,8 @@
 #                 so `autoglm repair-driver` fixes it and a second run has nothing to do
 #       nogpu     fails preflight: no NVIDIA GPU on the PCI bus, no driver
 #       wrongos   the healthy host on Ubuntu 18.04 (no profile supports it)
+#       held      the mismatch while a process outside AutoGlm's services (python3, PID 4242) holds /dev/nvidia0:
+#                 the module cannot be unloaded, so the repair needs a reboot (exit code 3, then RebootPending)
 set -euo pipefail
 kind=$1 dir=$2 cli=$3
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -84,7 +86,7 @@ case $kind in
   healthy|nogpu) ;;
   wrongos)
     f /etc/os-release 'PRETTY_NAME="Ubuntu 18.04.6 LTS"\nNAME="Ubuntu"\nVERSION_ID="18.04"\nVERSION="18.04.6 LTS (Bionic Beaver)"\nID=ubuntu\nID_LIKE=debian\n' ;;
-  mismatch)
+  mismatch|held)
     # RepairFixtureTests.Mismatch(): the loaded module is 580.65.06 until modprobe loads the installed 590.48.01.
     version=$root/proc/driver/nvidia/version
     cp "$version" "$dir/healthy-version"
@@ -107,7 +109,12 @@ exit 0"
     tool systemctl "echo \"systemctl \$*\" >> '$log'
 [ \"\$1\" = is-active ] && echo active
 exit 0"
-    f /etc/systemd/system/autoglm-vllm-server.service '[Unit]\nDescription=AutoGLM model server\n' ;;
+    f /etc/systemd/system/autoglm-vllm-server.service '[Unit]\nDescription=AutoGLM model server\n'
+    if [ "$kind" = held ]; then
+      f /proc/4242/comm 'python3\n'
+      f /proc/4242/cgroup '0::/user.slice/user-1000.slice/session-3.scope\n'
+      mkdir -p "$root/proc/4242/fd"; ln -s /dev/nvidia0 "$root/proc/4242/fd/3"
+    fi ;;
   *) echo "make-host.sh: unknown kind '$kind'" >&2; exit 2 ;;
 esac
 

@@ -18,12 +18,7 @@ cli=$(ls "$repo"/src/AutoGlm.Cli/bin/"$configuration"/net*/autoglm.dll 2>/dev/nu
 [ -n "$cli" ] && [ -f out/AutoGlm/AutoGlm.psd1 ] || { echo "fleet-pwsh: build and package first (build.ps1 -Task Package)"; echo "fleet-pwsh: 0 passed, 1 failed"; exit 1; }
 
 . tests/fleet/lib.sh
-work=$(mktemp -d /tmp/autoglm-fleet-pwsh.XXXXXX)
-cleanup() { fleet_stop; [ -n "${FLEET_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fleet_init "$work"
-dotnet=$(readlink -f "$(command -v dotnet)")
+fleet_setup pwsh
 # The subsystem: pwsh itself, or for the .NET tool (whose shim looks for dotnet on PATH, which here is the
 # host's fake tools) dotnet with the tool's pwsh.dll.
 subsystem=$pwsh
