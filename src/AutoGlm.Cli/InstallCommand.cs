@@ -37,6 +37,7 @@ Options:
   --model-manifest FILE   JSON list of the model's files with size and sha256, verified every run
   --model-url URL         mirror to download missing model files from (with resume)
   --driver-repository-url URL   NVIDIA's CUDA repository mirror for the driver packages
+  --driver-repository-keyring FILE   the driver repository's public key instead of cuda-keyring (apt)
   --cuda-toolkit          also install the CUDA toolkit (wheels carry their own CUDA runtime)
   --health-timeout SEC    how long the server may take to answer after a (re)start (default 900)
   --matrix FILE           site matrix file merged over the shipped matrix (repeatable)
@@ -53,7 +54,7 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
         {
             var args = Args.Parse(argv, "install",
                 PlanRunner.ValueOptions.Concat(new[] { "profile", "install-path", "repository-url", "ref", "port", "service-name", "wheelhouse", "index-url",
-                    "model-path", "model-manifest", "model-url", "driver-repository-url", "health-timeout", "matrix" }),
+                    "model-path", "model-manifest", "model-url", "driver-repository-url", "driver-repository-keyring", "health-timeout", "matrix" }),
                 PlanRunner.FlagOptions.Concat(new[] { "allow-local", "cuda-toolkit" }));
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var runner = new PlanRunner(args, "install");
@@ -72,6 +73,7 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
                 ModelManifest = args.One("model-manifest"),
                 ModelUrl = args.One("model-url"),
                 DriverRepositoryUrl = args.One("driver-repository-url"),
+                DriverRepositoryKeyring = args.One("driver-repository-keyring"),
                 CudaToolkit = args.Flag("cuda-toolkit"),
                 MatrixPaths = args.All("matrix").ToList(),
                 HealthTimeout = TimeSpan.FromSeconds(args.Int("health-timeout", 1, 86400) ?? 900),

@@ -40,6 +40,8 @@ namespace AutoGlm.Engine.Deploy
         public string? ModelUrl { get; set; }
         /// <summary>NVIDIA's CUDA repository by default; a site mirror for the driver packages.</summary>
         public string? DriverRepositoryUrl { get; set; }
+        /// <summary>The driver repository's OpenPGP public key (a file) instead of NVIDIA's cuda-keyring package (apt).</summary>
+        public string? DriverRepositoryKeyring { get; set; }
         /// <summary>Also install the CUDA toolkit (the torch wheels carry the CUDA runtime; JIT builds need a toolkit).</summary>
         public bool CudaToolkit { get; set; }
         /// <summary>How long the service may take to answer (model load) before the health check and the proof give up.</summary>
@@ -207,7 +209,7 @@ namespace AutoGlm.Engine.Deploy
                     && byId.TryGetValue("driver.pinned", out var pin) && pin.Status == CheckStatus.Pass
                     && !(byId.TryGetValue("gpu.nvml", out var nvml) && nvml.Status == CheckStatus.Fail);
                 var driverSteps = new List<PlanStep>();
-                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf };
+                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, RepositoryKeyring = r.DriverRepositoryKeyring, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf };
                 // A run that stopped in the driver phase (for its reboot) finishes that phase when resumed, so the
                 // executor confirms the pending step and the summary counts the driver as this run's change.
                 var unfinished = Journal.Load(Journal.PathFor(system.StateDirectory, PlanName));

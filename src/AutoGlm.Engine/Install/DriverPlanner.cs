@@ -27,6 +27,11 @@ namespace AutoGlm.Engine.Install
         public string? Flavor { get; set; }
         /// <summary>NVIDIA's CUDA repository by default; a site mirror (https, http or file URL) for air-gapped hosts.</summary>
         public string? RepositoryUrl { get; set; }
+        /// <summary>
+        /// The repository's signing key (a file: binary or ASCII-armored OpenPGP public key) instead of NVIDIA's cuda-keyring
+        /// package, for a site mirror or an offline kit signed by its own key. apt only.
+        /// </summary>
+        public string? RepositoryKeyring { get; set; }
         /// <summary>The toolkit to install ("12.8"); the resolved stack's CUDA by default.</summary>
         public string? CudaVersion { get; set; }
         /// <summary>Windows: the NVIDIA driver or CUDA installer (a local path or URL).</summary>
@@ -60,6 +65,9 @@ namespace AutoGlm.Engine.Install
             public DriverBranchEntry BranchEntry = null!;
             public List<string> Notes = new List<string>();
             public TimeSpan CommandTimeout;
+            /// <summary>The key given with -RepositoryKeyring, ASCII-armored, and the file it came from; null: NVIDIA's cuda-keyring.</summary>
+            public string? Keyring;
+            public string? KeyringFile;
         }
 
         public static ChangePlan PlanDriver(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
@@ -213,6 +221,15 @@ namespace AutoGlm.Engine.Install
             if (c.Flavor == "open" && !c.BranchEntry.OpenModules && c.Os.OsFamily != OsFamily.Windows)
                 throw new AutoGlmException("DriverFlavorUnsupported", ErrorKind.InvalidArgument,
                     Messages.Format("DriverFlavorUnsupported_Branch", c.Branch), c.Flavor);
+            if (request.RepositoryKeyring != null)
+            {
+                if (c.Os.OsFamily != OsFamily.Debian)
+                    throw new AutoGlmException("RepositoryKeyringAptOnly", ErrorKind.InvalidArgument,
+                        Messages.Format("RepositoryKeyringAptOnly", c.Os.Id), request.RepositoryKeyring);
+                // Read and checked here, before any repository is read and before anything changes; also in a preview.
+                c.Keyring = RepositoryKeyring.Load(request.RepositoryKeyring);
+                c.KeyringFile = request.RepositoryKeyring;
+            }
             return c;
         }
 
@@ -257,21 +274,22 @@ namespace AutoGlm.Engine.Install
         {
             return new List<PlanStep>
             {
+                c.Keyring != null ? RepositoryKeyring.Step(c.Keyring, c.KeyringFile!) :
                 new DeferredStep("repo.keyring", "install-packages", "cuda-keyring",
                     $"Install NVIDIA's repository signing key: the newest cuda-keyring in the repository's index, downloaded from {AptRepository.Redact(repo.Url)} and checked against the index's SHA-256; then the key's expiry is checked.",
                     repo.Deferral, apt.Dpkg("-i", "/var/lib/autoglm/downloads/cuda-keyring_<version from the index>_all.deb")),
-                SourceStep(system, repo),
+                SourceStep(c, system, repo),
                 UpdateStep(apt, ctx => StepCheck.Needed(repo.Deferral)),
             };
         }
 
         private static List<PlanStep> RepositorySteps(Context c, ISystemHost system, AptTool apt, AptRepository repo, AptIndexEntry probe)
         {
-            var keyring = repo.Newest("cuda-keyring") ?? throw NotInRepository("cuda-keyring", repo);
             return new List<PlanStep>
             {
-                new KeyringStep(apt, repo, keyring),
-                SourceStep(system, repo),
+                c.Keyring != null ? RepositoryKeyring.Step(c.Keyring, c.KeyringFile!)
+                    : new KeyringStep(apt, repo, repo.Newest("cuda-keyring") ?? throw NotInRepository("cuda-keyring", repo)),
+                SourceStep(c, system, repo),
                 UpdateStep(apt, ctx => ctx.Run(apt.AptCache("show", $"{probe.Package}={probe.Version}"), check: false).Succeeded
                     ? StepCheck.Satisfied($"apt knows {probe.Package} {probe.Version}")
                     : StepCheck.Needed($"apt does not know {probe.Package} {probe.Version} yet")),
@@ -279,10 +297,10 @@ namespace AutoGlm.Engine.Install
         }
 
         // apt reads signed-by as a real path, also when pointed at an isolated root.
-        private static PlanStep SourceStep(ISystemHost system, AptRepository repo) =>
-            new WriteFileStep("repo.source", "Add NVIDIA's CUDA repository, signed by its keyring.",
+        private static PlanStep SourceStep(Context c, ISystemHost system, AptRepository repo) =>
+            new WriteFileStep("repo.source", c.Keyring != null ? "Add the driver repository, signed by the key given for it." : "Add NVIDIA's CUDA repository, signed by its keyring.",
                 new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" +
-                    $"deb [signed-by={system.MapPath(KeyringStep.KeyringPath)}] {repo.Url} /\n", 0x1A4));
+                    $"deb [signed-by={system.MapPath(c.Keyring != null ? RepositoryKeyring.KeyringPath : KeyringStep.KeyringPath)}] {repo.Url} /\n", 0x1A4));
 
         private static PlanStep UpdateStep(AptTool apt, Func<StepContext, StepCheck> test) =>
             new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
