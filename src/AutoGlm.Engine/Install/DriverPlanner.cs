@@ -300,7 +300,110 @@ namespace AutoGlm.Engine.Install
         private static PlanStep SourceStep(Context c, ISystemHost system, AptRepository repo) =>
             new WriteFileStep("repo.source", c.Keyring != null ? "Add the driver repository, signed by the key given for it." : "Add NVIDIA's CUDA repository, signed by its keyring.",
                 new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" +
-                    $"deb [signed-by={system.MapPath(c.Keyring != null ? RepositoryKeyring.KeyringPath : KeyringStep.KeyringPath)}] {repo.Url} /\n", 0x1A4));
+                    $"deb [signed-by={system.MapPath(c.Keyring != null ? RepositoryKeyring.KeyringPath : KeyringStep.KeyringPath)}] {repo.SourceLocation}\n", 0x1A4));
+
+        /// <summary>Debian's archive keyring (package debian-archive-keyring, on every Debian system) signs deb.debian.org.</summary>
+        public const string DebianArchiveKeyringPath = "/usr/share/keyrings/debian-archive-keyring.gpg";
+        public const string DebianSourcePath = "/etc/apt/sources.list.d/autoglm-debian-nvidia.list";
+
+        // ------------------------------------------------------------------ apt: Debian's own packages (debian-archive)
+
+        /// <summary>
+        /// Debian's archive, or a mirror given with --repository-url: a suite mirror (dists/SUITE/...) or a flat one (Packages
+        /// at its root, as an offline kit or the tests build). Flat is tried first for a given URL, then the suite layout.
+        /// </summary>
+        private static AptRepository LoadDebianRepo(Context c, DriverInstallRequest request, DriverPackagingEntry packaging)
+        {
+            var arch = AptRepository.DebianArchitecture(c.Host.Architecture);
+            var url = request.RepositoryUrl ?? AptRepository.DebianArchiveUrl;
+            var components = packaging.Components!;
+            try
+            {
+                if (request.RepositoryUrl != null)
+                {
+                    try { return AptRepository.Load(url, request.CommandTimeout); }
+                    catch (AutoGlmException ex) when (ex.ErrorId == "RepositoryUnreachable") { /* not flat: try the suite layout */ }
+                }
+                return AptRepository.LoadSuite(url, packaging.Suite!, components, arch, request.CommandTimeout);
+            }
+            catch (AutoGlmException ex) when (request.Preview && ex.ErrorId == "RepositoryUnreachable")
+            {
+                var repo = AptRepository.UnreadSuite(url, packaging.Suite!, components, ex.Message);
+                c.Notes.Add($"{AptRepository.Redact(repo.Url)} could not be read, so the exact versions are resolved from it at apply time (the steps marked so). " +
+                    "This preview needs no network; applying does, or a reachable mirror (-RepositoryUrl / --repository-url).");
+                return repo;
+            }
+        }
+
+        private static ChangePlan DebianArchiveDriverPlan(Context c, DriverInstallRequest request, ISystemHost system, AptTool apt, DriverPackagingEntry packaging)
+        {
+            string B(string x) => x.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
+            var meta = B((c.Flavor == "open" ? packaging.Open : packaging.Proprietary) ?? packaging.Open ?? packaging.Proprietary!);
+            var kernel = (c.Flavor == "open" ? packaging.OpenKernel : packaging.ProprietaryKernel) is string k ? B(k) : null;
+            // The names that move together: the driver, its kernel module package (the open one must be named: nvidia-driver's
+            // Depends prefers nvidia-kernel-dkms), and the pieces that must equal the module (firmware, libcuda1, NVML, nvidia-smi).
+            var names = new List<string> { meta };
+            if (kernel != null) names.Add(kernel);
+            foreach (var w in packaging.WithPackages ?? new List<string>()) if (!names.Contains(B(w))) names.Add(B(w));
+            var recorded = system.ReadFile(PinRecordPath);
+            var pinned = request.Version ?? (recorded.Ok && request.Branch == null ? RecordedVersion(recorded.Text!, meta) : null);
+            bool InBranch(string v) => Upstream(v).StartsWith(c.Branch + ".", StringComparison.Ordinal) && (pinned == null || Upstream(v) == pinned);
+            var repo = LoadDebianRepo(c, request, packaging);
+            var keyringPath = c.Keyring != null ? RepositoryKeyring.KeyringPath : DebianArchiveKeyringPath;
+            var steps = new List<PlanStep>();
+            if (c.Keyring != null) steps.Add(RepositoryKeyring.Step(c.Keyring, c.KeyringFile!));
+            steps.Add(new WriteFileStep("repo.source", $"Add Debian's {packaging.Suite} {string.Join(" ", packaging.Components!)} (or the site's mirror of it), signed by {keyringPath}.",
+                new PlannedFile(DebianSourcePath, $"# Written by AutoGlm: Debian's own NVIDIA packages ({packaging.Suite} {string.Join(" ", packaging.Components!)}).\n" +
+                    $"deb [signed-by={system.MapPath(keyringPath)}] {repo.SourceLocation}\n", 0x1A4)));
+            c.Notes.Add($"R{c.Branch} on {c.Os.Name ?? c.Os.Id} comes from Debian's own packages ({meta}, {packaging.Suite}; matrix entry {packaging.Id}), not NVIDIA's CUDA repository.");
+
+            if (repo.Unreadable != null)
+            {
+                var wanted = pinned ?? $"the newest R{c.Branch} version";
+                steps.Add(UpdateStep(apt, ctx => StepCheck.Needed(repo.Deferral)));
+                steps.Add(new DeferredStep("driver.pin", "write-file", "/etc/apt/preferences.d/autoglm-nvidia-driver",
+                    $"Pin {string.Join(" ", names)} to {wanted} in the repository's index before installing them (priority 1001).", repo.Deferral));
+                var deferredMok = HostDriverSteps(c, system, apt, steps);
+                steps.Add(new DeferredStep("driver.install", "install-packages", string.Join(" ", names), $"Install Debian's NVIDIA {c.Flavor} driver {wanted} (R{c.Branch}).", repo.Deferral,
+                    apt.AptGet(new[] { "install", "-y", "--no-install-recommends", "--allow-downgrades", "--allow-change-held-packages" }.Concat(names.Select(n => n + "=<version from the index>")).ToArray())));
+                steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, names));
+                steps.Add(new DeferredStep("driver.record", "write-file", PinRecordPath, "Record the pinned driver, so a later run restores exactly this version.", repo.Deferral));
+                var expected = pinned ?? c.Branch + ".";
+                steps.Add(new DriverVerifyStep(expected, RebootReason(system, expected, deferredMok), system));
+                return new ChangePlan("install-driver", $"NVIDIA driver {wanted} ({c.Flavor}, R{c.Branch}, Debian {packaging.Suite}), pinned; versions resolved at apply time", steps, c.Notes);
+            }
+
+            var metaEntry = repo.Newest(meta, InBranch)
+                ?? throw new AutoGlmException("DriverVersionNotFound", ErrorKind.ObjectNotFound,
+                    Messages.Format("DriverVersionNotFound", AptRepository.Redact(repo.Url), meta, (request.Version ?? "R" + c.Branch), string.Join(", ", repo.Entries.Where(e => e.Package == meta).Select(e => e.Version))), request.Version ?? meta);
+            var version = Upstream(metaEntry.Version);
+            var minimum = NvidiaDriverVersion.Parse(c.Stack.Driver!.Minimum);
+            if (NvidiaDriverVersion.Parse(version).CompareTo(minimum) < 0)
+                throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument, Messages.Format("DriverBranchTooOld_Repository", c.Branch, version, minimum, c.Stack.Cuda), version);
+            // Every name at the driver's exact Debian version: one source package (nvidia-graphics-drivers) builds them all.
+            var held = new List<PackageVersion>();
+            foreach (var n in names)
+            {
+                if (repo.Find(n, metaEntry.Version) != null) held.Add(new PackageVersion(n, metaEntry.Version));
+                else if (n == kernel) throw NotInRepository($"{n}={metaEntry.Version}", repo);
+                else c.Notes.Add($"{n} {metaEntry.Version} is not in {AptRepository.Redact(repo.Url)}: it is neither installed nor pinned by this plan.");
+            }
+            steps.Add(UpdateStep(apt, ctx => ctx.Run(apt.AptCache("show", $"{metaEntry.Package}={metaEntry.Version}"), check: false).Succeeded
+                ? StepCheck.Satisfied($"apt knows {metaEntry.Package} {metaEntry.Version}")
+                : StepCheck.Needed($"apt does not know {metaEntry.Package} {metaEntry.Version} yet")));
+            steps.Add(new WriteFileStep("driver.pin", $"Pin Debian's driver packages to {metaEntry.Version} before installing them (priority 1001 also brings a moved package back).",
+                new PlannedFile("/etc/apt/preferences.d/autoglm-nvidia-driver",
+                    "# Written by AutoGlm: keep the NVIDIA driver at the version the compatibility matrix resolved.\n" +
+                    $"Package: {string.Join(" ", held.Select(h => h.Name))}\nPin: version {metaEntry.Version}\nPin-Priority: 1001\n", 0x1A4)));
+            bool mok = HostDriverSteps(c, system, apt, steps);
+            steps.Add(new AptInstallStep("driver.install", $"Install Debian's NVIDIA {c.Flavor} driver {version} (R{c.Branch}, {packaging.Suite}) with {kernel ?? "its kernel module"}.", apt, held));
+            steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, held.Select(h => h.Name).ToList()));
+            steps.Add(new WriteFileStep("driver.record", "Record the pinned driver, so a later run restores exactly this version.",
+                new PlannedFile(PinRecordPath, "# Written by AutoGlm: the driver version install-driver pinned.\n" + string.Join("", held.Select(h => h.Spec + "\n")), 0x1A4)));
+            steps.Add(new DriverVerifyStep(version, RebootReason(system, version, mok), system));
+            if (pinned != null && request.Version == null) c.Notes.Add($"Keeping the driver pinned earlier ({pinned}, recorded in {PinRecordPath}); pass -DriverVersion or -Branch to move it.");
+            return new ChangePlan("install-driver", $"NVIDIA driver {version} ({c.Flavor}, R{c.Branch}, Debian {packaging.Suite}), pinned", steps, c.Notes);
+        }
 
         private static PlanStep UpdateStep(AptTool apt, Func<StepContext, StepCheck> test) =>
             new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
@@ -309,8 +412,9 @@ namespace AutoGlm.Engine.Install
         private static ChangePlan AptDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
         {
             var apt = new AptTool(system);
-            var packaging = c.Matrix.FindPackaging("debian", c.Branch)
+            var packaging = c.Matrix.FindPackaging("debian", c.Branch, c.Os.Id)
                 ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Apt", c.Branch), c.Branch);
+            if (packaging.RepositoryKind() == DriverPackagingEntry.DebianArchive) return DebianArchiveDriverPlan(c, request, system, apt, packaging);
             string B(string s) => s.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
             var meta = B((c.Flavor == "open" ? packaging.Open : packaging.Proprietary) ?? packaging.Open
                 ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Flavor", c.Flavor, c.Branch), c.Branch));
