@@ -35,6 +35,20 @@ namespace AutoGlm.Tests.Install
             Assert.Equal(DriverPackagingEntry.NvidiaCudaRepo, m.FindPackaging("debian", 535)!.RepositoryKind());
         }
 
+        [Fact]
+        public void ASiteMatrixSendsDebiansBranchBackToNvidiasRepository()
+        {
+            using var tmp = new TempDir();
+            var site = tmp.Combine("site.yaml");
+            File.WriteAllText(site, "schemaVersion: 1\ndriverPackaging:\n  - id: debian-12-archive-r535\n    source: site policy\n    family: debian\n    os: [debian-12]\n" +
+                "    branches: '==535'\n    repository: nvidia-cuda-repo\n    proprietary: cuda-drivers-{branch}\n    open: nvidia-open-{branch}\n    pin: apt-hold\n");
+            var m = MatrixLoader.LoadDefault(new[] { site });
+            var entry = m.FindPackaging("debian", 535, "debian-12")!;
+            Assert.Equal(DriverPackagingEntry.NvidiaCudaRepo, entry.RepositoryKind());
+            Assert.Equal("cuda-drivers-{branch}", entry.Proprietary);
+            Assert.Equal(DriverPackagingEntry.DebianArchive, m.FindPackaging("debian", 550, "debian-13")!.RepositoryKind());
+        }
+
         /// <summary>A suite mirror: dists/bookworm/COMPONENT/binary-amd64/Packages, the components as Debian splits them.</summary>
         private static string SuiteMirror(TempDir tmp)
         {
