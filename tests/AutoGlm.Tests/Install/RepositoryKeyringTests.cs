@@ -142,6 +142,42 @@ namespace AutoGlm.Tests.Install
         }
 
         [Fact]
+        public void TheCliPassesTheKeyringThroughInstallDriverInstallCudaAndInstall()
+        {
+            using var apt = new AptSandbox();
+            Directory.CreateDirectory(Path.Combine(apt.Root, "etc"));
+            File.WriteAllText(Path.Combine(apt.Root, "etc/os-release"), "ID=ubuntu\nVERSION_ID=\"22.04\"\n");
+            var pci = Path.Combine(apt.Root, "sys/bus/pci/devices/0000:17:00.0");
+            Directory.CreateDirectory(pci);
+            File.WriteAllText(Path.Combine(pci, "vendor"), "0x10de\n");
+            File.WriteAllText(Path.Combine(pci, "device"), "0x2330\n");
+            File.WriteAllText(Path.Combine(pci, "class"), "0x030200\n");
+            var junk = Path.Combine(apt.Bin, "junk.key");
+            File.WriteAllText(junk, "junk\n");
+            var good = Path.Combine(apt.Bin, "good.gpg");
+            File.WriteAllBytes(good, apt.Key);
+            var before = apt.Tree();
+            foreach (var (argv, id) in new[]
+            {
+                (new[] { "install-driver", "--repository-keyring", junk }, "[RepositoryKeyringInvalid]"),
+                (new[] { "install-cuda", "--repository-keyring", Path.Combine(apt.Bin, "missing.gpg") }, "[RepositoryKeyringUnreadable]"),
+                (new[] { "install", "--driver-repository-keyring", junk }, "[RepositoryKeyringInvalid]"),
+            })
+            {
+                var run = Cli.Run(apt.Path_, InstallDriverCliTests.NoNetwork, argv.Concat(new[] { "--what-if", "--root", apt.Root, "--profile", "vllm-server" }).ToArray());
+                Assert.True(run.ExitCode == 2 && run.Stderr.Contains(id), argv[0] + ": " + run.ExitCode + " " + run.Stderr);
+            }
+            // A good key: the preview's repo.keyring step writes it, armored, where signed-by points.
+            var ok = Cli.Run(apt.Path_, InstallDriverCliTests.NoNetwork, "install-driver", "--what-if", "--root", apt.Root, "--profile", "vllm-server",
+                "--repository-url", "http://127.0.0.1:9/mirror/", "--repository-keyring", good);
+            Assert.True(ok.ExitCode == 0, ok.Stderr);
+            Assert.Contains("/usr/share/keyrings/autoglm-driver-repository.asc", ok.Stdout);
+            Assert.Contains("-----BEGIN PGP PUBLIC KEY BLOCK-----", ok.Stdout);
+            Assert.DoesNotContain("cuda-keyring_", ok.Stdout); // no cuda-keyring .deb is installed
+            Assert.Equal(before, apt.Tree());
+        }
+
+        [Fact]
         public void TheArmorMatchesGpgsOwnByteForByte()
         {
             using var apt = new AptSandbox();
