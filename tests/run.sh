@@ -26,6 +26,17 @@ else
 fi
 rm -f "$fetch_log"
 
+echo "== Debian's real NVIDIA driver packages for the Debian-path test (nvidia-driver 535.261.03-1 and its non-free closure; cached in out/nvidia-debian-driver)"
+fetch_log=$(mktemp)
+if real_debian=$(bash tools/nvidia-artifacts/fetch-debian-driver.sh 2>"$fetch_log"); then
+  export AUTOGLM_REAL_DEBIAN_DRIVER=$real_debian
+  echo "$real_debian: $(ls "$real_debian"/*/debs | wc -l) packages"
+else
+  echo "could not download them (tools/nvidia-artifacts/fetch-debian-driver.sh); DebianRealDriverTests will be skipped:"
+  tail -5 "$fetch_log" | sed 's/^/  /'
+fi
+rm -f "$fetch_log"
+
 echo "== xunit"
 set +e
 dotnet test AutoGlm.slnx -c "$configuration" --no-build --nologo 2>&1 | tee "$log"

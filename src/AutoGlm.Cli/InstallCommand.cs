@@ -38,6 +38,7 @@ Options:
   --model-manifest FILE   JSON list of the model's files with size and sha256, verified every run
   --model-url URL         mirror to download missing model files from (with resume)
   --driver-repository-url URL   NVIDIA's CUDA repository mirror for the driver packages
+  --driver-repository-keyring FILE   the driver repository's public key instead of cuda-keyring (apt)
   --cuda-toolkit          also install the CUDA toolkit (wheels carry their own CUDA runtime)
   --kit DIR               install offline from a kit (autoglm kit export): the driver packages, lock and
                           wheels, repository bundle, model and matrix come from it, after every file is
@@ -59,7 +60,7 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
         {
             var args = Args.Parse(argv, "install",
                 PlanRunner.ValueOptions.Concat(new[] { "profile", "install-path", "repository-url", "ref", "port", "service-name", "wheelhouse", "index-url",
-                    "model-path", "model-manifest", "model-url", "driver-repository-url", "health-timeout", "matrix", "kit", "lock" }),
+                    "model-path", "model-manifest", "model-url", "driver-repository-url", "driver-repository-keyring", "health-timeout", "matrix", "kit", "lock" }),
                 PlanRunner.FlagOptions.Concat(new[] { "allow-local", "cuda-toolkit" }));
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var runner = new PlanRunner(args, "install");
@@ -78,6 +79,7 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
                 ModelManifest = args.One("model-manifest"),
                 ModelUrl = args.One("model-url"),
                 DriverRepositoryUrl = args.One("driver-repository-url"),
+                DriverRepositoryKeyring = args.One("driver-repository-keyring"),
                 CudaToolkit = args.Flag("cuda-toolkit"),
                 Kit = args.One("kit"),
                 LockFile = args.One("lock"),

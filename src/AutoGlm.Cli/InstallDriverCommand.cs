@@ -25,6 +25,8 @@ Options:
 @"  --cuda-version X.Y  CUDA toolkit version (default: the stack's CUDA)
 ") +
 $@"  --repository-url U  NVIDIA's CUDA repository or a site mirror (https, http or file URL)
+  --repository-keyring FILE  the repository's OpenPGP public key (binary or armored) instead of
+                      NVIDIA's cuda-keyring package (apt; a mirror signed by its own key)
   --installer PATH    Windows: the NVIDIA {(command == "install-driver" ? "driver" : "CUDA")} installer
   --matrix FILE       site matrix file merged over the shipped matrix (repeatable)
   --facts FILE        plan for the host a facts file describes (with --what-if only)
@@ -35,7 +37,7 @@ Exit codes: 0 done (or nothing to do), 1 a step failed (rolled back), 2 the comm
 3 a reboot is needed: reboot, then run again with --resume.";
 
         /// <summary>What install-driver and install-cuda both take, besides the plan options.</summary>
-        private static readonly string[] SharedValueOptions = { "profile", "repository-url", "installer", "matrix", "facts" };
+        private static readonly string[] SharedValueOptions = { "profile", "repository-url", "repository-keyring", "installer", "matrix", "facts" };
         private static readonly string[] SharedFlagOptions = { "minor-version-compatibility" };
 
         public static int Run(IReadOnlyList<string> argv, string command)
@@ -61,6 +63,7 @@ Exit codes: 0 done (or nothing to do), 1 a step failed (rolled back), 2 the comm
                 Flavor = args.One("flavor"),  // the engine refuses anything but open or proprietary
                 CudaVersion = args.One("cuda-version"),
                 RepositoryUrl = args.One("repository-url"),
+                RepositoryKeyring = args.One("repository-keyring"),
                 InstallerPath = args.One("installer"),
                 MatrixPaths = args.All("matrix").ToList(),
                 FactsFile = args.One("facts"),

@@ -13,7 +13,7 @@ namespace AutoGlm.Cli
 
 Usage:
   autoglm kit export --out DIR --facts FILE --lock FILE --wheelhouse DIR [--profile NAME] [--kernel RELEASE]
-                     [--driver-repository-url URL] [--cuda-toolkit] [--repository-url URL [--allow-local]] [--ref REF]
+                     [--driver-repository-url URL [--driver-repository-keyring FILE]] [--cuda-toolkit] [--repository-url URL [--allow-local]] [--ref REF]
                      [--model-manifest FILE [--model-path DIR]] [--matrix FILE]... [--force] [--format table|json]
   autoglm kit verify DIR [--format table|json]                          (Test-AutoGlmOfflineKit)
 
@@ -25,6 +25,8 @@ export, on a connected machine, for the target host described by --facts (docs/r
               signed index (InRelease/Release/Packages) byte for byte: apt on the site checks the
               publisher's signature as it would online. --kernel adds that kernel's headers when the
               repository has them; what the repository does not carry is listed as the OS archive's.
+              A flat repository (NVIDIA's layout) or a suite one (Debian's archive, dists/SUITE/...)
+              keeps its layout; --driver-repository-keyring (a mirror's key) travels in the kit.
   python      the lock (autoglm venv lock --facts FILE) and exactly the wheels it names, each checked
               against the lock's sha256
   repository  a git bundle of the repository and the commit --ref names
@@ -57,7 +59,7 @@ Exit codes: 0 written (or verified), 2 the command could not run or the kit is r
         private static int Export(IReadOnlyList<string> argv)
         {
             var args = Args.Parse(argv, "kit export",
-                new[] { "out", "facts", "lock", "wheelhouse", "profile", "kernel", "driver-repository-url", "repository-url", "ref", "model-manifest", "model-path", "matrix", "format" },
+                new[] { "out", "facts", "lock", "wheelhouse", "profile", "kernel", "driver-repository-url", "driver-repository-keyring", "repository-url", "ref", "model-manifest", "model-path", "matrix", "format" },
                 new[] { "cuda-toolkit", "allow-local", "force", "verbose" });
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var format = args.Choice("format", "table", "table", "json");
@@ -70,6 +72,7 @@ Exit codes: 0 written (or verified), 2 the command could not run or the kit is r
                 Profile = args.One("profile"),
                 Kernel = args.One("kernel"),
                 DriverRepositoryUrl = args.One("driver-repository-url"),
+                DriverRepositoryKeyring = args.One("driver-repository-keyring"),
                 CudaToolkit = args.Flag("cuda-toolkit"),
                 RepositoryUrl = args.One("repository-url"),
                 Ref = args.One("ref"),

@@ -52,7 +52,7 @@ Exit codes: 0 shown or valid, 2 the matrix is invalid or the command could not r
             CudaReleaseEntry c => $"{c.Label ?? c.Version}: Linux ≥ {c.LinuxDriver ?? "R" + c.DriverBranch}{(c.WindowsDriver != null ? $", Windows ≥ {c.WindowsDriver}" : "")}",
             CudaFamilyEntry f => $"CUDA {f.Major}.x minor-version compatibility: Linux ≥ {f.LinuxDriver}",
             DriverBranchEntry b => $"R{b.Branch} {b.Type}{(b.EndOfLife != null ? ", EOL " + b.EndOfLife : "")}",
-            DriverPackagingEntry d => $"{d.Family} branches {d.Branches}: pin by {d.Pin}",
+            DriverPackagingEntry d => $"{(d.Os is { Count: > 0 } ? string.Join(",", d.Os) : d.Family)} branches {d.Branches}: {d.RepositoryKind()}{(d.Suite != null ? " " + d.Suite + " " + string.Join(" ", d.Components ?? new List<string>()) : "")}, pin by {d.Pin}",
             GpuArchitectureEntry a => $"{a.Name} cc {string.Join("/", a.ComputeCapabilities)}, kernel modules {a.KernelModules}",
             GpuEntry g => $"{g.Name} cc {g.ComputeCapability}{(g.MemoryGiB != null ? $", {g.MemoryGiB} GiB" : "")}",
             WheelCoverageEntry w => $"{w.Tag}{(w.Torch != null ? " torch " + w.Torch : "")}: sm {string.Join(",", w.Sass)}{(w.Ptx != null ? " + PTX " + w.Ptx : "")}",

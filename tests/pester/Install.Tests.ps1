@@ -36,6 +36,30 @@ Describe 'Install-AutoGlmDriver' {
         }
     }
 
+    It 'refuses a repository keyring that is not an OpenPGP public key, also with -WhatIf, and changes nothing' {
+        $root = Join-Path ([IO.Path]::GetTempPath()) ([guid]::NewGuid())
+        $pci = Join-Path $root 'sys/bus/pci/devices/0000:17:00.0'
+        New-Item -ItemType Directory -Path (Join-Path $root 'etc'), $pci | Out-Null
+        Set-Content -Path (Join-Path $root 'etc/os-release') -Value 'ID=ubuntu', 'VERSION_ID="22.04"'
+        Set-Content -Path (Join-Path $pci 'vendor') -Value '0x10de'
+        Set-Content -Path (Join-Path $pci 'device') -Value '0x2330'
+        Set-Content -Path (Join-Path $pci 'class') -Value '0x030200'
+        $key = Join-Path ([IO.Path]::GetTempPath()) ([guid]::NewGuid().ToString() + '.asc')
+        Set-Content -Path $key -Value 'not a key'
+        $before = Get-ChildItem -Path $root -Recurse -File | Get-FileHash
+        try {
+            { Install-AutoGlmDriver -Root $root -RepositoryUrl 'http://127.0.0.1:9/mirror/' -RepositoryKeyring $key -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RepositoryKeyringInvalid,AutoGlm.Commands.InstallAutoGlmDriverCommand'
+            { Install-AutoGlmCuda -Root $root -RepositoryKeyring (Join-Path $root 'missing.gpg') -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RepositoryKeyringUnreadable,AutoGlm.Commands.InstallAutoGlmCudaCommand'
+            (Get-ChildItem -Path $root -Recurse -File | Get-FileHash).Hash | Should -Be $before.Hash
+        }
+        finally {
+            Remove-Item -Path $root -Recurse -Force
+            Remove-Item -Path $key -Force
+        }
+    }
+
     It 'completes driver branches from the matrix' {
         $completions = TabExpansion2 -inputScript ($line = 'Install-AutoGlmDriver -DriverBranch 5') -cursorColumn $line.Length
         $completions.CompletionMatches.CompletionText | Should -Contain '580'

@@ -41,6 +41,8 @@ namespace AutoGlm.Engine.Deploy
         public string? ModelUrl { get; set; }
         /// <summary>NVIDIA's CUDA repository by default; a site mirror for the driver packages.</summary>
         public string? DriverRepositoryUrl { get; set; }
+        /// <summary>The driver repository's OpenPGP public key (a file) instead of NVIDIA's cuda-keyring package (apt).</summary>
+        public string? DriverRepositoryKeyring { get; set; }
         /// <summary>Also install the CUDA toolkit (the torch wheels carry the CUDA runtime; JIT builds need a toolkit).</summary>
         public bool CudaToolkit { get; set; }
         /// <summary>How long the service may take to answer (model load) before the health check and the proof give up.</summary>
@@ -223,7 +225,7 @@ namespace AutoGlm.Engine.Deploy
                     && byId.TryGetValue("driver.pinned", out var pin) && pin.Status == CheckStatus.Pass
                     && !(byId.TryGetValue("gpu.nvml", out var nvml) && nvml.Status == CheckStatus.Fail);
                 var driverSteps = new List<PlanStep>();
-                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf, Kit = kit };
+                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, RepositoryKeyring = r.DriverRepositoryKeyring, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf, Kit = kit };
                 // A run that stopped in the driver phase (for its reboot) finishes that phase when resumed, so the
                 // executor confirms the pending step and the summary counts the driver as this run's change.
                 var unfinished = Journal.Load(Journal.PathFor(system.StateDirectory, PlanName));
@@ -351,6 +353,7 @@ namespace AutoGlm.Engine.Deploy
             Conflict(r.IndexUrl != null, "-IndexUrl", "--index-url");
             Conflict(r.LockFile != null, "-LockFile", "--lock");
             Conflict(r.DriverRepositoryUrl != null, "-DriverRepositoryUrl", "--driver-repository-url");
+            Conflict(r.DriverRepositoryKeyring != null, "-DriverRepositoryKeyring", "--driver-repository-keyring");
             Conflict(r.ModelManifest != null, "-ModelManifest", "--model-manifest");
             Conflict(r.ModelUrl != null, "-ModelUrl", "--model-url");
             Conflict(r.MatrixPaths != null && r.MatrixPaths.Count > 0, "-MatrixPath", "--matrix");
@@ -376,6 +379,7 @@ namespace AutoGlm.Engine.Deploy
             k.LockFile = kit.Full(OfflineKit.LockPath);
             k.Wheelhouse = kit.Full(OfflineKit.WheelFolder);
             if (kit.HasDriver) k.DriverRepositoryUrl = kit.AptUrl();
+            if (kit.DriverKeyring != null) k.DriverRepositoryKeyring = kit.Full(kit.DriverKeyring);
             if (kit.HasModel && r.ModelPath != null)
             {
                 k.ModelManifest = kit.Full(OfflineKit.ModelManifestPath);

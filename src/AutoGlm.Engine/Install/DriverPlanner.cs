@@ -27,6 +27,11 @@ namespace AutoGlm.Engine.Install
         public string? Flavor { get; set; }
         /// <summary>NVIDIA's CUDA repository by default; a site mirror (https, http or file URL) for air-gapped hosts.</summary>
         public string? RepositoryUrl { get; set; }
+        /// <summary>
+        /// The repository's signing key (a file: binary or ASCII-armored OpenPGP public key) instead of NVIDIA's cuda-keyring
+        /// package, for a site mirror or an offline kit signed by its own key. apt only.
+        /// </summary>
+        public string? RepositoryKeyring { get; set; }
         /// <summary>The toolkit to install ("12.8"); the resolved stack's CUDA by default.</summary>
         public string? CudaVersion { get; set; }
         /// <summary>Windows: the NVIDIA driver or CUDA installer (a local path or URL).</summary>
@@ -43,6 +48,8 @@ namespace AutoGlm.Engine.Install
         internal AutoGlm.Engine.Kit.OfflineKit? Kit { get; set; }
         /// <summary>The branch and flavor the plan chose (set while planning; the kit export records them).</summary>
         internal int ChosenBranch { get; set; }
+        /// <summary>The repository the plan read (the kit export carries its signed index and files).</summary>
+        internal AptRepository? Repository { get; set; }
         internal string ChosenFlavor { get; set; } = "";
     }
 
@@ -65,6 +72,9 @@ namespace AutoGlm.Engine.Install
             public DriverBranchEntry BranchEntry = null!;
             public List<string> Notes = new List<string>();
             public TimeSpan CommandTimeout;
+            /// <summary>The key given with -RepositoryKeyring, ASCII-armored, and the file it came from; null: NVIDIA's cuda-keyring.</summary>
+            public string? Keyring;
+            public string? KeyringFile;
         }
 
         public static ChangePlan PlanDriver(DriverInstallRequest request, ISystemHost system, IEngineOutput output)
@@ -224,6 +234,15 @@ namespace AutoGlm.Engine.Install
                 throw request.Kit.Mismatch("driver branch", "R" + request.Kit.DriverBranch, "R" + c.Branch);
             if (request.Kit != null && request.Kit.DriverFlavor != null && request.Kit.DriverFlavor != c.Flavor)
                 throw request.Kit.Mismatch("driver flavor", request.Kit.DriverFlavor, c.Flavor);
+            if (request.RepositoryKeyring != null)
+            {
+                if (c.Os.OsFamily != OsFamily.Debian)
+                    throw new AutoGlmException("RepositoryKeyringAptOnly", ErrorKind.InvalidArgument,
+                        Messages.Format("RepositoryKeyringAptOnly", c.Os.Id), request.RepositoryKeyring);
+                // Read and checked here, before any repository is read and before anything changes; also in a preview.
+                c.Keyring = RepositoryKeyring.Load(request.RepositoryKeyring);
+                c.KeyringFile = request.RepositoryKeyring;
+            }
             return c;
         }
 
@@ -251,7 +270,7 @@ namespace AutoGlm.Engine.Install
             var url = request.RepositoryUrl ?? AptRepository.NvidiaUrl(c.Os.CudaRepo!, c.Host.Architecture ?? "x86_64");
             try
             {
-                return AptRepository.Load(url, request.CommandTimeout);
+                return request.Repository = AptRepository.Load(url, request.CommandTimeout);
             }
             catch (AutoGlmException ex) when (request.Preview && ex.ErrorId == "RepositoryUnreachable")
             {
@@ -268,21 +287,22 @@ namespace AutoGlm.Engine.Install
         {
             return new List<PlanStep>
             {
+                c.Keyring != null ? RepositoryKeyring.Step(c.Keyring, c.KeyringFile!) :
                 new DeferredStep("repo.keyring", "install-packages", "cuda-keyring",
                     $"Install NVIDIA's repository signing key: the newest cuda-keyring in the repository's index, downloaded from {AptRepository.Redact(repo.Url)} and checked against the index's SHA-256; then the key's expiry is checked.",
                     repo.Deferral, apt.Dpkg("-i", "/var/lib/autoglm/downloads/cuda-keyring_<version from the index>_all.deb")),
-                SourceStep(system, repo),
+                SourceStep(c, system, repo),
                 UpdateStep(apt, ctx => StepCheck.Needed(repo.Deferral)),
             };
         }
 
         private static List<PlanStep> RepositorySteps(Context c, ISystemHost system, AptTool apt, AptRepository repo, AptIndexEntry probe)
         {
-            var keyring = repo.Newest("cuda-keyring") ?? throw NotInRepository("cuda-keyring", repo);
             return new List<PlanStep>
             {
-                new KeyringStep(apt, repo, keyring),
-                SourceStep(system, repo),
+                c.Keyring != null ? RepositoryKeyring.Step(c.Keyring, c.KeyringFile!)
+                    : new KeyringStep(apt, repo, repo.Newest("cuda-keyring") ?? throw NotInRepository("cuda-keyring", repo)),
+                SourceStep(c, system, repo),
                 UpdateStep(apt, ctx => ctx.Run(apt.AptCache("show", $"{probe.Package}={probe.Version}"), check: false).Succeeded
                     ? StepCheck.Satisfied($"apt knows {probe.Package} {probe.Version}")
                     : StepCheck.Needed($"apt does not know {probe.Package} {probe.Version} yet")),
@@ -290,10 +310,113 @@ namespace AutoGlm.Engine.Install
         }
 
         // apt reads signed-by as a real path, also when pointed at an isolated root.
-        private static PlanStep SourceStep(ISystemHost system, AptRepository repo) =>
-            new WriteFileStep("repo.source", "Add NVIDIA's CUDA repository, signed by its keyring.",
+        private static PlanStep SourceStep(Context c, ISystemHost system, AptRepository repo) =>
+            new WriteFileStep("repo.source", c.Keyring != null ? "Add the driver repository, signed by the key given for it." : "Add NVIDIA's CUDA repository, signed by its keyring.",
                 new PlannedFile("/etc/apt/sources.list.d/autoglm-cuda.list", "# Written by AutoGlm: NVIDIA's CUDA repository (or the site's mirror of it).\n" +
-                    $"deb [signed-by={system.MapPath(KeyringStep.KeyringPath)}] {repo.Url} /\n", 0x1A4));
+                    $"deb [signed-by={system.MapPath(c.Keyring != null ? RepositoryKeyring.KeyringPath : KeyringStep.KeyringPath)}] {repo.SourceLocation}\n", 0x1A4));
+
+        /// <summary>Debian's archive keyring (package debian-archive-keyring, on every Debian system) signs deb.debian.org.</summary>
+        public const string DebianArchiveKeyringPath = "/usr/share/keyrings/debian-archive-keyring.gpg";
+        public const string DebianSourcePath = "/etc/apt/sources.list.d/autoglm-debian-nvidia.list";
+
+        // ------------------------------------------------------------------ apt: Debian's own packages (debian-archive)
+
+        /// <summary>
+        /// Debian's archive, or a mirror given with --repository-url: a suite mirror (dists/SUITE/...) or a flat one (Packages
+        /// at its root, as an offline kit or the tests build). Flat is tried first for a given URL, then the suite layout.
+        /// </summary>
+        private static AptRepository LoadDebianRepo(Context c, DriverInstallRequest request, DriverPackagingEntry packaging)
+        {
+            var arch = AptRepository.DebianArchitecture(c.Host.Architecture);
+            var url = request.RepositoryUrl ?? AptRepository.DebianArchiveUrl;
+            var components = packaging.Components!;
+            try
+            {
+                if (request.RepositoryUrl != null)
+                {
+                    try { return request.Repository = AptRepository.Load(url, request.CommandTimeout); }
+                    catch (AutoGlmException ex) when (ex.ErrorId == "RepositoryUnreachable") { /* not flat: try the suite layout */ }
+                }
+                return request.Repository = AptRepository.LoadSuite(url, packaging.Suite!, components, arch, request.CommandTimeout);
+            }
+            catch (AutoGlmException ex) when (request.Preview && ex.ErrorId == "RepositoryUnreachable")
+            {
+                var repo = AptRepository.UnreadSuite(url, packaging.Suite!, components, ex.Message);
+                c.Notes.Add($"{AptRepository.Redact(repo.Url)} could not be read, so the exact versions are resolved from it at apply time (the steps marked so). " +
+                    "This preview needs no network; applying does, or a reachable mirror (-RepositoryUrl / --repository-url).");
+                return repo;
+            }
+        }
+
+        private static ChangePlan DebianArchiveDriverPlan(Context c, DriverInstallRequest request, ISystemHost system, AptTool apt, DriverPackagingEntry packaging)
+        {
+            string B(string x) => x.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
+            var meta = B((c.Flavor == "open" ? packaging.Open : packaging.Proprietary) ?? packaging.Open ?? packaging.Proprietary!);
+            var kernel = (c.Flavor == "open" ? packaging.OpenKernel : packaging.ProprietaryKernel) is string k ? B(k) : null;
+            // The names that move together: the driver, its kernel module package (the open one must be named: nvidia-driver's
+            // Depends prefers nvidia-kernel-dkms), and the pieces that must equal the module (firmware, libcuda1, NVML, nvidia-smi).
+            var names = new List<string> { meta };
+            if (kernel != null) names.Add(kernel);
+            foreach (var w in packaging.WithPackages ?? new List<string>()) if (!names.Contains(B(w))) names.Add(B(w));
+            var recorded = system.ReadFile(PinRecordPath);
+            var pinned = request.Version ?? (recorded.Ok && request.Branch == null ? RecordedVersion(recorded.Text!, meta) : null);
+            bool InBranch(string v) => Upstream(v).StartsWith(c.Branch + ".", StringComparison.Ordinal) && (pinned == null || Upstream(v) == pinned);
+            var repo = LoadDebianRepo(c, request, packaging);
+            var keyringPath = c.Keyring != null ? RepositoryKeyring.KeyringPath : DebianArchiveKeyringPath;
+            var steps = new List<PlanStep>();
+            if (c.Keyring != null) steps.Add(RepositoryKeyring.Step(c.Keyring, c.KeyringFile!));
+            steps.Add(new WriteFileStep("repo.source", $"Add Debian's {packaging.Suite} {string.Join(" ", packaging.Components!)} (or the site's mirror of it), signed by {keyringPath}.",
+                new PlannedFile(DebianSourcePath, $"# Written by AutoGlm: Debian's own NVIDIA packages ({packaging.Suite} {string.Join(" ", packaging.Components!)}).\n" +
+                    $"deb [signed-by={system.MapPath(keyringPath)}] {repo.SourceLocation}\n", 0x1A4)));
+            c.Notes.Add($"R{c.Branch} on {c.Os.Name ?? c.Os.Id} comes from Debian's own packages ({meta}, {packaging.Suite}; matrix entry {packaging.Id}), not NVIDIA's CUDA repository.");
+
+            if (repo.Unreadable != null)
+            {
+                var wanted = pinned ?? $"the newest R{c.Branch} version";
+                steps.Add(UpdateStep(apt, ctx => StepCheck.Needed(repo.Deferral)));
+                steps.Add(new DeferredStep("driver.pin", "write-file", "/etc/apt/preferences.d/autoglm-nvidia-driver",
+                    $"Pin {string.Join(" ", names)} to {wanted} in the repository's index before installing them (priority 1001).", repo.Deferral));
+                var deferredMok = HostDriverSteps(c, system, apt, steps);
+                steps.Add(new DeferredStep("driver.install", "install-packages", string.Join(" ", names), $"Install Debian's NVIDIA {c.Flavor} driver {wanted} (R{c.Branch}).", repo.Deferral,
+                    apt.AptGet(new[] { "install", "-y", "--no-install-recommends", "--allow-downgrades", "--allow-change-held-packages" }.Concat(names.Select(n => n + "=<version from the index>")).ToArray())));
+                steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, names));
+                steps.Add(new DeferredStep("driver.record", "write-file", PinRecordPath, "Record the pinned driver, so a later run restores exactly this version.", repo.Deferral));
+                var expected = pinned ?? c.Branch + ".";
+                steps.Add(new DriverVerifyStep(expected, RebootReason(system, expected, deferredMok), system));
+                return new ChangePlan("install-driver", $"NVIDIA driver {wanted} ({c.Flavor}, R{c.Branch}, Debian {packaging.Suite}), pinned; versions resolved at apply time", steps, c.Notes);
+            }
+
+            var metaEntry = repo.Newest(meta, InBranch)
+                ?? throw new AutoGlmException("DriverVersionNotFound", ErrorKind.ObjectNotFound,
+                    Messages.Format("DriverVersionNotFound", AptRepository.Redact(repo.Url), meta, (request.Version ?? "R" + c.Branch), string.Join(", ", repo.Entries.Where(e => e.Package == meta).Select(e => e.Version))), request.Version ?? meta);
+            var version = Upstream(metaEntry.Version);
+            var minimum = NvidiaDriverVersion.Parse(c.Stack.Driver!.Minimum);
+            if (NvidiaDriverVersion.Parse(version).CompareTo(minimum) < 0)
+                throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument, Messages.Format("DriverBranchTooOld_Repository", c.Branch, version, minimum, c.Stack.Cuda), version);
+            // Every name at the driver's exact Debian version: one source package (nvidia-graphics-drivers) builds them all.
+            var held = new List<PackageVersion>();
+            foreach (var n in names)
+            {
+                if (repo.Find(n, metaEntry.Version) != null) held.Add(new PackageVersion(n, metaEntry.Version));
+                else if (n == kernel) throw NotInRepository($"{n}={metaEntry.Version}", repo);
+                else c.Notes.Add($"{n} {metaEntry.Version} is not in {AptRepository.Redact(repo.Url)}: it is neither installed nor pinned by this plan.");
+            }
+            steps.Add(UpdateStep(apt, ctx => ctx.Run(apt.AptCache("show", $"{metaEntry.Package}={metaEntry.Version}"), check: false).Succeeded
+                ? StepCheck.Satisfied($"apt knows {metaEntry.Package} {metaEntry.Version}")
+                : StepCheck.Needed($"apt does not know {metaEntry.Package} {metaEntry.Version} yet")));
+            steps.Add(new WriteFileStep("driver.pin", $"Pin Debian's driver packages to {metaEntry.Version} before installing them (priority 1001 also brings a moved package back).",
+                new PlannedFile("/etc/apt/preferences.d/autoglm-nvidia-driver",
+                    "# Written by AutoGlm: keep the NVIDIA driver at the version the compatibility matrix resolved.\n" +
+                    $"Package: {string.Join(" ", held.Select(h => h.Name))}\nPin: version {metaEntry.Version}\nPin-Priority: 1001\n", 0x1A4)));
+            bool mok = HostDriverSteps(c, system, apt, steps);
+            steps.Add(new AptInstallStep("driver.install", $"Install Debian's NVIDIA {c.Flavor} driver {version} (R{c.Branch}, {packaging.Suite}) with {kernel ?? "its kernel module"}.", apt, held));
+            steps.Add(new AptHoldStep("driver.hold", "Hold the driver packages so apt upgrades cannot move them.", apt, held.Select(h => h.Name).ToList()));
+            steps.Add(new WriteFileStep("driver.record", "Record the pinned driver, so a later run restores exactly this version.",
+                new PlannedFile(PinRecordPath, "# Written by AutoGlm: the driver version install-driver pinned.\n" + string.Join("", held.Select(h => h.Spec + "\n")), 0x1A4)));
+            steps.Add(new DriverVerifyStep(version, RebootReason(system, version, mok), system));
+            if (pinned != null && request.Version == null) c.Notes.Add($"Keeping the driver pinned earlier ({pinned}, recorded in {PinRecordPath}); pass -DriverVersion or -Branch to move it.");
+            return new ChangePlan("install-driver", $"NVIDIA driver {version} ({c.Flavor}, R{c.Branch}, Debian {packaging.Suite}), pinned", steps, c.Notes);
+        }
 
         private static PlanStep UpdateStep(AptTool apt, Func<StepContext, StepCheck> test) =>
             new CommandStep("repo.update", "run", "apt lists", "Refresh the package lists; apt checks the repository's signature against the keyring.",
@@ -302,8 +425,9 @@ namespace AutoGlm.Engine.Install
         private static ChangePlan AptDriverPlan(Context c, DriverInstallRequest request, ISystemHost system)
         {
             var apt = new AptTool(system);
-            var packaging = c.Matrix.FindPackaging("debian", c.Branch)
+            var packaging = c.Matrix.FindPackaging("debian", c.Branch, c.Os.Id)
                 ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Apt", c.Branch), c.Branch);
+            if (packaging.RepositoryKind() == DriverPackagingEntry.DebianArchive) return DebianArchiveDriverPlan(c, request, system, apt, packaging);
             string B(string s) => s.Replace("{branch}", c.Branch.ToString(CultureInfo.InvariantCulture));
             var meta = B((c.Flavor == "open" ? packaging.Open : packaging.Proprietary) ?? packaging.Open
                 ?? throw new AutoGlmException("DriverPackagingUnknown", ErrorKind.NotImplemented, Messages.Format("DriverPackagingUnknown_Flavor", c.Flavor, c.Branch), c.Branch));

@@ -26,6 +26,8 @@ namespace AutoGlm.Engine.Kit
         public string? Kernel { get; set; }
         /// <summary>The driver repository to take the packages from: NVIDIA's for the target by default, or a mirror.</summary>
         public string? DriverRepositoryUrl { get; set; }
+        /// <summary>The driver repository's public key, when it is not signed by NVIDIA's cuda-keyring (a mirror, Debian's archive); carried in the kit.</summary>
+        public string? DriverRepositoryKeyring { get; set; }
         public bool CudaToolkit { get; set; }
         /// <summary>The hash-locked requirements (`autoglm venv lock --facts`), and a wheelhouse holding every locked wheel.</summary>
         public string LockFile { get; set; } = "";
@@ -185,7 +187,8 @@ namespace AutoGlm.Engine.Kit
             var system = new LiveSystem(root);
             var request = new DriverInstallRequest
             {
-                Profile = r.Profile, MatrixPaths = r.MatrixPaths, FactsFile = r.FactsFile, RepositoryUrl = r.DriverRepositoryUrl, CommandTimeout = r.CommandTimeout,
+                Profile = r.Profile, MatrixPaths = r.MatrixPaths, FactsFile = r.FactsFile, RepositoryUrl = r.DriverRepositoryUrl, RepositoryKeyring = r.DriverRepositoryKeyring,
+                CommandTimeout = r.CommandTimeout,
             };
             var plans = new List<ChangePlan> { DriverPlanner.PlanDriver(request, system, output) };
             if (r.CudaToolkit) plans.Add(DriverPlanner.PlanCuda(request, system, output));
@@ -194,10 +197,9 @@ namespace AutoGlm.Engine.Kit
             var install = plans[0].Steps.OfType<AptInstallStep>().FirstOrDefault(s => s.Id == "driver.install");
             kit.DriverVersion = install?.Packages.FirstOrDefault()?.Version;
 
-            // The repository the plan read, read again for its index and files.
-            var url = r.DriverRepositoryUrl ?? NvidiaUrlFor(r, kit);
-            var repo = AptRepository.Load(url, r.CommandTimeout);
-            kit.DriverSource = AptRepository.Redact(repo.Url);
+            // The repository the plan read: its index and files.
+            var repo = request.Repository ?? AptRepository.Load(r.DriverRepositoryUrl ?? NvidiaUrlFor(r, kit), r.CommandTimeout);
+            kit.DriverSource = AptRepository.Redact(repo.Url) + (repo.Suite != null ? $" {repo.Suite} {string.Join(" ", repo.Components ?? Array.Empty<string>())}" : "");
             var wanted = new List<AptIndexEntry>();
             var external = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var step in plans.SelectMany(p => p.Steps))
@@ -215,15 +217,29 @@ namespace AutoGlm.Engine.Kit
             output.Progress(Activity, $"driver: downloading {closure.Count} packages", 15);
             var apt = Path.Combine(build, OfflineKit.AptFolder);
             Directory.CreateDirectory(apt);
-            // The index as the publisher signed it: apt on the site checks the same signature it would online.
+            // The index as the publisher signed it: apt on the site checks the same signature it would online. A flat
+            // repository keeps it at its top; a suite one (Debian's archive) under dists/SUITE/, with one index per component.
             var signed = false;
-            foreach (var name in new[] { "InRelease", "Release", "Release.gpg", "Packages", "Packages.gz", "Packages.xz" })
+            var metadata = new List<string>();
+            var top = repo.Suite == null ? "" : $"dists/{repo.Suite}/";
+            foreach (var name in new[] { "InRelease", "Release", "Release.gpg" }) metadata.Add(top + name);
+            var arch = AptRepository.DebianArchitecture(kit.Architecture);
+            foreach (var index in repo.Suite == null ? new[] { "" } : (repo.Components ?? Array.Empty<string>()).Select(c => $"{top}{c}/binary-{arch}/"))
+                foreach (var name in new[] { "Packages", "Packages.gz", "Packages.xz" }) metadata.Add(index + name);
+            foreach (var relative in metadata)
             {
                 byte[] bytes;
-                try { bytes = AptRepository.Fetch(repo.Url + name, r.CommandTimeout); }
+                try { bytes = AptRepository.Fetch(repo.Url + relative, r.CommandTimeout); }
                 catch (Exception ex) when (ex is IOException || ex is System.Net.Http.HttpRequestException || ex is UnauthorizedAccessException) { continue; }
-                File.WriteAllBytes(Path.Combine(apt, name), bytes);
-                if (name == "InRelease" || name == "Release.gpg") signed = true;
+                var target = Path.Combine(apt, relative.Replace('/', Path.DirectorySeparatorChar));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.WriteAllBytes(target, bytes);
+                if (relative.EndsWith("InRelease", StringComparison.Ordinal) || relative.EndsWith("Release.gpg", StringComparison.Ordinal)) signed = true;
+            }
+            if (r.DriverRepositoryKeyring != null)
+            {
+                kit.DriverKeyring = OfflineKit.AptFolder + "/" + OfflineKit.KeyringName;
+                File.Copy(r.DriverRepositoryKeyring, Path.Combine(apt, OfflineKit.KeyringName));
             }
             if (!signed)
                 throw new AutoGlmException("KitRepositoryUnsigned", ErrorKind.SecurityError, Messages.Format("KitRepositoryUnsigned", kit.DriverSource), kit.DriverSource);

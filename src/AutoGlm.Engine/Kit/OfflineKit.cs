@@ -31,6 +31,7 @@ namespace AutoGlm.Engine.Kit
         public const string WheelFolder = "python/wheels";
         public const string ModelManifestPath = "model/manifest.json";
         public const string ModelFolder = "model/files";
+        public const string KeyringName = "repository-keyring";
 
         public string Directory { get; private set; } = "";
         /// <summary>sha256 of manifest.json: the kit's identity, printed at export to compare at the site.</summary>
@@ -46,6 +47,8 @@ namespace AutoGlm.Engine.Kit
         public string? DriverVersion { get; set; }
         /// <summary>Where the driver packages came from (redacted); the kit's apt folder keeps that repository's signed index.</summary>
         public string? DriverSource { get; set; }
+        /// <summary>The repository's public key in the kit (a mirror's or Debian's, given at export), or null when the kit carries cuda-keyring.</summary>
+        public string? DriverKeyring { get; set; }
         public List<string> DriverPackages { get; } = new List<string>();
         /// <summary>Dependencies the driver repository does not carry: the host's own OS archive (or its mirror) must.</summary>
         public List<string> DriverExternal { get; } = new List<string>();
@@ -106,6 +109,7 @@ namespace AutoGlm.Engine.Kit
             {
                 kit.DriverVersion = Str(driver, "version");
                 kit.DriverSource = Str(driver, "source");
+                kit.DriverKeyring = Str(driver, "keyring") is string keyring ? SafeRelative(directory, keyring) : null;
                 kit.CudaToolkit = driver.TryGetValue("cudaToolkit", out var c) && c is bool cuda && cuda;
                 kit.DriverPackages.AddRange(Strings(driver, "packages"));
                 kit.DriverExternal.AddRange(Strings(driver, "external"));
@@ -131,7 +135,7 @@ namespace AutoGlm.Engine.Kit
                     throw Invalid(directory, "a files entry lacks path, size or sha256");
                 kit.Files.Add(new KitFile { Path = SafeRelative(directory, path), Size = size, Sha256 = sha.ToLowerInvariant() });
             }
-            foreach (var named in new[] { kit.RepositoryBundle }.Concat(kit.SiteMatrix))
+            foreach (var named in new[] { kit.RepositoryBundle }.Concat(kit.SiteMatrix).Concat(kit.DriverKeyring != null ? new[] { kit.DriverKeyring } : Array.Empty<string>()))
                 if (kit.Files.All(x => x.Path != named)) throw Invalid(directory, $"'{named}' is named but not listed in files");
             return kit;
         }
@@ -205,7 +209,7 @@ namespace AutoGlm.Engine.Kit
             },
             ["driver"] = new Dictionary<string, object?>
             {
-                ["version"] = DriverVersion, ["source"] = DriverSource, ["cudaToolkit"] = CudaToolkit, ["packages"] = DriverPackages.ToList(), ["external"] = DriverExternal.ToList(),
+                ["version"] = DriverVersion, ["source"] = DriverSource, ["keyring"] = DriverKeyring, ["cudaToolkit"] = CudaToolkit, ["packages"] = DriverPackages.ToList(), ["external"] = DriverExternal.ToList(),
             },
             ["repository"] = new Dictionary<string, object?> { ["url"] = RepositoryUrl, ["ref"] = RepositoryRef, ["commit"] = RepositoryCommit, ["bundle"] = RepositoryBundle },
             ["model"] = new Dictionary<string, object?> { ["model"] = Model, ["weights"] = ModelWeights },

@@ -190,9 +190,14 @@ namespace AutoGlm.Engine.Matrix
 
         /// <summary>The OS entry for an os-release ID and VERSION_ID ("9.4" matches an entry for "9").</summary>
         /// <summary>How a driver branch is packaged and pinned on an OS family (debian, rhel, windows).</summary>
-        public DriverPackagingEntry? FindPackaging(string family, int branch) =>
-            DriverPackaging.FirstOrDefault(p => p.Family == family &&
-                Versions.Pep440SpecifierSet.Parse(p.Branches).IsSatisfiedBy(Versions.Pep440Version.Parse(branch.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        /// An entry limited to the host's OS id (os: [debian-12]) wins over a whole-family one; entries limited to other OS ids never apply.
+        public DriverPackagingEntry? FindPackaging(string family, int branch, string? osId = null)
+        {
+            bool Fits(DriverPackagingEntry p) => p.Family == family &&
+                Versions.Pep440SpecifierSet.Parse(p.Branches).IsSatisfiedBy(Versions.Pep440Version.Parse(branch.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return DriverPackaging.FirstOrDefault(p => osId != null && p.Os != null && p.Os.Contains(osId, StringComparer.OrdinalIgnoreCase) && Fits(p))
+                ?? DriverPackaging.FirstOrDefault(p => (p.Os == null || p.Os.Count == 0) && Fits(p));
+        }
 
         public OperatingSystemEntry? FindOperatingSystem(string distro, string version)
         {

@@ -60,6 +60,26 @@ namespace AutoGlm.Engine.Matrix
         public string Pin { get; set; } = "";
         /// <summary>The pin as argv lines, "{branch}" replaced; shown in plans and remediations.</summary>
         public List<List<string>>? PinCommands { get; set; }
+        /// <summary>
+        /// OS ids (operatingSystems) this entry is limited to, e.g. [debian-12]; null or empty: the whole family. An entry
+        /// naming the host's OS wins over a whole-family entry for the same branch.
+        /// </summary>
+        public List<string>? Os { get; set; }
+        /// <summary>Where the packages come from: nvidia-cuda-repo (NVIDIA's flat CUDA repository, the default) or debian-archive.</summary>
+        public string? Repository { get; set; }
+        /// <summary>debian-archive: the suite (bookworm, trixie) and components (non-free, contrib, non-free-firmware) of the source line.</summary>
+        public string? Suite { get; set; }
+        public List<string>? Components { get; set; }
+        /// <summary>debian-archive: the kernel module package for each flavour (nvidia-kernel-dkms, nvidia-open-kernel-dkms).</summary>
+        public string? ProprietaryKernel { get; set; }
+        public string? OpenKernel { get; set; }
+        /// <summary>Packages installed with the driver at its exact version, and pinned and held with it.</summary>
+        public List<string>? WithPackages { get; set; }
+
+        public const string NvidiaCudaRepo = "nvidia-cuda-repo";
+        public const string DebianArchive = "debian-archive";
+        /// <summary>The repository kind, nvidia-cuda-repo when not given.</summary>
+        public string RepositoryKind() => Repository ?? NvidiaCudaRepo;
     }
 
     /// <summary>A GPU architecture: its compute capabilities and the CUDA and driver window that supports it.</summary>

@@ -15,6 +15,7 @@ namespace AutoGlm.Engine.Matrix
         private static readonly string[] BranchTypes = { "ltsb", "production", "new-feature", "unknown" };
         internal static readonly string[] Families = { "debian", "rhel", "windows" };
         private static readonly string[] Pins = { "apt-hold", "apt-preferences", "pinning-package", "dnf-module", "dnf-versionlock", "windows-policy" };
+        private static readonly string[] Repositories = { DriverPackagingEntry.NvidiaCudaRepo, DriverPackagingEntry.DebianArchive };
         private static readonly string[] ModuleRules = { "open-required", "proprietary-required", "either" };
         private static readonly string[] Stages = { "base", "override" };
 
@@ -46,6 +47,17 @@ namespace AutoGlm.Engine.Matrix
                 OneOf(p, p.Family, "family", Families);
                 OneOf(p, p.Pin, "pin", Pins);
                 Specifier(p, p.Branches, "branches");
+                OneOf(p, p.RepositoryKind(), "repository", Repositories);
+                foreach (var id in p.Os ?? new List<string>())
+                {
+                    var os = m.OperatingSystems.FirstOrDefault(o => string.Equals(o.Id, id, StringComparison.OrdinalIgnoreCase));
+                    if (os == null || os.Family != p.Family)
+                        Fail(p, Messages.Format("MatrixInvalid_PackagingOsUnknown", id, p.Family),
+                            Messages.Format("MatrixInvalid_UseOne", string.Join(", ", m.OperatingSystems.Where(o => o.Family == p.Family).Select(o => o.Id))));
+                }
+                if (p.RepositoryKind() == DriverPackagingEntry.DebianArchive
+                    && (p.Family != "debian" || p.Os == null || p.Os.Count == 0 || p.Suite == null || p.Components == null || p.Components.Count == 0 || (p.Open ?? p.Proprietary) == null))
+                    Fail(p, Messages.Format("MatrixInvalid_DebianArchiveIncomplete"), Messages.Format("MatrixInvalid_DebianArchiveGive"));
             }
             var archIds = new HashSet<string>(m.GpuArchitectures.Select(a => a.Id), StringComparer.OrdinalIgnoreCase);
             foreach (var a in m.GpuArchitectures)

@@ -93,6 +93,58 @@ namespace AutoGlm.Engine.Platforms
             return new AptRepository(url, Parse(text));
         }
 
+        /// <summary>Debian's archive, the default source of a debian-archive driver packaging entry.</summary>
+        public const string DebianArchiveUrl = "https://deb.debian.org/debian/";
+
+        /// <summary>A suite repository's suite (bookworm) and components; null for a flat repository.</summary>
+        public string? Suite { get; private set; }
+        public IReadOnlyList<string>? Components { get; private set; }
+
+        /// <summary>Debian's name for an architecture (x86_64 → amd64, aarch64 → arm64).</summary>
+        public static string DebianArchitecture(string? architecture) =>
+            architecture == "aarch64" ? "arm64" : architecture == null || architecture == "x86_64" ? "amd64" : architecture;
+
+        /// <summary>
+        /// Reads a suite repository (Debian's archive or a mirror of it): dists/SUITE/COMPONENT/binary-ARCH/Packages(.gz)
+        /// for each component. An unreachable index is an error naming its URL.
+        /// </summary>
+        public static AptRepository LoadSuite(string url, string suite, IReadOnlyList<string> components, string architecture, TimeSpan timeout)
+        {
+            url = ValidateUrl(url);
+            var entries = new List<AptIndexEntry>();
+            foreach (var component in components)
+            {
+                var dir = $"{url}dists/{suite}/{component}/binary-{architecture}/";
+                entries.AddRange(Parse(ReadIndex(dir, timeout)));
+            }
+            return new AptRepository(url, entries) { Suite = suite, Components = components.ToList() };
+        }
+
+        /// <summary>A suite repository whose index could not be read (a preview planned without it).</summary>
+        public static AptRepository UnreadSuite(string url, string suite, IReadOnlyList<string> components, string reason) =>
+            new AptRepository(ValidateUrl(url), new List<AptIndexEntry>()) { Unreadable = reason, Suite = suite, Components = components.ToList() };
+
+        private static string ReadIndex(string dir, TimeSpan timeout)
+        {
+            string? lastError = null;
+            foreach (var name in new[] { "Packages.gz", "Packages" })
+            {
+                try
+                {
+                    var bytes = Fetch(dir + name, timeout);
+                    return name.EndsWith(".gz", StringComparison.Ordinal) ? Gunzip(bytes) : System.Text.Encoding.UTF8.GetString(bytes);
+                }
+                catch (Exception ex) when (ex is IOException || ex is HttpRequestException || ex is UnauthorizedAccessException || ex is InvalidDataException)
+                {
+                    lastError = ex.Message;
+                }
+            }
+            throw new AutoGlmException("RepositoryUnreachable", ErrorKind.ResourceUnavailable, Messages.Format("RepositoryUnreachable", dir, lastError), dir);
+        }
+
+        /// <summary>The apt source line's location part: "URL /" for a flat repository, "URL SUITE COMPONENTS" for a suite one.</summary>
+        public string SourceLocation => Suite == null ? Url + " /" : $"{Url} {Suite} {string.Join(" ", Components ?? Array.Empty<string>())}";
+
         public static byte[] Fetch(string url, TimeSpan timeout)
         {
             var uri = new Uri(url);

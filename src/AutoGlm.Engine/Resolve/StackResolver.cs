@@ -328,7 +328,7 @@ namespace AutoGlm.Engine.Resolve
                 if (branch == null) return null;
                 driver.Action = installed == null ? "install" : "replace";
                 driver.Branch = branch.Branch;
-                var packaging = family == null ? null : Packaging(family, branch.Branch);
+                var packaging = family == null ? null : _m.FindPackaging(family, branch.Branch, os?.Id);
                 if (packaging != null)
                 {
                     driver.Package = (flavor == "open" ? packaging.Open : packaging.Proprietary ?? packaging.Open)?.Replace("{branch}", branch.Branch.ToString(CultureInfo.InvariantCulture));
@@ -367,7 +367,6 @@ namespace AutoGlm.Engine.Resolve
             text.Length == 7 ? DateTime.ParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture).AddMonths(1)
                 : DateTime.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-        private DriverPackagingEntry? Packaging(string family, int branch) => _m.FindPackaging(family, branch);
 
         /// <summary>
         /// The kernel-module flavour: required by the GPUs (Blackwell open, pre-Turing proprietary) or, when any

@@ -42,6 +42,10 @@ namespace AutoGlm.Commands
         public string? DriverRepositoryUrl { get; set; }
 
         [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? DriverRepositoryKeyring { get; set; }
+
+        [Parameter]
         public SwitchParameter CudaToolkit { get; set; }
 
         [Parameter]
@@ -80,7 +84,7 @@ namespace AutoGlm.Commands
                 var request = new KitExportRequest
                 {
                     Output = target, FactsFile = Full(FactsPath)!, LockFile = Full(LockPath)!, Wheelhouse = Full(Wheelhouse)!, Profile = Profile, Kernel = Kernel,
-                    DriverRepositoryUrl = DriverRepositoryUrl, CudaToolkit = CudaToolkit, RepositoryUrl = RepositoryUrl, Ref = Ref, AllowLocalRepository = AllowLocal,
+                    DriverRepositoryUrl = DriverRepositoryUrl, DriverRepositoryKeyring = Full(DriverRepositoryKeyring), CudaToolkit = CudaToolkit, RepositoryUrl = RepositoryUrl, Ref = Ref, AllowLocalRepository = AllowLocal,
                     ModelManifest = Full(ModelManifest), ModelPath = Full(ModelPath), MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(), Force = Force,
                 };
                 WriteObject(KitExporter.Export(request, new CmdletOutput(this)));

@@ -38,6 +38,11 @@ namespace AutoGlm.Commands
         [ValidateNotNullOrEmpty]
         public string? RepositoryUrl { get; set; }
 
+        /// <summary>Gets or sets the repository's OpenPGP public key file, used instead of NVIDIA's cuda-keyring package.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RepositoryKeyring { get; set; }
+
         /// <summary>Gets or sets the Windows driver installer.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -57,7 +62,7 @@ namespace AutoGlm.Commands
         public SwitchParameter AllowMinorVersionCompatibility { get; set; }
 
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
-            DriverPlanner.PlanDriver(InstallRequests.From(this, Profile, DriverBranch, DriverVersion, Flavor, RepositoryUrl, InstallerPath, null, MatrixPath, FactsPath, IsWhatIf(), AllowMinorVersionCompatibility), system, output);
+            DriverPlanner.PlanDriver(InstallRequests.From(this, Profile, DriverBranch, DriverVersion, Flavor, RepositoryUrl, RepositoryKeyring, InstallerPath, null, MatrixPath, FactsPath, IsWhatIf(), AllowMinorVersionCompatibility), system, output);
     }
 
     /// <summary>Installs and pins the CUDA toolkit the profile's stack needs.</summary>
@@ -82,6 +87,11 @@ namespace AutoGlm.Commands
         [ValidateNotNullOrEmpty]
         public string? RepositoryUrl { get; set; }
 
+        /// <summary>Gets or sets the repository's OpenPGP public key file, used instead of NVIDIA's cuda-keyring package.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RepositoryKeyring { get; set; }
+
         /// <summary>Gets or sets the Windows CUDA installer.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -101,13 +111,13 @@ namespace AutoGlm.Commands
         public SwitchParameter AllowMinorVersionCompatibility { get; set; }
 
         protected override ChangePlan BuildPlan(ISystemHost system, IEngineOutput output) =>
-            DriverPlanner.PlanCuda(InstallRequests.From(this, Profile, null, null, null, RepositoryUrl, InstallerPath, CudaVersion, MatrixPath, FactsPath, IsWhatIf(), AllowMinorVersionCompatibility), system, output);
+            DriverPlanner.PlanCuda(InstallRequests.From(this, Profile, null, null, null, RepositoryUrl, RepositoryKeyring, InstallerPath, CudaVersion, MatrixPath, FactsPath, IsWhatIf(), AllowMinorVersionCompatibility), system, output);
     }
 
     internal static class InstallRequests
     {
         public static DriverInstallRequest From(PlanCmdlet cmdlet, string? profile, int? branch, string? version, string? flavor,
-            string? repositoryUrl, string? installer, string? cuda, string[]? matrix, string? facts, bool whatIf, bool minorCompat)
+            string? repositoryUrl, string? repositoryKeyring, string? installer, string? cuda, string[]? matrix, string? facts, bool whatIf, bool minorCompat)
         {
             // A facts file describes another machine: its plan may be shown, never applied to this one.
             if (facts != null && !whatIf)
@@ -119,6 +129,7 @@ namespace AutoGlm.Commands
                 Version = version,
                 Flavor = flavor,
                 RepositoryUrl = repositoryUrl,
+                RepositoryKeyring = repositoryKeyring == null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(repositoryKeyring),
                 InstallerPath = installer == null ? null : cmdlet.GetUnresolvedProviderPathFromPSPath(installer),
                 CudaVersion = cuda,
                 MatrixPaths = matrix == null ? null : System.Array.ConvertAll(matrix, cmdlet.GetUnresolvedProviderPathFromPSPath),

@@ -67,6 +67,10 @@ namespace AutoGlm.Commands
         public string? DriverRepositoryUrl { get; set; }
 
         [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? DriverRepositoryKeyring { get; set; }
+
+        [Parameter]
         public SwitchParameter CudaToolkit { get; set; }
 
         [Parameter]
@@ -95,7 +99,7 @@ namespace AutoGlm.Commands
             {
                 Profile = Profile, InstallPath = InstallPath, RepositoryUrl = RepositoryUrl, Ref = Ref, AllowLocalRepository = AllowLocal,
                 Port = Port, ServiceName = ServiceName, Wheelhouse = Full(Wheelhouse), IndexUrl = IndexUrl, ModelPath = ModelPath,
-                ModelManifest = Full(ModelManifest), ModelUrl = ModelUrl, DriverRepositoryUrl = DriverRepositoryUrl, CudaToolkit = CudaToolkit,
+                ModelManifest = Full(ModelManifest), ModelUrl = ModelUrl, DriverRepositoryUrl = DriverRepositoryUrl, DriverRepositoryKeyring = Full(DriverRepositoryKeyring), CudaToolkit = CudaToolkit,
                 MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
                 HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec), WhatIf = IsWhatIf(), Kit = Full(OfflineKit), LockFile = Full(LockPath),
             };

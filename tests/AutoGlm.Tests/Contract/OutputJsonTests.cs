@@ -58,6 +58,7 @@ namespace AutoGlm.Tests.Contract
             ["OfflineKit.Kernel"] = "target.kernel",
             ["OfflineKit.DriverVersion"] = "driver.version",
             ["OfflineKit.DriverSource"] = "driver.source",
+            ["OfflineKit.DriverKeyring"] = "driver.keyring",
             ["OfflineKit.DriverPackages"] = "driver.packages",
             ["OfflineKit.DriverExternal"] = "driver.external",
             ["OfflineKit.CudaToolkit"] = "driver.cudaToolkit",

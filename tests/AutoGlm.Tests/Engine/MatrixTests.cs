@@ -79,6 +79,9 @@ profiles:
         [InlineData("driverBranches:\n  - id: r\n    source: s\n    branch: five\n", 5, 13, "five")]
         [InlineData("driverBranches:\n  - id: r\n    source: s\n    branch: 999\n    type: beta\n", 3, 5, "'type' is 'beta'")]
         [InlineData("torchReleases:\n  - id: t\n    source: s\n    series: '9.9'\n    versions: [9.9.0]\n    python: '>=3.10'\n    variants: [cu128]\n    pypiDefault: cu130\n", 3, 5, "pypiDefault 'cu130' is not one of its variants")]
+        [InlineData("driverPackaging:\n  - id: p\n    source: s\n    family: debian\n    os: [rhel-9]\n    branches: '==535'\n    pin: apt-hold\n", 3, 5, "driverPackaging names OS 'rhel-9', which is no debian entry")]
+        [InlineData("driverPackaging:\n  - id: p\n    source: s\n    family: debian\n    os: [debian-12]\n    branches: '==535'\n    pin: apt-hold\n    repository: debian-archive\n    open: nvidia-driver\n", 3, 5, "needs family debian, os, suite, components")]
+        [InlineData("driverPackaging:\n  - id: p\n    source: s\n    family: debian\n    branches: '==535'\n    pin: apt-hold\n    repository: ppa\n", 3, 5, "'repository' is 'ppa'")]
         public void BrokenStackEntriesPointAtTheirLine(string body, int line, int column, string problem)
         {
             using var tmp = new TempDir();

@@ -122,6 +122,41 @@ namespace AutoGlm.Tests.Install
             Run("gpg", "--homedir", GnuPgHome, "--batch", "--yes", "--local-user", "repo@autoglm.test", "--clearsign", "-o", inRelease, Path.Combine(Repo, "Release"));
         }
 
+        /// <summary>
+        /// A flat repository of real .debs (linked, not copied): Packages from dpkg-scanpackages, Release and its clearsigned
+        /// InRelease signed by <see cref="Key"/>.
+        /// </summary>
+        public void PublishDebs(IEnumerable<string> debs)
+        {
+            foreach (var deb in debs)
+            {
+                var full = Path.GetFullPath(deb);
+                var target = new FileInfo(full).LinkTarget is string link ? Path.GetFullPath(link, Path.GetDirectoryName(full)!) : full;
+                File.CreateSymbolicLink(Path.Combine(Repo, Path.GetFileName(deb)), target);
+            }
+            var psi = new ProcessStartInfo("dpkg-scanpackages") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo };
+            foreach (var a in new[] { "--multiversion", ".", "/dev/null" }) psi.ArgumentList.Add(a);
+            using (var p = Process.Start(psi)!)
+            {
+                var stdout = p.StandardOutput.ReadToEndAsync();
+                var stderr = p.StandardError.ReadToEndAsync();
+                p.WaitForExit();
+                if (p.ExitCode != 0) throw new InvalidOperationException("dpkg-scanpackages failed (apt-get install dpkg-dev): " + stderr.Result);
+                File.WriteAllText(Path.Combine(Repo, "Packages"), stdout.Result);
+            }
+            Sign();
+        }
+
+        private void Sign()
+        {
+            var packages = File.ReadAllBytes(Path.Combine(Repo, "Packages"));
+            var release = $"Origin: AutoGlm test\nLabel: AutoGlm test\nDate: {DateTime.UtcNow:ddd, dd MMM yyyy HH:mm:ss} UTC\nSHA256:\n {Sha(packages)} {packages.Length} Packages\n";
+            File.WriteAllText(Path.Combine(Repo, "Release"), release);
+            var inRelease = Path.Combine(Repo, "InRelease");
+            if (File.Exists(inRelease)) File.Delete(inRelease);
+            Run("gpg", "--homedir", GnuPgHome, "--batch", "--yes", "--local-user", "repo@autoglm.test", "--clearsign", "-o", inRelease, Path.Combine(Repo, "Release"));
+        }
+
         private string BuildDeb(FakePackage p, byte[]? keyringOverride)
         {
             var dir = Path.Combine(_dir.Path, "build", p.Name + "_" + p.Version);

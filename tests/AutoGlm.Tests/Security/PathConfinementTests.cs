@@ -24,7 +24,7 @@ namespace AutoGlm.Tests.Security
 
         /// <summary>Options naming the operator's own files, on this machine, not under --root.</summary>
         private static readonly string[] OperatorPathOptions =
-            { "root", "snapshot", "matrix", "facts", "out", "lock", "wheelhouse", "installer", "collect-bundle", "model-manifest" };
+            { "root", "snapshot", "matrix", "facts", "out", "lock", "wheelhouse", "installer", "collect-bundle", "model-manifest", "repository-keyring", "driver-repository-keyring" };
 
         private static readonly string[] NotPaths =
         {
