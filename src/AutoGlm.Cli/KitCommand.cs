@@ -13,7 +13,8 @@ namespace AutoGlm.Cli
 
 Usage:
   autoglm kit export --out DIR --facts FILE --lock FILE --wheelhouse DIR [--profile NAME] [--kernel RELEASE]
-                     [--driver-repository-url URL [--driver-repository-keyring FILE]] [--cuda-toolkit] [--repository-url URL [--allow-local]] [--ref REF]
+                     [--driver-repository-url URL [--driver-repository-keyring FILE]] [--cuda-toolkit]
+                     [--driver-branch N] [--flavor open|proprietary] [--repository-url URL [--allow-local]] [--ref REF]
                      [--model-manifest FILE [--model-path DIR]] [--matrix FILE]... [--force] [--format table|json]
   autoglm kit verify DIR [--format table|json]                          (Test-AutoGlmOfflineKit)
 
@@ -27,6 +28,8 @@ export, on a connected machine, for the target host described by --facts (docs/r
               repository has them; what the repository does not carry is listed as the OS archive's.
               A flat repository (NVIDIA's layout) or a suite one (Debian's archive, dists/SUITE/...)
               keeps its layout; --driver-repository-keyring (a mirror's key) travels in the kit.
+              --driver-branch and --flavor choose the driver as install-driver's do, and the install
+              from the kit then uses them (the planner still checks they fit the host).
   python      the lock (autoglm venv lock --facts FILE) and exactly the wheels it names, each checked
               against the lock's sha256
   repository  a git bundle of the repository and the commit --ref names
@@ -59,7 +62,7 @@ Exit codes: 0 written (or verified), 2 the command could not run or the kit is r
         private static int Export(IReadOnlyList<string> argv)
         {
             var args = Args.Parse(argv, "kit export",
-                new[] { "out", "facts", "lock", "wheelhouse", "profile", "kernel", "driver-repository-url", "driver-repository-keyring", "repository-url", "ref", "model-manifest", "model-path", "matrix", "format" },
+                new[] { "out", "facts", "lock", "wheelhouse", "profile", "kernel", "driver-repository-url", "driver-repository-keyring", "driver-branch", "flavor", "repository-url", "ref", "model-manifest", "model-path", "matrix", "format" },
                 new[] { "cuda-toolkit", "allow-local", "force", "verbose" });
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var format = args.Choice("format", "table", "table", "json");
@@ -73,6 +76,8 @@ Exit codes: 0 written (or verified), 2 the command could not run or the kit is r
                 Kernel = args.One("kernel"),
                 DriverRepositoryUrl = args.One("driver-repository-url"),
                 DriverRepositoryKeyring = args.One("driver-repository-keyring"),
+                DriverBranch = args.Int("driver-branch", 1, 9999),
+                Flavor = args.One("flavor"),
                 CudaToolkit = args.Flag("cuda-toolkit"),
                 RepositoryUrl = args.One("repository-url"),
                 Ref = args.One("ref"),

@@ -225,7 +225,9 @@ namespace AutoGlm.Engine.Deploy
                     && byId.TryGetValue("driver.pinned", out var pin) && pin.Status == CheckStatus.Pass
                     && !(byId.TryGetValue("gpu.nvml", out var nvml) && nvml.Status == CheckStatus.Fail);
                 var driverSteps = new List<PlanStep>();
-                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, RepositoryKeyring = r.DriverRepositoryKeyring, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf, Kit = kit };
+                var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, RepositoryKeyring = r.DriverRepositoryKeyring, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf, Kit = kit,
+                    // A kit made for a branch asked for by name installs that branch; the planner still checks it fits this host.
+                    Branch = kit != null && kit.DriverPinned ? kit.DriverBranch : null, Flavor = kit != null && kit.DriverPinned ? kit.DriverFlavor : null };
                 // A run that stopped in the driver phase (for its reboot) finishes that phase when resumed, so the
                 // executor confirms the pending step and the summary counts the driver as this run's change.
                 var unfinished = Journal.Load(Journal.PathFor(system.StateDirectory, PlanName));

@@ -29,6 +29,9 @@ namespace AutoGlm.Engine.Kit
         /// <summary>The driver repository's public key, when it is not signed by NVIDIA's cuda-keyring (a mirror, Debian's archive); carried in the kit.</summary>
         public string? DriverRepositoryKeyring { get; set; }
         public bool CudaToolkit { get; set; }
+        /// <summary>The driver branch and flavor instead of the resolver's choice; the install from the kit then uses them too.</summary>
+        public int? DriverBranch { get; set; }
+        public string? Flavor { get; set; }
         /// <summary>The hash-locked requirements (`autoglm venv lock --facts`), and a wheelhouse holding every locked wheel.</summary>
         public string LockFile { get; set; } = "";
         public string Wheelhouse { get; set; } = "";
@@ -188,12 +191,13 @@ namespace AutoGlm.Engine.Kit
             var request = new DriverInstallRequest
             {
                 Profile = r.Profile, MatrixPaths = r.MatrixPaths, FactsFile = r.FactsFile, RepositoryUrl = r.DriverRepositoryUrl, RepositoryKeyring = r.DriverRepositoryKeyring,
-                CommandTimeout = r.CommandTimeout,
+                Branch = r.DriverBranch, Flavor = r.Flavor, CommandTimeout = r.CommandTimeout,
             };
             var plans = new List<ChangePlan> { DriverPlanner.PlanDriver(request, system, output) };
             if (r.CudaToolkit) plans.Add(DriverPlanner.PlanCuda(request, system, output));
             kit.DriverBranch = request.ChosenBranch;
             kit.DriverFlavor = request.ChosenFlavor;
+            kit.DriverPinned = r.DriverBranch != null || r.Flavor != null;
             var install = plans[0].Steps.OfType<AptInstallStep>().FirstOrDefault(s => s.Id == "driver.install");
             kit.DriverVersion = install?.Packages.FirstOrDefault()?.Version;
 
@@ -280,32 +284,47 @@ namespace AutoGlm.Engine.Kit
         internal static List<AptIndexEntry> Closure(AptRepository repo, IEnumerable<AptIndexEntry> roots, ISet<string> external)
         {
             var chosen = new Dictionary<string, AptIndexEntry>(StringComparer.Ordinal);
-            var queue = new Queue<AptIndexEntry>(roots);
+            // The names the chosen packages are or provide: an alternative one of them satisfies needs nothing more
+            // (nvidia-driver's "nvidia-kernel-dkms | nvidia-kernel-VERSION" is met by the nvidia-open-kernel-dkms the plan names).
+            var satisfied = new HashSet<string>(StringComparer.Ordinal);
+            void Choose(AptIndexEntry e)
+            {
+                chosen[e.Package + "=" + e.Version] = e;
+                satisfied.Add(e.Package);
+                foreach (var p in ProvidedNames(e)) satisfied.Add(p);
+            }
+            var queue = new Queue<AptIndexEntry>();
+            foreach (var root in roots) { Choose(root); queue.Enqueue(root); }
             while (queue.Count > 0)
             {
                 var e = queue.Dequeue();
-                var key = e.Package + "=" + e.Version;
-                if (chosen.ContainsKey(key)) continue;
-                chosen[key] = e;
                 foreach (var group in (e.PreDepends + "," + e.Depends).Split(',').Select(g => g.Trim()).Where(g => g.Length > 0))
                 {
+                    var alternatives = group.Split('|')
+                        .Select(a => Regex.Match(a.Trim(), @"^([a-z0-9][a-z0-9.+-]*)(?::[a-z0-9-]+)?\s*(?:\(\s*(<<|<=|=|>=|>>)\s*([^)\s]+)\s*\))?"))
+                        .Where(m => m.Success).ToList();
+                    if (alternatives.Count == 0 || alternatives.Any(m => satisfied.Contains(m.Groups[1].Value))) continue;
                     AptIndexEntry? pick = null;
-                    var names = new List<string>();
-                    foreach (var alternative in group.Split('|'))
+                    foreach (var m in alternatives)
                     {
-                        var m = Regex.Match(alternative.Trim(), @"^([a-z0-9][a-z0-9.+-]*)(?::[a-z0-9-]+)?\s*(?:\(\s*(<<|<=|=|>=|>>)\s*([^)\s]+)\s*\))?");
-                        if (!m.Success) continue;
-                        names.Add(m.Groups[1].Value);
                         pick = repo.Entries.Where(x => x.Package == m.Groups[1].Value && (!m.Groups[2].Success || Satisfies(x.Version, m.Groups[2].Value, m.Groups[3].Value)))
-                            .OrderByDescending(x => DebianVersion.Parse(x.Version)).FirstOrDefault();
+                            .OrderByDescending(x => DebianVersion.Parse(x.Version)).FirstOrDefault()
+                            // A virtual name (nvidia-open-kernel-support--v1): the newest package that provides it.
+                            ?? (m.Groups[2].Success ? null : repo.Entries.Where(x => ProvidedNames(x).Contains(m.Groups[1].Value))
+                                .OrderByDescending(x => DebianVersion.Parse(x.Version)).FirstOrDefault());
                         if (pick != null) break;
                     }
-                    if (pick != null) queue.Enqueue(pick);
-                    else if (names.Count > 0) external.Add(string.Join(" | ", names));
+                    if (pick == null) { external.Add(string.Join(" | ", alternatives.Select(m => m.Groups[1].Value))); continue; }
+                    if (chosen.ContainsKey(pick.Package + "=" + pick.Version)) continue;
+                    Choose(pick);
+                    queue.Enqueue(pick);
                 }
             }
             return chosen.Values.OrderBy(e => e.Package, StringComparer.Ordinal).ToList();
         }
+
+        private static IEnumerable<string> ProvidedNames(AptIndexEntry e) =>
+            e.Provides.Split(',').Select(x => Regex.Match(x.Trim(), @"^[a-z0-9][a-z0-9.+-]*").Value).Where(x => x.Length > 0);
 
         private static bool Satisfies(string version, string relation, string wanted)
         {

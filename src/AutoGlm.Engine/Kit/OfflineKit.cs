@@ -44,6 +44,8 @@ namespace AutoGlm.Engine.Kit
         public string Architecture { get; set; } = "";
         public int? DriverBranch { get; set; }
         public string? DriverFlavor { get; set; }
+        /// <summary>The branch and flavor were asked for at export (not the resolver's): the install uses them as asked.</summary>
+        public bool DriverPinned { get; set; }
         public string? DriverVersion { get; set; }
         /// <summary>Where the driver packages came from (redacted); the kit's apt folder keeps that repository's signed index.</summary>
         public string? DriverSource { get; set; }
@@ -104,6 +106,7 @@ namespace AutoGlm.Engine.Kit
             kit.Architecture = Str(target, "architecture") ?? throw Invalid(directory, "no target.architecture");
             kit.DriverBranch = target.TryGetValue("driverBranch", out var b) && b is long branch ? (int)branch : (int?)null;
             kit.DriverFlavor = Str(target, "driverFlavor");
+            kit.DriverPinned = target.TryGetValue("driverPinned", out var pinned) && pinned is bool isPinned && isPinned;
             kit.Kernel = Str(target, "kernel");
             if (Obj(root, "driver") is IDictionary<string, object?> driver)
             {
@@ -205,7 +208,7 @@ namespace AutoGlm.Engine.Kit
             ["created"] = Created,
             ["target"] = new Dictionary<string, object?>
             {
-                ["profile"] = Profile, ["os"] = Os, ["architecture"] = Architecture, ["driverBranch"] = DriverBranch, ["driverFlavor"] = DriverFlavor, ["kernel"] = Kernel,
+                ["profile"] = Profile, ["os"] = Os, ["architecture"] = Architecture, ["driverBranch"] = DriverBranch, ["driverFlavor"] = DriverFlavor, ["driverPinned"] = DriverPinned, ["kernel"] = Kernel,
             },
             ["driver"] = new Dictionary<string, object?>
             {

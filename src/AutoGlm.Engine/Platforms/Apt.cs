@@ -22,6 +22,7 @@ namespace AutoGlm.Engine.Platforms
         public string Sha256 { get; set; } = "";
         public string Depends { get; set; } = "";
         public string PreDepends { get; set; } = "";
+        public string Provides { get; set; } = "";
     }
 
     /// <summary>
@@ -188,6 +189,7 @@ namespace AutoGlm.Engine.Platforms
                         case "SHA256": e.Sha256 = value.ToLowerInvariant(); break;
                         case "Depends": e.Depends = value; break;
                         case "Pre-Depends": e.PreDepends = value; break;
+                        case "Provides": e.Provides = value; break;
                     }
                 }
                 if (e.Package.Length > 0 && DebianVersion.TryParse(e.Version, out _)) list.Add(e);

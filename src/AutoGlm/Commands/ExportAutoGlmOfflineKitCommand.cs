@@ -48,6 +48,16 @@ namespace AutoGlm.Commands
         [Parameter]
         public SwitchParameter CudaToolkit { get; set; }
 
+        /// <summary>The driver branch instead of the resolver's choice; the install from the kit uses it too.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(DriverBranchCompleter))]
+        [ValidateRange(1, 9999)]
+        public int? DriverBranch { get; set; }
+
+        [Parameter]
+        [ValidateSet("open", "proprietary")]
+        public string? Flavor { get; set; }
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? RepositoryUrl { get; set; }
@@ -84,7 +94,7 @@ namespace AutoGlm.Commands
                 var request = new KitExportRequest
                 {
                     Output = target, FactsFile = Full(FactsPath)!, LockFile = Full(LockPath)!, Wheelhouse = Full(Wheelhouse)!, Profile = Profile, Kernel = Kernel,
-                    DriverRepositoryUrl = DriverRepositoryUrl, DriverRepositoryKeyring = Full(DriverRepositoryKeyring), CudaToolkit = CudaToolkit, RepositoryUrl = RepositoryUrl, Ref = Ref, AllowLocalRepository = AllowLocal,
+                    DriverRepositoryUrl = DriverRepositoryUrl, DriverRepositoryKeyring = Full(DriverRepositoryKeyring), DriverBranch = DriverBranch, Flavor = Flavor, CudaToolkit = CudaToolkit, RepositoryUrl = RepositoryUrl, Ref = Ref, AllowLocalRepository = AllowLocal,
                     ModelManifest = Full(ModelManifest), ModelPath = Full(ModelPath), MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(), Force = Force,
                 };
                 WriteObject(KitExporter.Export(request, new CmdletOutput(this)));

@@ -55,6 +55,7 @@ namespace AutoGlm.Tests.Contract
             ["OfflineKit.Architecture"] = "target.architecture",
             ["OfflineKit.DriverBranch"] = "target.driverBranch",
             ["OfflineKit.DriverFlavor"] = "target.driverFlavor",
+            ["OfflineKit.DriverPinned"] = "target.driverPinned",
             ["OfflineKit.Kernel"] = "target.kernel",
             ["OfflineKit.DriverVersion"] = "driver.version",
             ["OfflineKit.DriverSource"] = "driver.source",

@@ -44,11 +44,11 @@ namespace AutoGlm.Tests.Install
         }
 
         /// <summary>closure.txt: the real .debs apt must install (both flavours), name → version.</summary>
-        private static Dictionary<string, string> Closure() =>
+        internal static Dictionary<string, string> Closure() =>
             File.ReadAllLines(Path.Combine(Folder, "closure.txt")).Where(l => l.Length > 0).Select(l => l.Split(' '))
                 .ToDictionary(f => f[0], f => f[1]);
 
-        private static void StageDebian12(AptSandbox apt)
+        internal static void StageDebian12(AptSandbox apt)
         {
             File.WriteAllText(Path.Combine(apt.Root, "etc/os-release"), "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n");
             var pci = Path.Combine(apt.Root, "sys/bus/pci/devices/0000:17:00.0");
@@ -72,7 +72,7 @@ namespace AutoGlm.Tests.Install
             ((IEnumerable<object?>)((IEnumerable<object?>)step["commands"]!).First()!).Cast<string>().ToList();
 
         /// <summary>Runs argv; returns stdout, or fails the test with stderr.</summary>
-        private static string Run(AptSandbox apt, IReadOnlyList<string> argv)
+        internal static string Run(AptSandbox apt, IReadOnlyList<string> argv)
         {
             var r = new LiveSystem(apt.Root, apt.Path_).Run(argv, TimeSpan.FromSeconds(300));
             Assert.True(r.Succeeded, string.Join(" ", argv) + "\n" + r.Describe() + "\n" + r.Stderr);
