@@ -44,6 +44,7 @@ Options:
                           wheels, repository bundle, model and matrix come from it, after every file is
                           checked against its manifest; a kit for another OS release, architecture, driver
                           branch or profile is refused, and so are the options the kit supplies
+  --kit-id SHA256         the kit's id as `kit export` printed it (sha256 of manifest.json): another kit is refused
   --lock FILE             install this lock instead of locking the resolved stack (with --wheelhouse offline)
   --health-timeout SEC    how long the server may take to answer after a (re)start (default 900)
   --matrix FILE           site matrix file merged over the shipped matrix (repeatable)
@@ -60,7 +61,7 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
         {
             var args = Args.Parse(argv, "install",
                 PlanRunner.ValueOptions.Concat(new[] { "profile", "install-path", "repository-url", "ref", "port", "service-name", "wheelhouse", "index-url",
-                    "model-path", "model-manifest", "model-url", "driver-repository-url", "driver-repository-keyring", "health-timeout", "matrix", "kit", "lock" }),
+                    "model-path", "model-manifest", "model-url", "driver-repository-url", "driver-repository-keyring", "health-timeout", "matrix", "kit", "kit-id", "lock" }),
                 PlanRunner.FlagOptions.Concat(new[] { "allow-local", "cuda-toolkit" }));
             if (args.Flag("help")) { Console.WriteLine(Help); return Program.ExitOk; }
             var runner = new PlanRunner(args, "install");
@@ -82,6 +83,7 @@ could not run (bad input, or the preflight found what no plan can fix), 3 a rebo
                 DriverRepositoryKeyring = args.One("driver-repository-keyring"),
                 CudaToolkit = args.Flag("cuda-toolkit"),
                 Kit = args.One("kit"),
+                KitId = args.One("kit-id"),
                 LockFile = args.One("lock"),
                 MatrixPaths = args.All("matrix").ToList(),
                 HealthTimeout = TimeSpan.FromSeconds(args.Int("health-timeout", 1, 86400) ?? 900),

@@ -55,6 +55,8 @@ namespace AutoGlm.Engine.Deploy
         internal ResolvedStack? Stack { get; set; }
         /// <summary>An offline kit (`autoglm kit export`): the driver packages, lock and wheels, repository, model and matrix all come from it.</summary>
         public string? Kit { get; set; }
+        /// <summary>The kit's id (sha256 of its manifest.json) as export printed it: the kit must be that one.</summary>
+        public string? KitId { get; set; }
         /// <summary>An existing lock to install instead of locking the resolved stack (the kit's).</summary>
         public string? LockFile { get; set; }
         /// <summary>Where the checkout is cloned from when not the repository URL itself (the kit's git bundle); origin is then set to the URL.</summary>
@@ -119,6 +121,7 @@ namespace AutoGlm.Engine.Deploy
             {
                 output.Progress(Activity, "offline kit: checking every file against its manifest", 0);
                 kit = OfflineKit.Open(r.Kit);
+                kit.CheckId(r.KitId);
                 r = FromKit(system, r, kit);
             }
             var (matrix, profile) = r.LoadProfile();
@@ -227,7 +230,9 @@ namespace AutoGlm.Engine.Deploy
                 var driverSteps = new List<PlanStep>();
                 var driverRequest = new DriverInstallRequest { Profile = profile.Id, MatrixPaths = r.MatrixPaths?.ToList(), RepositoryUrl = r.DriverRepositoryUrl, RepositoryKeyring = r.DriverRepositoryKeyring, CommandTimeout = r.CommandTimeout, Preview = r.WhatIf, Kit = kit,
                     // A kit made for a branch asked for by name installs that branch; the planner still checks it fits this host.
-                    Branch = kit != null && kit.DriverPinned ? kit.DriverBranch : null, Flavor = kit != null && kit.DriverPinned ? kit.DriverFlavor : null };
+                    Branch = kit != null && kit.DriverPinned ? kit.DriverBranch : null, Flavor = kit != null && kit.DriverPinned ? kit.DriverFlavor : null,
+                    // The kit carries one driver version: plan exactly it, not an older pin recorded on the host.
+                    Version = kit?.DriverVersion != null ? Versions.DebianVersion.Parse(kit.DriverVersion).Upstream : null };
                 // A run that stopped in the driver phase (for its reboot) finishes that phase when resumed, so the
                 // executor confirms the pending step and the summary counts the driver as this run's change.
                 var unfinished = Journal.Load(Journal.PathFor(system.StateDirectory, PlanName));
@@ -277,6 +282,9 @@ namespace AutoGlm.Engine.Deploy
                         Messages.Format("RepositoryPathOccupied", checkout), checkout);
                 var origin = new GitRepository(system, realCheckout).RemoteUrl("origin");
                 var current = origin == null ? null : RepositoryMigrator.Lenient(origin);
+                if ((current == null || !current.SameRepository(url)) && r.CloneFrom != null)
+                    throw new AutoGlmException("KitCheckoutElsewhere", ErrorKind.ResourceExists,
+                        Messages.Format("KitCheckoutElsewhere", checkout, GitUrl.MaskText(origin ?? "(none)"), url.Display), checkout);
                 if (current == null || !current.SameRepository(url))
                 {
                     var migration = RepositoryMigrator.Plan(system, new MigrationRequest

@@ -202,6 +202,9 @@ namespace AutoGlm.Engine.Install
             if (c.Branch < minimum.Major)
                 throw new AutoGlmException("DriverBranchTooOld", ErrorKind.InvalidArgument,
                     Messages.Format("DriverBranchTooOld", c.Branch, stack.Cuda, profile.Id, minimum, stack.Driver.Branch), c.Branch);
+            // An offline kit holds one branch: a host that needs another is told so before the kit's version is checked against it.
+            if (request.Kit != null && request.Kit.DriverBranch != null && request.Kit.DriverBranch != c.Branch)
+                throw request.Kit.Mismatch("driver branch", "R" + request.Kit.DriverBranch, "R" + c.Branch);
             if (request.Version != null)
             {
                 if (!NvidiaDriverVersion.TryParse(request.Version, out var v) || v.Major != c.Branch)
@@ -230,8 +233,6 @@ namespace AutoGlm.Engine.Install
                     Messages.Format("DriverFlavorUnsupported_Branch", c.Branch), c.Flavor);
             request.ChosenBranch = c.Branch;
             request.ChosenFlavor = c.Flavor;
-            if (request.Kit != null && request.Kit.DriverBranch != null && request.Kit.DriverBranch != c.Branch)
-                throw request.Kit.Mismatch("driver branch", "R" + request.Kit.DriverBranch, "R" + c.Branch);
             if (request.Kit != null && request.Kit.DriverFlavor != null && request.Kit.DriverFlavor != c.Flavor)
                 throw request.Kit.Mismatch("driver flavor", request.Kit.DriverFlavor, c.Flavor);
             if (request.RepositoryKeyring != null)

@@ -63,8 +63,9 @@ namespace AutoGlm.Engine.Kit
             if (string.IsNullOrWhiteSpace(r.LockFile)) throw Required("LockFile", "--lock");
             if (string.IsNullOrWhiteSpace(r.Wheelhouse)) throw Required("Wheelhouse", "--wheelhouse");
             var outputDir = Path.GetFullPath(r.Output).TrimEnd(Path.DirectorySeparatorChar);
-            if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any() && !r.Force)
-                throw new AutoGlmException("KitOutputExists", ErrorKind.ResourceExists, Messages.Format("KitOutputExists", outputDir), outputDir);
+            if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any()
+                && (!r.Force || !(File.Exists(Path.Combine(outputDir, OfflineKit.ManifestName)) && File.ReadAllText(Path.Combine(outputDir, OfflineKit.ManifestName)).Contains(OfflineKit.FormatName))))
+                throw new AutoGlmException("KitOutputExists", ErrorKind.ResourceExists, Messages.Format(r.Force ? "KitOutputNotAKit" : "KitOutputExists", outputDir), outputDir);
             if (!File.Exists(r.FactsFile))
                 throw new AutoGlmException("FactsFileNotFound", ErrorKind.ObjectNotFound, Messages.Format("KitFactsNotFound", r.FactsFile), r.FactsFile);
             if (!Directory.Exists(r.Wheelhouse))
@@ -167,8 +168,9 @@ namespace AutoGlm.Engine.Kit
                 {
                     var old = build + ".old";
                     Directory.Move(outputDir, old);
-                    Directory.Move(build, outputDir);
-                    DeleteTree(old);
+                    try { Directory.Move(build, outputDir); }
+                    catch (IOException) { Directory.Move(old, outputDir); throw; }
+                    Deploy.GitCloneStep.DeleteTree(old);
                 }
                 else Directory.Move(build, outputDir);
                 output.Progress(Activity, "done", -1);
@@ -176,8 +178,8 @@ namespace AutoGlm.Engine.Kit
             }
             finally
             {
-                if (Directory.Exists(build)) DeleteTree(build);
-                if (Directory.Exists(scratch)) DeleteTree(scratch);
+                if (Directory.Exists(build)) Deploy.GitCloneStep.DeleteTree(build);
+                if (Directory.Exists(scratch)) Deploy.GitCloneStep.DeleteTree(scratch);
             }
         }
 
@@ -261,6 +263,9 @@ namespace AutoGlm.Engine.Kit
                     throw new AutoGlmException("KitPackageHashMismatch", ErrorKind.SecurityError,
                         Messages.Format("StepFailed_PackageHashMismatch", entry.Filename, sha, entry.Sha256.Length > 0 ? entry.Sha256 : "(none in the index)"), entry.Package);
                 var target = Path.Combine(apt, relative.Replace('/', Path.DirectorySeparatorChar));
+                // An index whose Filename names the signed index, the key or another package's file is refused, never written over.
+                if (File.Exists(target) || !relative.EndsWith(".deb", StringComparison.Ordinal))
+                    throw new AutoGlmException("KitPackageHashMismatch", ErrorKind.SecurityError, Messages.Format("KitPackagePathUnsafe", kit.DriverSource, entry.Package, UntrustedInput.Escape(entry.Filename)), entry.Package);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.WriteAllBytes(target, bytes);
                 kit.DriverPackages.Add(entry.Package + "=" + entry.Version);
@@ -342,13 +347,18 @@ namespace AutoGlm.Engine.Kit
             var commit = system.Run(new[] { "git", "-C", mirror, "rev-parse", "--verify", "--quiet", pinnedRef + "^{commit}" }, timeout);
             if (!commit.Succeeded)
                 throw new AutoGlmException("RepositoryRefNotFound", ErrorKind.ObjectNotFound, Messages.Format("KitRefNotFound", url.Display, pinnedRef), pinnedRef);
-            kit.RepositoryUrl = url.Display;
+            // The manifest names the repository without credentials (the masked form would not parse at the site).
+            kit.RepositoryUrl = url.HasCredentials && Uri.TryCreate(url.Raw, UriKind.Absolute, out var u)
+                ? new UriBuilder(u) { UserName = "", Password = "" }.Uri.AbsoluteUri : url.Display;
             kit.RepositoryRef = pinnedRef;
             kit.RepositoryCommit = commit.Stdout.Trim();
             kit.RepositoryBundle = "git/" + url.Name + ".bundle";
             var bundle = Path.Combine(build, "git", url.Name + ".bundle");
             Directory.CreateDirectory(Path.GetDirectoryName(bundle)!);
-            Git(system, timeout, new[] { "git", "-C", mirror, "bundle", "create", "--quiet", bundle, "--all" }, url);
+            // The commit on a branch of its own: a clone of the bundle takes branches and tags only, and a commit reachable
+            // only from another ref (refs/pull/*) would not come along.
+            Git(system, timeout, new[] { "git", "-C", mirror, "branch", "--force", "autoglm-kit", kit.RepositoryCommit }, url);
+            Git(system, timeout, new[] { "git", "-C", mirror, "bundle", "create", "--quiet", bundle, "--branches", "--tags" }, url);
             Git(system, timeout, new[] { "git", "-C", mirror, "bundle", "verify", "--quiet", bundle }, url);
         }
 
@@ -403,12 +413,6 @@ namespace AutoGlm.Engine.Kit
         {
             using var stream = File.OpenRead(path);
             return Hashing.Sha256Hex(stream);
-        }
-
-        private static void DeleteTree(string path)
-        {
-            foreach (var file in Directory.GetFiles(path, "*", SearchOption.AllDirectories)) File.SetAttributes(file, FileAttributes.Normal);
-            Directory.Delete(path, true);
         }
     }
 }

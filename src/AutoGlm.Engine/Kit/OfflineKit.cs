@@ -146,6 +146,18 @@ namespace AutoGlm.Engine.Kit
         /// <summary>Every listed file exists with its size and sha256, and no file is there that the manifest does not list.</summary>
         private void Verify()
         {
+            // Links are refused before anything is read: a linked folder would hide files from the unlisted check,
+            // and a linked file could change after it was hashed.
+            var pending = new Stack<DirectoryInfo>();
+            pending.Push(new DirectoryInfo(Directory));
+            while (pending.Count > 0)
+                foreach (var entry in pending.Pop().EnumerateFileSystemInfos())
+                {
+                    var relative = entry.FullName.Substring(Directory.Length + 1).Replace(System.IO.Path.DirectorySeparatorChar, '/');
+                    if ((entry.Attributes & FileAttributes.ReparsePoint) != 0)
+                        throw new AutoGlmException("KitFileUnlisted", ErrorKind.SecurityError, Messages.Format("KitLinkRefused", Directory, relative), relative);
+                    if (entry is DirectoryInfo dir) pending.Push(dir);
+                }
             var listed = new HashSet<string>(Files.Select(f => f.Path), StringComparer.Ordinal);
             foreach (var file in Files)
             {
@@ -165,6 +177,15 @@ namespace AutoGlm.Engine.Kit
                 if (relative != ManifestName && !listed.Contains(relative))
                     throw new AutoGlmException("KitFileUnlisted", ErrorKind.SecurityError, Messages.Format("KitFileUnlisted", Directory, relative), relative);
             }
+        }
+
+        /// <summary>The id the operator got at export (or from a trusted channel): a kit whose manifest differs is refused.</summary>
+        public void CheckId(string? expected)
+        {
+            if (expected == null) return;
+            var want = expected.Trim().ToLowerInvariant();
+            if (want != Id)
+                throw new AutoGlmException("KitIdMismatch", ErrorKind.SecurityError, Messages.Format("KitIdMismatch", Directory, Id, UntrustedInput.Escape(expected)), expected);
         }
 
         /// <summary>The host's OS (matrix id) and architecture must be the kit's.</summary>

@@ -85,6 +85,11 @@ namespace AutoGlm.Commands
         [ValidateNotNullOrEmpty]
         public string? OfflineKit { get; set; }
 
+        /// <summary>The kit's id as Export-AutoGlmOfflineKit printed it (sha256 of its manifest.json): another kit is refused.</summary>
+        [Parameter]
+        [ValidatePattern("^[0-9a-fA-F]{64}$")]
+        public string? OfflineKitId { get; set; }
+
         /// <summary>A lock to install instead of locking the resolved stack (with -Wheelhouse, offline).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -101,7 +106,7 @@ namespace AutoGlm.Commands
                 Port = Port, ServiceName = ServiceName, Wheelhouse = Full(Wheelhouse), IndexUrl = IndexUrl, ModelPath = ModelPath,
                 ModelManifest = Full(ModelManifest), ModelUrl = ModelUrl, DriverRepositoryUrl = DriverRepositoryUrl, DriverRepositoryKeyring = Full(DriverRepositoryKeyring), CudaToolkit = CudaToolkit,
                 MatrixPaths = MatrixPath?.Select(GetUnresolvedProviderPathFromPSPath).ToList(),
-                HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec), WhatIf = IsWhatIf(), Kit = Full(OfflineKit), LockFile = Full(LockPath),
+                HealthTimeout = TimeSpan.FromSeconds(HealthTimeoutSec), WhatIf = IsWhatIf(), Kit = Full(OfflineKit), KitId = OfflineKitId, LockFile = Full(LockPath),
             };
             _plan = HostInstaller.Plan(system, request, output);
             foreach (var item in _plan.NeedsHuman) WriteWarning(Messages.Format("InstallAutoGlmHost_NeedsPerson", item));

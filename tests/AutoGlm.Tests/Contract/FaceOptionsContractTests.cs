@@ -90,6 +90,7 @@ namespace AutoGlm.Tests.Contract
             // The kit's folder: the first argument of `kit verify` (or --kit), Install-AutoGlmHost's -OfflineKit as the issue names it.
             ("Test-AutoGlmOfflineKit", "Path", "kit"),
             ("Install-AutoGlmHost", "OfflineKit", "kit"),
+            ("Install-AutoGlmHost", "OfflineKitId", "kit-id"),
             ("Install-AutoGlmHost", "LockPath", "lock"),
             // Inside `autoglm venv`, the venv, its lock and its Python need no prefix.
             ("Sync-AutoGlmPythonEnvironment", "VenvPath", "path"),

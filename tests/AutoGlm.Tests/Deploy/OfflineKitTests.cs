@@ -164,6 +164,14 @@ namespace AutoGlm.Tests.Deploy
             return outcome;
         }
 
+        /// <summary>A request that plans to the end: the rig's host has no driver yet, so the driver plan reads the kit too.</summary>
+        private static HostInstallRequest WithSources(HostInstallRequest r)
+        {
+            r.HealthTimeout = TimeSpan.FromSeconds(5);
+            r.WhatIf = true;
+            return r;
+        }
+
         [Fact]
         public void AChangedKitOrOneMadeForAnotherHostIsRefusedBeforeAnythingChanges()
         {
@@ -212,6 +220,20 @@ namespace AutoGlm.Tests.Deploy
             var missing = Copy("missing");
             File.Delete(Path.Combine(missing, "apt", "nvidia-open_595.45.04-1_amd64.deb"));
             Assert.Contains("lacks apt/nvidia-open_595.45.04-1_amd64.deb", Refused(Request(missing), "KitFileMissing").Message);
+            // A folder swapped for a link (to the same wheels plus one more): links are refused before any file is read.
+            var linked = Copy("linked");
+            var elsewhere = tmp.Combine("elsewhere-wheels");
+            Directory.Move(Path.Combine(linked, "python", "wheels"), elsewhere);
+            File.WriteAllText(Path.Combine(elsewhere, "setuptools-99.0-py3-none-any.whl"), "not from the kit");
+            Directory.CreateSymbolicLink(Path.Combine(linked, "python", "wheels"), elsewhere);
+            Assert.Contains("holds a link, python/wheels", Refused(Request(linked), "KitFileUnlisted").Message);
+            // The id export printed pins the manifest.
+            var pinned = Request(good);
+            pinned.KitId = new string('0', 64);
+            Assert.Contains("not " + new string('0', 64), Refused(pinned, "KitIdMismatch").Message);
+            pinned.KitId = kit.Id.ToUpperInvariant();
+            Assert.Contains("every file matched its manifest", HostInstaller.Plan(system, WithSources(pinned), NullOutput.Instance).Plan.Notes[0]);
+            Assert.Equal(before, rig.Tree());
             // A manifest that points outside the kit.
             var hostile = Copy("hostile");
             var manifest = Path.Combine(hostile, "manifest.json");
@@ -257,6 +279,23 @@ namespace AutoGlm.Tests.Deploy
             File.AppendAllText(deb, "x");
             Assert.Contains("nvidia-open_595.45.04-1_amd64.deb", Unexported(_ => { }, "KitPackageHashMismatch").Message);
             File.WriteAllBytes(deb, original);
+
+            // A checkout of another repository where the kit's goes: a kit does not migrate it (that needs the network).
+            rig.Git(rig.Real("/"), "init", "-q", rig.Real("/opt/autoglm/Open-AutoGLM"));
+            rig.Git(rig.Real("/opt/autoglm/Open-AutoGLM"), "remote", "add", "origin", "https://example.invalid/other/Open-AutoGLM.git");
+            before = rig.Tree();
+            Assert.Contains("https://example.invalid/other/Open-AutoGLM.git", Refused(Request(good), "KitCheckoutElsewhere").Message);
+            Directory.Delete(rig.Real("/opt"), true);
+            before = rig.Tree();
+
+            // --force replaces an old kit only, never another folder.
+            var notAKit = tmp.Combine("not-a-kit");
+            Directory.CreateDirectory(notAKit);
+            File.WriteAllText(Path.Combine(notAKit, "precious.txt"), "data");
+            var forced = ExportRequest(rig, tmp, notAKit);
+            forced.Force = true;
+            Assert.Equal("KitOutputExists", Assert.Throws<AutoGlmException>(() => KitExporter.Export(forced, NullOutput.Instance)).ErrorId);
+            Assert.Equal("data", File.ReadAllText(Path.Combine(notAKit, "precious.txt")));
 
             // Export refuses to overwrite a kit, and a lock whose wheel is missing from the wheelhouse.
             var again = Assert.Throws<AutoGlmException>(() => KitExporter.Export(ExportRequest(rig, tmp, good), NullOutput.Instance));
