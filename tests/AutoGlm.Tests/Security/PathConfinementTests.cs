@@ -24,12 +24,14 @@ namespace AutoGlm.Tests.Security
 
         /// <summary>Options naming the operator's own files, on this machine, not under --root.</summary>
         private static readonly string[] OperatorPathOptions =
-            { "root", "snapshot", "matrix", "facts", "out", "lock", "wheelhouse", "installer", "collect-bundle", "model-manifest", "repository-keyring", "driver-repository-keyring" };
+            { "root", "snapshot", "matrix", "facts", "out", "lock", "wheelhouse", "installer", "collect-bundle", "model-manifest", "repository-keyring", "driver-repository-keyring",
+              // The offline kit is read where the operator put it (this machine), like the wheelhouse.
+              "kit" };
 
         private static readonly string[] NotPaths =
         {
             "accept-rewritten-history", "allow-local", "category", "check", "cuda-toolkit", "cuda-version", "driver-branch", "driver-repository-url",
-            "driver-version", "env", "explain", "flavor", "force", "format", "health-timeout", "id", "index-url", "iterations", "list-checks",
+            "driver-version", "env", "explain", "kernel", "kit-id", "flavor", "force", "format", "health-timeout", "id", "index-url", "iterations", "list-checks",
             "lock-timeout", "minor-version-compatibility", "model-url", "name", "port", "prevent", "profile", "python", "quiet", "ref", "remote",
             "repository-url", "resume", "reboot", "role", "runtime", "section", "service-name", "task", "throttle-limit", "timeout", "to", "today", "user", "validate",
             "verbose", "what-if",
