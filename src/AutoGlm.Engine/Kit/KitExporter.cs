@@ -65,7 +65,8 @@ namespace AutoGlm.Engine.Kit
             var outputDir = Path.GetFullPath(r.Output).TrimEnd(Path.DirectorySeparatorChar);
             if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any()
                 && (!r.Force || !(File.Exists(Path.Combine(outputDir, OfflineKit.ManifestName)) && File.ReadAllText(Path.Combine(outputDir, OfflineKit.ManifestName)).Contains(OfflineKit.FormatName))))
-                throw new AutoGlmException("KitOutputExists", ErrorKind.ResourceExists, Messages.Format(r.Force ? "KitOutputNotAKit" : "KitOutputExists", outputDir), outputDir);
+                throw new AutoGlmException("KitOutputExists", ErrorKind.ResourceExists,
+                    r.Force ? Messages.Format("KitOutputNotAKit", outputDir) : Messages.Format("KitOutputExists", outputDir), outputDir);
             if (!File.Exists(r.FactsFile))
                 throw new AutoGlmException("FactsFileNotFound", ErrorKind.ObjectNotFound, Messages.Format("KitFactsNotFound", r.FactsFile), r.FactsFile);
             if (!Directory.Exists(r.Wheelhouse))
